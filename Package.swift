@@ -1,0 +1,65 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Every target of ours: Swift 6 mode (complete strict concurrency) and warnings as errors.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "one-halton-exchange",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hx", targets: ["hx"]),
+        .library(name: "HXKafka", targets: ["HXKafka"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // librdkafka (>= 2.2) as found by pkg-config; scripts/setup.sh provides it.
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // The only Swift code that touches librdkafka's C API.
+        .target(
+            name: "HXKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Topic catalogue (config/topics.yaml) and applying it to a cluster.
+        .target(
+            name: "HXTopics",
+            dependencies: ["HXKafka", "HXConfigFile"],
+            swiftSettings: strict
+        ),
+        // Starting and stopping the local development broker (Tansu).
+        .target(name: "HXDevBroker", swiftSettings: strict),
+        // Reading YAML configuration with file, line and problem for every error.
+        .target(name: "HXConfigFile", dependencies: ["Yams"], swiftSettings: strict),
+        .executableTarget(
+            name: "hx",
+            dependencies: [
+                "HXKafka", "HXTopics", "HXDevBroker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HXKafkaTests",
+            dependencies: ["HXKafka", "HXDevBroker", "HXTopics"],
+            swiftSettings: strict
+        ),
+    ]
+)

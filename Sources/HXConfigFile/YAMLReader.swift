@@ -1,0 +1,125 @@
+import Foundation
+import Yams
+
+/// Reads a YAML configuration file and walks it with positions, collecting
+/// every problem (unknown keys, wrong types, missing fields) with its line.
+public final class YAMLReader {
+    public let file: String
+    public private(set) var issues: [ConfigIssue] = []
+
+    public init(file: String) {
+        self.file = file
+    }
+
+    /// Parses the file; a syntax error becomes an issue with its line and nil is returned.
+    public func load(contentsOf url: URL) -> Node? {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            issues.append(ConfigIssue(file: file, line: nil, column: nil, message: "cannot read the file: \(error.localizedDescription)"))
+            return nil
+        }
+        return load(text: text)
+    }
+
+    public func load(text: String) -> Node? {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                issues.append(ConfigIssue(file: file, line: 1, column: nil, message: "the file is empty"))
+                return nil
+            }
+            return node
+        } catch let error as YamlError {
+            issues.append(syntaxIssue(error))
+            return nil
+        } catch {
+            issues.append(ConfigIssue(file: file, line: nil, column: nil, message: "not valid YAML: \(error)"))
+            return nil
+        }
+    }
+
+    private func syntaxIssue(_ error: YamlError) -> ConfigIssue {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            return ConfigIssue(file: file, line: mark.line, column: mark.column, message: "not valid YAML: \(text)")
+        default:
+            return ConfigIssue(file: file, line: nil, column: nil, message: "not valid YAML: \(error)")
+        }
+    }
+
+    // MARK: Reporting
+
+    public func error(_ message: String, at node: Node?) {
+        issues.append(ConfigIssue(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message))
+    }
+
+    public func warning(_ message: String, at node: Node?) {
+        issues.append(ConfigIssue(file: file, line: node?.mark?.line, column: node?.mark?.column, severity: .warning, message: message))
+    }
+
+    public var hasErrors: Bool { issues.contains { $0.severity == .error } }
+
+    // MARK: Walking
+
+    /// The entries of a mapping, in file order; reports keys outside `allowed`
+    /// (a typo must not silently fall back to a default).
+    public func mapping(_ node: Node, what: String, allowed: Set<String>) -> [String: Node] {
+        guard case let .mapping(mapping) = node else {
+            error("\(what) must be a mapping of keys to values", at: node)
+            return [:]
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else {
+                error("\(what): keys must be text", at: keyNode)
+                continue
+            }
+            if !allowed.contains(key) {
+                error("\(what): unknown key '\(key)' (expected one of: \(allowed.sorted().joined(separator: ", ")))", at: keyNode)
+            } else if result[key] != nil {
+                error("\(what): '\(key)' is given twice", at: keyNode)
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+
+    public func sequence(_ node: Node, what: String) -> [Node] {
+        guard case let .sequence(sequence) = node else {
+            error("\(what) must be a list", at: node)
+            return []
+        }
+        return Array(sequence)
+    }
+
+    public func string(_ node: Node?, what: String) -> String? {
+        guard let node else { return nil }
+        guard case let .scalar(scalar) = node, !scalar.string.isEmpty else {
+            error("\(what) must be text", at: node)
+            return nil
+        }
+        return scalar.string
+    }
+
+    public func int(_ node: Node?, what: String, range: ClosedRange<Int>? = nil) -> Int? {
+        guard let node else { return nil }
+        guard let value = node.int else {
+            error("\(what) must be a whole number", at: node)
+            return nil
+        }
+        if let range, !range.contains(value) {
+            error("\(what) must be between \(range.lowerBound) and \(range.upperBound), not \(value)", at: node)
+            return nil
+        }
+        return value
+    }
+
+    public func required(_ entries: [String: Node], _ key: String, what: String, at node: Node) -> Node? {
+        if let value = entries[key] { return value }
+        error("\(what): '\(key)' is required", at: node)
+        return nil
+    }
+}

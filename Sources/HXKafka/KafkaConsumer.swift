@@ -1,0 +1,358 @@
+import CRdKafka
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A partition assignment change in a consumer group.
+public enum KafkaRebalance: Sendable {
+    /// These partitions are now this consumer's.
+    case assigned([KafkaTopicPartition])
+    /// These partitions are about to go to another member: commit what was
+    /// processed from them now, before the handler returns.
+    case revoked([KafkaTopicPartition])
+}
+
+/// Reads records as a member of a consumer group and commits what the
+/// application has processed.
+///
+/// `poll` returns a batch (up to `maxBatchSize`), so the cost of leaving
+/// Swift's concurrency pool for librdkafka's blocking call is paid once per
+/// batch, not per record. Nothing is committed automatically.
+public final class KafkaConsumer: Sendable {
+    public let configuration: KafkaConsumerConfiguration
+    private let client: RDKafkaClient
+    private let queue: UnsafeQueue
+    private let blocking: BlockingCalls
+    private let closed = Atomic<Bool>(false)
+    private let callbacks: ConsumerCallbacks
+    private let logger: Logger
+
+    /// - Parameter onRebalance: called on the consumer's polling thread during
+    ///   `poll` when partitions are assigned or revoked; a revoke waits for it.
+    public init(
+        configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "hx.kafka.consumer"),
+        metricsLabel: String? = nil, onRebalance: (@Sendable (KafkaRebalance) -> Void)? = nil
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let statistics = configuration.client.statisticsInterval == nil ? nil : KafkaStatisticsReporter(client: metricsLabel ?? configuration.client.clientID)
+        let callbacks = ConsumerCallbacks(logger: logger, statistics: statistics, onRebalance: onRebalance)
+        self.callbacks = callbacks
+        let client = try RDKafkaClient(kind: .consumer, properties: configuration.librdkafkaProperties(), callbacks: callbacks)
+        self.client = client
+        // One queue for records and callbacks alike, served by `poll`.
+        rd_kafka_poll_set_consumer(client.handle)
+        self.queue = UnsafeQueue(pointer: rd_kafka_queue_get_consumer(client.handle))
+        self.blocking = BlockingCalls(label: "hx.kafka.consumer.blocking")
+    }
+
+    deinit {
+        rd_kafka_queue_destroy(queue.pointer)
+        if !closed.load(ordering: .relaxed) { rd_kafka_consumer_close(client.handle) }
+        client.destroy()
+    }
+
+    // MARK: Membership
+
+    /// Joins the group for these topics; partitions arrive through `poll`.
+    public func subscribe(_ topics: [String]) throws {
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, -1) }
+        let err = rd_kafka_subscribe(client.handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "subscribe") }
+    }
+
+    /// Reads these partitions from these offsets, outside any group rebalancing
+    /// (for tools that inspect a topic). `KafkaConsumer.beginning` / `.end` are accepted.
+    public func assign(_ positions: [KafkaTopicPartitionOffset]) throws {
+        let list = RDKafkaPartitionList.make(positions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_assign(client.handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "assign") }
+        callbacks.replaceOwned(with: Set(positions.map(\.topicPartition)))
+    }
+
+    /// Offset meaning "the first record still kept".
+    public static let beginning: Int64 = -2
+    /// Offset meaning "only records written from now on".
+    public static let end: Int64 = -1
+
+    /// The partitions this consumer holds now.
+    public func assignment() throws -> [KafkaTopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let err = rd_kafka_assignment(client.handle, &list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "assignment") }
+        guard let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return RDKafkaPartitionList.offsets(list).map(\.topicPartition).sorted()
+    }
+
+    // MARK: Reading
+
+    /// Up to `maxBatchSize` records, waiting at most `pollTimeout` for the
+    /// first; an empty batch when nothing came. Rebalance callbacks run here.
+    public func poll(maxMessages: Int? = nil, timeout: Duration? = nil) async throws -> [KafkaMessage] {
+        guard !closed.load(ordering: .relaxed) else { throw KafkaError.closed() }
+        let queue = self.queue
+        let callbacks = self.callbacks
+        let max = maxMessages ?? configuration.maxBatchSize
+        let timeoutMs = (timeout ?? configuration.pollTimeout).millisecondsInt32
+        return try await blocking.run {
+            // rd_kafka_consume_batch_queue waits for a full batch or the whole timeout,
+            // so wait for the first record alone, then take what else is ready.
+            let revocationsBefore = callbacks.revocations.load(ordering: .acquiring)
+            var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: max)
+            guard let first = rd_kafka_consume_queue(queue.pointer, timeoutMs) else { return [] }
+            buffer[0] = first
+            var count = 1
+            if max > 1 {
+                let more = buffer.withUnsafeMutableBufferPointer { rd_kafka_consume_batch_queue(queue.pointer, 0, $0.baseAddress! + 1, max - 1) }
+                if more > 0 { count += more }
+            }
+            var messages: [KafkaMessage] = []
+            messages.reserveCapacity(count)
+            var names = TopicNames()
+            var failure: KafkaError?
+            for slot in buffer.prefix(count) {
+                guard let raw = slot else { continue }
+                defer { rd_kafka_message_destroy(raw) }
+                if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    // An error in the stream (a topic vanished, say): report it after the good records.
+                    if failure == nil { failure = KafkaError(rdkafka: raw.pointee.err, context: "consume") }
+                    continue
+                }
+                messages.append(Self.convert(raw, names: &names))
+            }
+            if let failure, messages.isEmpty { throw failure }
+            if callbacks.revocations.load(ordering: .acquiring) != revocationsBefore {
+                // Partitions were revoked while this batch was collected: records taken
+                // from them before the revoke now belong to another member, which will
+                // read them from the committed position. Handing them out here would
+                // process them twice.
+                let owned = callbacks.ownedPartitions()
+                messages.removeAll { !owned.contains(KafkaTopicPartition(topic: $0.topic, partition: $0.partition)) }
+            }
+            return messages
+        }
+    }
+
+    private static func convert(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, names: inout TopicNames) -> KafkaMessage {
+        let message = raw.pointee
+        let value: [UInt8] = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
+        let key: [UInt8]? = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
+        var headers: [KafkaHeader] = []
+        var hdrs: OpaquePointer?
+        if rd_kafka_message_headers(raw, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var valuePointer: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "",
+                                           value: valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
+        return KafkaMessage(
+            topic: names.name(of: message.rkt), partition: message.partition, offset: message.offset,
+            key: key, value: value, headers: headers,
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+
+    /// Records one at a time, polling in batches underneath. Ends when the
+    /// consumer is closed or the task is cancelled.
+    public var messages: Messages { Messages(consumer: self) }
+
+    public struct Messages: AsyncSequence, Sendable {
+        public typealias Element = KafkaMessage
+        let consumer: KafkaConsumer
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let consumer: KafkaConsumer
+            var buffer: [KafkaMessage] = []
+            var position = 0
+
+            public mutating func next() async throws -> KafkaMessage? {
+                while position == buffer.count {
+                    if Task.isCancelled || consumer.isClosed { return nil }
+                    buffer = try await consumer.poll()
+                    position = 0
+                }
+                defer { position += 1 }
+                return buffer[position]
+            }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
+    }
+
+    // MARK: Committing
+
+    /// Commits these positions (each the next offset to read) and waits for the broker.
+    public func commit(_ positions: [KafkaTopicPartitionOffset]) async throws {
+        guard !positions.isEmpty else { return }
+        guard !closed.load(ordering: .relaxed) else { throw KafkaError.closed() }
+        let client = self.client
+        try await blocking.run {
+            let list = RDKafkaPartitionList.make(positions)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_commit(client.handle, list, 0)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "commit") }
+            if let error = RDKafkaPartitionList.firstError(list, context: "commit") { throw error }
+        }
+    }
+
+    /// Commits synchronously, blocking the calling thread. Only for the
+    /// rebalance handler, which runs on the consumer's own thread and must
+    /// commit before a revoke completes; everywhere else use `commit`.
+    public func commitFromRebalanceHandler(_ positions: [KafkaTopicPartitionOffset]) throws {
+        guard !positions.isEmpty else { return }
+        let list = RDKafkaPartitionList.make(positions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_commit(client.handle, list, 0)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "commit") }
+    }
+
+    /// Commits the position after each of these messages' partitions.
+    public func commit(after messages: [KafkaMessage]) async throws {
+        try await commit(KafkaTopicPartitionOffset.positions(after: messages))
+    }
+
+    /// The group's committed positions for these partitions (nil offset: none committed).
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartitionOffset] {
+        let client = self.client
+        return try await blocking.run {
+            let list = RDKafkaPartitionList.make(partitions)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_committed(client.handle, list, timeout.millisecondsInt32)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "committed offsets") }
+            return RDKafkaPartitionList.offsets(list)
+        }
+    }
+
+    /// Moves the read position of assigned partitions (to replay, or to resume
+    /// from a position kept elsewhere).
+    public func seek(_ positions: [KafkaTopicPartitionOffset], timeout: Duration = .seconds(10)) async throws {
+        let client = self.client
+        try await blocking.run {
+            let list = RDKafkaPartitionList.make(positions)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            if let error = rd_kafka_seek_partitions(client.handle, list, timeout.millisecondsInt32) {
+                throw KafkaError(consuming: error, context: "seek")
+            }
+            if let error = RDKafkaPartitionList.firstError(list, context: "seek") { throw error }
+        }
+    }
+
+    /// The group identity a transactional producer needs to commit this
+    /// consumer's offsets inside its transaction.
+    func groupMetadata() throws -> KafkaConsumerGroupMetadata {
+        guard let pointer = rd_kafka_consumer_group_metadata(client.handle) else {
+            throw KafkaError(code: .broker, message: "consumer has no group metadata (no group.id?)")
+        }
+        return KafkaConsumerGroupMetadata(pointer: pointer)
+    }
+
+    // MARK: Closing
+
+    public var isClosed: Bool { closed.load(ordering: .relaxed) }
+
+    /// Leaves the group (revoking partitions through the rebalance handler, so
+    /// a last commit can happen) and releases the client. Idempotent.
+    public func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let client = self.client
+        let err = await blocking.run { rd_kafka_consumer_close(client.handle) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("Kafka consumer did not leave its group cleanly", metadata: ["kafka.error": "\(KafkaError(rdkafka: err))"])
+        }
+    }
+}
+
+extension KafkaConsumer: Service {
+    /// Runs until graceful shutdown, then leaves the group.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+}
+
+/// `rd_kafka_consumer_group_metadata_t`, kept alive for one transaction call.
+final class KafkaConsumerGroupMetadata: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { rd_kafka_consumer_group_metadata_destroy(pointer) }
+}
+
+/// A librdkafka queue handle; thread-safe like every librdkafka handle.
+private struct UnsafeQueue: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+/// Topic names per librdkafka topic handle, so each batch makes one Swift
+/// string per topic rather than one per record.
+private struct TopicNames {
+    private var cache: [OpaquePointer: String] = [:]
+    mutating func name(of rkt: OpaquePointer?) -> String {
+        guard let rkt else { return "" }
+        if let name = cache[rkt] { return name }
+        let name = String(cString: rd_kafka_topic_name(rkt))
+        cache[rkt] = name
+        return name
+    }
+}
+
+/// The consumer's C callbacks: rebalances are applied here (eager or
+/// cooperative, whichever protocol the group uses) after the handler ran.
+final class ConsumerCallbacks: RDKafkaCallbacks, @unchecked Sendable {
+    let onRebalance: (@Sendable (KafkaRebalance) -> Void)?
+    /// Counts revokes, so `poll` can tell cheaply whether one happened during a batch.
+    let revocations = Atomic<Int>(0)
+    private let owned = Mutex<Set<KafkaTopicPartition>>([])
+
+    func ownedPartitions() -> Set<KafkaTopicPartition> { owned.withLock { $0 } }
+    func replaceOwned(with partitions: Set<KafkaTopicPartition>) { owned.withLock { $0 = partitions } }
+
+    init(logger: Logger, statistics: KafkaStatisticsReporter?, onRebalance: (@Sendable (KafkaRebalance) -> Void)?) {
+        self.onRebalance = onRebalance
+        super.init(logger: logger, statistics: statistics)
+    }
+
+    override func install(on conf: OpaquePointer) {
+        super.install(on: conf)
+        rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
+            guard let rk, let opaque else { return }
+            let callbacks = Unmanaged<RDKafkaCallbacks>.fromOpaque(opaque).takeUnretainedValue() as? ConsumerCallbacks
+            callbacks?.rebalance(rk, err, partitions)
+        }
+    }
+
+    private func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        let changed = partitions.map { RDKafkaPartitionList.offsets($0).map(\.topicPartition).sorted() } ?? []
+        if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(rk, partitions) { logger.error("incremental assign failed: \(KafkaError(consuming: error))") }
+            } else {
+                rd_kafka_assign(rk, partitions)
+            }
+            owned.withLock { $0.formUnion(changed) }
+            logger.info("Kafka partitions assigned", metadata: ["kafka.partitions": "\(changed)"])
+            onRebalance?(.assigned(changed))
+        } else {
+            onRebalance?(.revoked(changed))
+            owned.withLock { $0.subtract(changed) }
+            revocations.add(1, ordering: .acquiringAndReleasing)
+            logger.info("Kafka partitions revoked", metadata: ["kafka.partitions": "\(changed)"])
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(rk, partitions) { logger.error("incremental unassign failed: \(KafkaError(consuming: error))") }
+            } else {
+                rd_kafka_assign(rk, nil)
+            }
+        }
+    }
+}

