@@ -46,6 +46,10 @@ let package = Package(
         .target(name: "HXDevBroker", swiftSettings: strict),
         // Reading YAML configuration with file, line and problem for every error.
         .target(name: "HXConfigFile", dependencies: ["Yams"], swiftSettings: strict),
+        // The canonical message contract (DESIGN.md "Canonical message, version 1"): pure values.
+        .target(name: "HXCanonical", swiftSettings: strict),
+        // HL7 v2 parsing, encoding, MLLP framing and acknowledgements: pure, no I/O.
+        .target(name: "HL7v2", swiftSettings: strict),
         .executableTarget(
             name: "hx",
             dependencies: [
@@ -61,5 +65,7 @@ let package = Package(
             dependencies: ["HXKafka", "HXDevBroker", "HXTopics"],
             swiftSettings: strict
         ),
+        .testTarget(name: "HXCanonicalTests", dependencies: ["HXCanonical"], swiftSettings: strict),
+        .testTarget(name: "HL7v2Tests", dependencies: ["HL7v2"], swiftSettings: strict),
     ]
 )

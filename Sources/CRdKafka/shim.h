@@ -2,6 +2,7 @@
 #define HX_CRDKAFKA_SHIM_H
 
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 // rd_kafka_producev is variadic, which Swift cannot call; this fixed-argument
 // wrapper produces one message to a cached topic handle, copying key and value.

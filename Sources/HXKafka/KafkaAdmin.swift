@@ -59,6 +59,11 @@ public struct KafkaWatermarks: Sendable, Equatable {
     public var low: Int64
     public var high: Int64
     public var count: Int64 { high - low }
+
+    public init(low: Int64, high: Int64) {
+        self.low = low
+        self.high = high
+    }
 }
 
 /// How far a consumer group is behind on one partition.

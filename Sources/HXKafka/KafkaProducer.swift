@@ -213,6 +213,7 @@ public final class KafkaProducer: Sendable {
     /// Runs `body` in a transaction: committed when it returns, aborted when it
     /// (or the commit) throws an error that allows an abort. A fenced or fatal
     /// error is rethrown without an abort: this producer is finished.
+    @discardableResult
     public func inTransaction<T: Sendable>(timeout: Duration = .seconds(30), _ body: () async throws -> T) async throws -> T {
         try beginTransaction()
         do {

@@ -17,6 +17,15 @@ public struct TopicCatalog: Sendable, Equatable {
 
         public enum Cleanup: String, Sendable { case delete, compact }
 
+        public init(name: String, partitions: Int, replicationFactor: Int?, cleanup: Cleanup, retentionHours: Int?, purpose: String?) {
+            self.name = name
+            self.partitions = partitions
+            self.replicationFactor = replicationFactor
+            self.cleanup = cleanup
+            self.retentionHours = retentionHours
+            self.purpose = purpose
+        }
+
         /// The topic-level settings Kafka takes at creation.
         public var kafkaConfigs: [String: String] {
             var configs = ["cleanup.policy": cleanup.rawValue]

@@ -1,0 +1,17 @@
+# The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
+.PHONY: run test setup bench build
+
+run:        ## run the system on its embedded defaults (local broker, topics, a round trip to watch)
+	bash scripts/run.sh
+
+test:       ## run every test (installs librdkafka >= 2.2 and the development broker if missing)
+	bash scripts/test.sh
+
+setup:      ## install only what building and testing need
+	bash scripts/setup.sh
+
+build:
+	bash scripts/setup.sh && swift build
+
+bench:      ## throughput of the Swift Kafka client against plain librdkafka (docs/performance.md)
+	bash Benchmarks/run.sh

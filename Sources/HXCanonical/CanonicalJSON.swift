@@ -1,0 +1,94 @@
+import Foundation
+
+/// Why canonical JSON could not be read, and where: `path` is a JSON path
+/// such as `subject.nhsNumber` or `payload.diagnoses[0].code` (`$` for the
+/// document itself).
+public struct CanonicalDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case syntax = "canonical-json-syntax"
+        case unsupportedSchema = "canonical-schema-unsupported"
+        case missingField = "canonical-field-missing"
+        case wrongType = "canonical-field-type"
+        case invalidValue = "canonical-field-invalid"
+    }
+
+    public let kind: Kind
+    public let path: String
+    public let message: String
+
+    public var code: String { kind.rawValue }
+    public var description: String { "\(code) at \(path): \(message)" }
+}
+
+/// The one way canonical messages become bytes and back.
+public enum CanonicalJSON {
+    /// Same value, same bytes: keys sorted, "/" not escaped, no whitespace,
+    /// absent optionals omitted (except the contract's explicit nulls).
+    /// Kafka record values, hashes and de-duplication rely on this.
+    public static func encode(_ message: CanonicalMessage) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(message)
+        } catch {
+            // Only strings, integers, booleans and nulls are encoded, none of
+            // which JSONEncoder can reject.
+            preconditionFailure("canonical message could not be encoded: \(error)")
+        }
+    }
+
+    public static func decode(_ data: Data) throws(CanonicalDecodingError) -> CanonicalMessage {
+        do {
+            return try JSONDecoder().decode(CanonicalMessage.self, from: data)
+        } catch let error as DecodingError {
+            throw translate(error)
+        } catch {
+            throw CanonicalDecodingError(kind: .syntax, path: "$", message: String(describing: error))
+        }
+    }
+
+    static func translate(_ error: DecodingError) -> CanonicalDecodingError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return CanonicalDecodingError(
+                kind: .missingField, path: path(context.codingPath + [key]),
+                message: "required field \(key.stringValue.debugDescription) is missing")
+        case .valueNotFound(_, let context):
+            return CanonicalDecodingError(
+                kind: .missingField, path: path(context.codingPath), message: "value is null but required")
+        case .typeMismatch(let type, let context):
+            return CanonicalDecodingError(
+                kind: .wrongType, path: path(context.codingPath), message: "expected \(describe(type))")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return CanonicalDecodingError(kind: .syntax, path: "$", message: "not valid JSON: \(context.debugDescription)")
+            }
+            let p = path(context.codingPath)
+            return CanonicalDecodingError(kind: p == "schema" ? .unsupportedSchema : .invalidValue, path: p, message: context.debugDescription)
+        @unknown default:
+            return CanonicalDecodingError(kind: .invalidValue, path: "$", message: String(describing: error))
+        }
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var out = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                out += "[\(index)]"
+            } else {
+                out += out.isEmpty ? key.stringValue : "." + key.stringValue
+            }
+        }
+        return out.isEmpty ? "$" : out
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type: "an integer"
+        case is [Any].Type: "an array"
+        default: "\(type)"
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// Name-based UUIDs, version 5 (RFC 9562 section 5.5).
+public enum UUIDv5 {
+    public static func make(namespace: UUID, name: String) -> UUID {
+        let ns = namespace.uuid
+        var input: [UInt8] = [
+            ns.0, ns.1, ns.2, ns.3, ns.4, ns.5, ns.6, ns.7,
+            ns.8, ns.9, ns.10, ns.11, ns.12, ns.13, ns.14, ns.15,
+        ]
+        input.append(contentsOf: Array(name.utf8))
+        var d = SHA1.hash(input)
+        d[6] = (d[6] & 0x0F) | 0x50  // version 5
+        d[8] = (d[8] & 0x3F) | 0x80  // RFC variant
+        return UUID(uuid: (
+            d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+            d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]
+        ))
+    }
+}
+
+extension CanonicalMessage {
+    /// Fixed namespace of One Halton Exchange message ids. Never change it:
+    /// every stored id, audit record and decision id depends on it.
+    public static let idNamespace = UUID(uuidString: "5b1f3c2e-8d47-4a69-9e0b-6c2f1a7d3e58")!
+
+    /// The message id is a function of where the message came from, so a
+    /// re-sent or replayed source message gets the same id (and the router's
+    /// de-duplication by id works across restarts).
+    public static func deriveID(sourceOrganisation: String, sourceMessageID: String) -> UUID {
+        UUIDv5.make(namespace: idNamespace, name: sourceOrganisation + "|" + sourceMessageID)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HXDevBroker
+import HXKafka
+import Logging
+
+/// Each test that needs Kafka starts its own development broker on a free
+/// port and stops it at the end, so tests share nothing and run in parallel.
+func withBroker<T>(_ body: (DevBroker) async throws -> T) async throws -> T {
+    let broker = try await DevBroker.start()
+    defer { broker.stop() }
+    return try await body(broker)
+}
+
+func clientConfiguration(_ broker: DevBroker, clientID: String = "hx-test") -> KafkaClientConfiguration {
+    var configuration = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
+    configuration.clientID = clientID
+    return configuration
+}
+
+func producerConfiguration(_ broker: DevBroker) -> KafkaProducerConfiguration {
+    var configuration = KafkaProducerConfiguration(client: clientConfiguration(broker))
+    configuration.messageTimeout = .seconds(30)
+    return configuration
+}
+
+func consumerConfiguration(_ broker: DevBroker, group: String) -> KafkaConsumerConfiguration {
+    var configuration = KafkaConsumerConfiguration(client: clientConfiguration(broker), groupID: group)
+    configuration.fetchMaxWait = .milliseconds(20)
+    configuration.sessionTimeout = .seconds(10)
+    return configuration
+}
+
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Creates a topic and waits until its metadata shows every partition.
+func createTopic(_ broker: DevBroker, partitions: Int32, name: String = uniqueName("hx.test")) async throws -> String {
+    let admin = try KafkaAdmin(configuration: clientConfiguration(broker))
+    let results = try await admin.createTopics([KafkaTopicSpec(name: name, partitions: partitions)])
+    if case .failed(let error) = results.first?.outcome { throw error }
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
+        if try await admin.describeCluster().topic(name)?.partitions.count == Int(partitions) { return name }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw KafkaError(code: .timedOut, message: "topic \(name) did not appear")
+}
+
+/// Polls until `count` records arrived or `timeout` passed, committing nothing.
+func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
+    var messages: [KafkaMessage] = []
+    let deadline = ContinuousClock.now + timeout
+    while messages.count < count && ContinuousClock.now < deadline {
+        messages += try await consumer.poll()
+    }
+    return messages
+}
+
+/// The repository's root, for tests that read its configuration.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
