@@ -60,6 +60,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // `make bench`: the Swift client's side of the comparison with plain librdkafka.
+        .executableTarget(
+            name: "kafka-bench",
+            dependencies: ["HXKafka", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/KafkaBench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HXKafkaTests",
             dependencies: ["HXKafka", "HXDevBroker", "HXTopics"],

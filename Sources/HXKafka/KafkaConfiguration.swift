@@ -122,12 +122,19 @@ public struct KafkaProducerConfiguration: Sendable {
         self.client = client
     }
 
+    /// librdkafka refuses a message timeout longer than the transaction timeout
+    /// (60 s by default), so a transactional producer uses the shorter of the two.
+    var effectiveMessageTimeout: Duration {
+        guard transactionalID != nil else { return messageTimeout }
+        return min(messageTimeout, transactionTimeout ?? .seconds(60))
+    }
+
     func librdkafkaProperties() -> [(String, String)] {
         var list = client.librdkafkaProperties()
         list += [
             ("enable.idempotence", idempotence ? "true" : "false"),
             ("linger.ms", String(linger.milliseconds)),
-            ("message.timeout.ms", String(messageTimeout.milliseconds)),
+            ("message.timeout.ms", String(effectiveMessageTimeout.milliseconds)),
             // Java clients' partitioner, so a key lands on the same partition whoever sends it.
             ("partitioner", "murmur2_random"),
         ]
