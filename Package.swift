@@ -50,10 +50,23 @@ let package = Package(
         .target(name: "HXCanonical", swiftSettings: strict),
         // HL7 v2 parsing, encoding, MLLP framing and acknowledgements: pure, no I/O.
         .target(name: "HL7v2", swiftSettings: strict),
+        // Feed formats (HL7 v2, FHIR, CSV/JSON, ADW) → canonical messages; adapter.yaml; adapter test cases.
+        .target(name: "HXTranslate", dependencies: ["HXCanonical", "HL7v2", "HXConfigFile", "Yams"], swiftSettings: strict),
+        // The place's configuration: organisations, groups, data sharing agreements, digest.
+        .target(name: "HXPlace", dependencies: ["HXCanonical", "HXConfigFile", "Yams"], swiftSettings: strict),
+        // The router's decision per message and recipient (DESIGN.md steps 1-6): pure functions.
+        .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace"], swiftSettings: strict),
+        // Declarative agreement test cases under config/tests (`hx test`).
+        .target(
+            name: "HXPolicyTesting",
+            dependencies: ["HXCanonical", "HXConfigFile", "HXPlace", "HXPolicy", "Yams"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "hx",
             dependencies: [
-                "HXKafka", "HXTopics", "HXDevBroker",
+                "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
+                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,10 +82,21 @@ let package = Package(
         ),
         .testTarget(
             name: "HXKafkaTests",
-            dependencies: ["HXKafka", "HXDevBroker", "HXTopics"],
+            dependencies: [
+                "HXKafka", "HXDevBroker", "HXTopics", "hx",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "HXCanonicalTests", dependencies: ["HXCanonical"], swiftSettings: strict),
         .testTarget(name: "HL7v2Tests", dependencies: ["HL7v2"], swiftSettings: strict),
+        .testTarget(name: "HXTranslateTests", dependencies: ["HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile"], swiftSettings: strict),
+        .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXConfigFile"], swiftSettings: strict),
+        .testTarget(
+            name: "HXPolicyTests",
+            dependencies: ["HXCanonical", "HXPlace", "HXPolicy", "HXPolicyTesting"],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -1,7 +1,8 @@
 /*
  * The C baseline for `make bench`: plain librdkafka, used the way its own
  * documentation recommends, with the same settings as the Swift client
- * (idempotent producer, acks=all, linger 5 ms; consumer reading in batches).
+ * (idempotent producer, acks=all, linger 5 ms, murmur2 partitioner; consumer
+ * reading in batches with fetch.queue.backoff.ms 100).
  *
  *   rdkafka_bench produce BROKERS TOPIC COUNT SIZE
  *   rdkafka_bench consume BROKERS TOPIC COUNT GROUP
@@ -82,6 +83,10 @@ static int consume(const char *brokers, const char *topic, long count, const cha
     set(conf, "auto.offset.reset", "earliest");
     set(conf, "enable.auto.commit", "false");
     set(conf, "enable.partition.eof", "false");
+    /* Tansu answers JoinGroup after about half the session timeout: use the minimum. */
+    set(conf, "session.timeout.ms", "6000");
+    /* HXKafka's default (librdkafka's is 1 s), so both read with the same prefetch pacing. */
+    set(conf, "fetch.queue.backoff.ms", "100");
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!rk) { fprintf(stderr, "%s\n", err); return 2; }
     rd_kafka_poll_set_consumer(rk);

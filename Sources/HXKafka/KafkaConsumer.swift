@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -32,11 +33,12 @@ public final class KafkaConsumer: Sendable {
     ///   `poll` when partitions are assigned or revoked; a revoke waits for it.
     public init(
         configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "hx.kafka.consumer"),
-        metricsLabel: String? = nil, onRebalance: (@Sendable (KafkaRebalance) -> Void)? = nil
+        metricsLabel: String? = nil, metricsFactory: (any MetricsFactory)? = nil,
+        onRebalance: (@Sendable (KafkaRebalance) -> Void)? = nil
     ) throws {
         self.configuration = configuration
         self.logger = logger
-        let statistics = configuration.client.statisticsInterval == nil ? nil : KafkaStatisticsReporter(client: metricsLabel ?? configuration.client.clientID)
+        let statistics = configuration.client.statisticsInterval == nil ? nil : KafkaStatisticsReporter(client: metricsLabel ?? configuration.client.clientID, factory: metricsFactory)
         let callbacks = ConsumerCallbacks(logger: logger, statistics: statistics, onRebalance: onRebalance)
         self.callbacks = callbacks
         let client = try RDKafkaClient(kind: .consumer, properties: configuration.librdkafkaProperties(), callbacks: callbacks)
@@ -111,20 +113,20 @@ public final class KafkaConsumer: Sendable {
                 let more = buffer.withUnsafeMutableBufferPointer { rd_kafka_consume_batch_queue(queue.pointer, 0, $0.baseAddress! + 1, max - 1) }
                 if more > 0 { count += more }
             }
-            var messages: [KafkaMessage] = []
-            messages.reserveCapacity(count)
-            var names = TopicNames()
+            var records: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+            records.reserveCapacity(count)
             var failure: KafkaError?
             for slot in buffer.prefix(count) {
                 guard let raw = slot else { continue }
-                defer { rd_kafka_message_destroy(raw) }
                 if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     // An error in the stream (a topic vanished, say): report it after the good records.
                     if failure == nil { failure = KafkaError(rdkafka: raw.pointee.err, context: "consume") }
+                    rd_kafka_message_destroy(raw)
                     continue
                 }
-                messages.append(Self.convert(raw, names: &names))
+                records.append(raw)
             }
+            var messages = RDKafkaMessageBatch(records).messages()
             if let failure, messages.isEmpty { throw failure }
             if callbacks.revocations.load(ordering: .acquiring) != revocationsBefore {
                 // Partitions were revoked while this batch was collected: records taken
@@ -136,31 +138,6 @@ public final class KafkaConsumer: Sendable {
             }
             return messages
         }
-    }
-
-    private static func convert(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, names: inout TopicNames) -> KafkaMessage {
-        let message = raw.pointee
-        let value: [UInt8] = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
-        let key: [UInt8]? = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
-        var headers: [KafkaHeader] = []
-        var hdrs: OpaquePointer?
-        if rd_kafka_message_headers(raw, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
-            var index = 0
-            var name: UnsafePointer<CChar>?
-            var valuePointer: UnsafeRawPointer?
-            var size = 0
-            while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "",
-                                           value: valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
-                index += 1
-            }
-        }
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
-        return KafkaMessage(
-            topic: names.name(of: message.rkt), partition: message.partition, offset: message.offset,
-            key: key, value: value, headers: headers,
-            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }
 
     /// Records one at a time, polling in batches underneath. Ends when the
@@ -291,19 +268,6 @@ final class KafkaConsumerGroupMetadata: @unchecked Sendable {
 /// A librdkafka queue handle; thread-safe like every librdkafka handle.
 private struct UnsafeQueue: @unchecked Sendable {
     let pointer: OpaquePointer
-}
-
-/// Topic names per librdkafka topic handle, so each batch makes one Swift
-/// string per topic rather than one per record.
-private struct TopicNames {
-    private var cache: [OpaquePointer: String] = [:]
-    mutating func name(of rkt: OpaquePointer?) -> String {
-        guard let rkt else { return "" }
-        if let name = cache[rkt] { return name }
-        let name = String(cString: rd_kafka_topic_name(rkt))
-        cache[rkt] = name
-        return name
-    }
 }
 
 /// The consumer's C callbacks: rebalances are applied here (eager or

@@ -43,28 +43,74 @@ public struct KafkaOutgoingMessage: Sendable {
 }
 
 /// A record received from the cluster.
+///
+/// A record from `KafkaConsumer.poll` borrows librdkafka's buffer rather than
+/// copying it: `key`, `value` and `headers` copy out on access, and
+/// `withUnsafeValue` reads in place. The buffers of one poll's batch are
+/// released when the last record of that batch is; copy what must be kept
+/// for long.
 public struct KafkaMessage: Sendable {
     public var topic: String
     public var partition: Int32
     public var offset: Int64
-    public var key: [UInt8]?
-    public var value: [UInt8]
-    public var headers: [KafkaHeader]
     /// Milliseconds since 1970 as the broker or producer stamped it; nil when the record has none.
     public var timestampMilliseconds: Int64?
+    private let storage: Storage
+
+    private enum Storage: Sendable {
+        case owned(key: [UInt8]?, value: [UInt8], headers: [KafkaHeader])
+        case borrowed(RDKafkaMessageBatch, index: Int)
+    }
 
     public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], timestampMilliseconds: Int64?) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
-        self.key = key
-        self.value = value
-        self.headers = headers
         self.timestampMilliseconds = timestampMilliseconds
+        self.storage = .owned(key: key, value: value, headers: headers)
+    }
+
+    init(topic: String, partition: Int32, offset: Int64, timestampMilliseconds: Int64?, batch: RDKafkaMessageBatch, index: Int) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestampMilliseconds = timestampMilliseconds
+        self.storage = .borrowed(batch, index: index)
+    }
+
+    public var key: [UInt8]? {
+        switch storage {
+        case .owned(let key, _, _): return key
+        case .borrowed(let batch, let index): return batch.key(index)
+        }
+    }
+
+    public var value: [UInt8] {
+        switch storage {
+        case .owned(_, let value, _): return value
+        case .borrowed(let batch, let index): return batch.withValue(index) { Array($0) }
+        }
+    }
+
+    /// Reads the value in place, without copying it.
+    public func withUnsafeValue<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch storage {
+        case .owned(_, let value, _): return try value.withUnsafeBytes(body)
+        case .borrowed(let batch, let index): return try batch.withValue(index, body)
+        }
+    }
+
+    public var valueCount: Int { withUnsafeValue { $0.count } }
+
+    public var headers: [KafkaHeader] {
+        switch storage {
+        case .owned(_, _, let headers): return headers
+        case .borrowed(let batch, let index): return batch.headers(index)
+        }
     }
 
     public var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }
-    public var valueString: String { String(decoding: value, as: UTF8.self) }
+    public var valueString: String { withUnsafeValue { String(decoding: $0, as: UTF8.self) } }
 
     /// The first header with this name.
     public func header(_ name: String) -> KafkaHeader? { headers.first { $0.name == name } }

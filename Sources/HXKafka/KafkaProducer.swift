@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -23,10 +24,16 @@ public final class KafkaProducer: Sendable {
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
 
-    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "hx.kafka.producer"), metricsLabel: String? = nil) throws {
+    /// - Parameters:
+    ///   - metricsLabel: the `client` dimension of librdkafka's statistics gauges (default: the client id).
+    ///   - metricsFactory: where those gauges go (default: the bootstrapped `MetricsSystem`).
+    public init(
+        configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "hx.kafka.producer"),
+        metricsLabel: String? = nil, metricsFactory: (any MetricsFactory)? = nil
+    ) throws {
         self.configuration = configuration
         self.logger = logger
-        let statistics = configuration.client.statisticsInterval == nil ? nil : KafkaStatisticsReporter(client: metricsLabel ?? configuration.client.clientID)
+        let statistics = configuration.client.statisticsInterval == nil ? nil : KafkaStatisticsReporter(client: metricsLabel ?? configuration.client.clientID, factory: metricsFactory)
         let callbacks = ProducerCallbacks(logger: logger, statistics: statistics)
         self.callbacks = callbacks
         self.client = try RDKafkaClient(kind: .producer, properties: configuration.librdkafkaProperties(), callbacks: callbacks)

@@ -5,9 +5,11 @@ import Metrics
 /// swift-metrics gauges. Labels are bounded: client name, topic, partition.
 final class KafkaStatisticsReporter: Sendable {
     private let client: String
+    private let factory: any MetricsFactory
 
-    init(client: String) {
+    init(client: String, factory: (any MetricsFactory)?) {
         self.client = client
+        self.factory = factory ?? MetricsSystem.factory
     }
 
     func report(json: Data) {
@@ -16,7 +18,7 @@ final class KafkaStatisticsReporter: Sendable {
         for (key, metric) in [("msg_cnt", "hx_kafka_queued_messages"), ("replyq", "hx_kafka_reply_queue"),
                               ("txmsgs", "hx_kafka_sent_messages"), ("rxmsgs", "hx_kafka_received_messages")] {
             if let value = root[key] as? NSNumber {
-                Gauge(label: metric, dimensions: dimensions).record(value.doubleValue)
+                Gauge(label: metric, dimensions: dimensions, factory: factory).record(value.doubleValue)
             }
         }
         // Consumer lag per partition, as librdkafka sees it.
@@ -25,7 +27,7 @@ final class KafkaStatisticsReporter: Sendable {
             guard let partitions = (info as? [String: Any])?["partitions"] as? [String: Any] else { continue }
             for (partition, stats) in partitions where partition != "-1" {
                 if let lag = (stats as? [String: Any])?["consumer_lag"] as? NSNumber, lag.int64Value >= 0 {
-                    Gauge(label: "hx_kafka_consumer_lag", dimensions: dimensions + [("topic", topic), ("partition", partition)])
+                    Gauge(label: "hx_kafka_consumer_lag", dimensions: dimensions + [("topic", topic), ("partition", partition)], factory: factory)
                         .record(lag.doubleValue)
                 }
             }

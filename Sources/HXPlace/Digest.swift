@@ -1,0 +1,47 @@
+import HXCanonical
+
+/// The digest of the configuration in force, recorded in every audit record.
+///
+/// It is SHA-256 over a canonical JSON form of the parsed configuration, not
+/// over file bytes, so it changes only when meaning changes: comments,
+/// whitespace, key order, quoting, file names and the order of set-like lists
+/// (sources, recipients, labels, message types, excluded fields) do not move
+/// it; any value that can change a decision (and an agreement's title and
+/// lawful basis, which an auditor reads) does. Groups enter as their expanded
+/// members, so rewriting a list as an equivalent selector changes nothing.
+public enum ConfigurationDigest {
+    /// Bump when the canonical form itself changes.
+    public static let formVersion = "hx.place-digest/1"
+
+    public static func compute(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
+        SHA256.hexDigest(Array(canonicalForm(organisations: organisations, groups: groups, agreements: agreements).utf8))
+    }
+
+    public static func canonicalForm(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
+        func opt(_ s: String?) -> JSONText { s.map(JSONText.string) ?? .null }
+        func labels(_ l: [SensitivityLabel]) -> JSONText { .strings(Set(l.map(\.rawValue)).sorted()) }
+        let orgs = organisations.sorted { $0.code < $1.code }.map { o -> JSONText in
+            .object([("code", .string(o.code)), ("name", .string(o.name)), ("kind", .string(o.kind.rawValue)),
+                     ("hub", opt(o.hub)), ("pcn", opt(o.pcn))])
+        }
+        let grps = groups.sorted { $0.name < $1.name }.map { g -> JSONText in
+            .object([("name", .string(g.name)), ("members", .strings(Set(g.members).sorted()))])
+        }
+        let dsas = agreements.sorted { $0.id < $1.id }.map { a -> JSONText in
+            .object([
+                ("id", .string(a.id)), ("version", .int(a.version)), ("title", .string(a.title)),
+                ("status", .string(a.status.rawValue)), ("validFrom", .string(a.validFrom.description)),
+                ("validTo", .string(a.validTo.description)), ("purpose", .string(a.purpose.rawValue)),
+                ("lawfulBasis", .strings(a.lawfulBasis)),
+                ("sources", .strings(Set(a.sources).sorted())), ("recipients", .strings(Set(a.recipients).sorted())),
+                ("messageTypes", .strings(Set(a.messageTypes.map(\.rawValue)).sorted())),
+                ("exclude", .strings(Set(a.excludedFields).sorted())),
+                ("allow", labels(a.allow)), ("redact", labels(a.redact)), ("deny", labels(a.deny)),
+                ("overridableFor", labels(a.objectionOverrides)),
+            ])
+        }
+        return JSONText.object([
+            ("form", .string(formVersion)), ("organisations", .array(orgs)), ("groups", .array(grps)), ("agreements", .array(dsas)),
+        ]).rendered
+    }
+}

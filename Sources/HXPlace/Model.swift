@@ -1,0 +1,197 @@
+import HXCanonical
+
+/// The kinds of party DESIGN.md "Place configuration" names.
+public enum OrganisationKind: String, Sendable, CaseIterable, Hashable {
+    case acuteTrust = "acute-trust"
+    case mentalHealthTrust = "mental-health-trust"
+    case communityTrust = "community-trust"
+    case gpPractice = "gp-practice"
+    case hubTeam = "hub-team"
+    case adultSocialCare = "adult-social-care"
+    case childrensSocialCare = "childrens-social-care"
+    case voluntary
+    case ambulance
+    case commissioner
+}
+
+public struct Organisation: Sendable, Equatable {
+    /// ODS code, a local code, or a PLACEHOLDER-... code (see organisations.yaml).
+    public var code: String
+    public var name: String
+    public var kind: OrganisationKind
+    /// For a GP practice: the hub team around it.
+    public var hub: String?
+    /// For a GP practice: its primary care network (e.g. widnes, runcorn).
+    public var pcn: String?
+
+    public init(code: String, name: String, kind: OrganisationKind, hub: String? = nil, pcn: String? = nil) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.hub = hub
+        self.pcn = pcn
+    }
+
+    /// DESIGN.md: `hx.deliver.<code in lower case>`.
+    public var deliveryTopic: String { "hx.deliver.\(code.lowercased())" }
+}
+
+/// A named set of organisations: written as a list of codes, or as a
+/// selector (every organisation of a kind, optionally of one PCN or hub).
+public struct OrganisationGroup: Sendable, Equatable {
+    public enum Definition: Sendable, Equatable {
+        case list([String])
+        case selector(kind: OrganisationKind?, pcn: String?, hub: String?)
+    }
+
+    public var name: String
+    public var definition: Definition
+    /// Member codes in the order written (lists) or organisations.yaml order (selectors).
+    public var members: [String]
+
+    public init(name: String, definition: Definition, members: [String]) {
+        self.name = name
+        self.definition = definition
+        self.members = members
+    }
+}
+
+public enum AgreementStatus: String, Sendable, CaseIterable {
+    case draft, active, suspended, retired
+}
+
+public enum Purpose: String, Sendable, CaseIterable {
+    case directCare = "direct-care"
+    case planning
+    case research
+}
+
+/// A party named in an agreement's `from` or `to`: an organisation code or `@group`.
+public enum PartyReference: Sendable, Hashable, CustomStringConvertible {
+    case organisation(String)
+    case group(String)
+
+    public init(_ text: String) {
+        self = text.hasPrefix("@") ? .group(String(text.dropFirst())) : .organisation(text)
+    }
+
+    public var description: String {
+        switch self {
+        case .organisation(let c): c
+        case .group(let g): "@" + g
+        }
+    }
+}
+
+/// A data sharing agreement (DESIGN.md "Information governance").
+public struct SharingAgreement: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var version: Int
+    public var status: AgreementStatus
+    /// First and last UK calendar days the agreement is in force (both inclusive).
+    public var validFrom: CalendarDate
+    public var validTo: CalendarDate
+    public var purpose: Purpose
+    public var lawfulBasis: [String]
+    public var from: [PartyReference]
+    public var to: [PartyReference]
+    /// `from` and `to` with groups expanded, in the order written, without repeats.
+    public var sources: [String]
+    public var recipients: [String]
+    public var messageTypes: [MessageType]
+    /// Field paths removed from every delivery (data minimisation).
+    public var excludedFields: [String]
+    public var allow: [SensitivityLabel]
+    public var redact: [SensitivityLabel]
+    public var deny: [SensitivityLabel]
+    /// Labels whose presence lets a sharing go ahead despite an objection.
+    public var objectionOverrides: [SensitivityLabel]
+    /// Where it was read from (the line of its `id`), for errors and warnings.
+    public var location: FileLocation
+
+    public init(
+        id: String, title: String, version: Int, status: AgreementStatus, validFrom: CalendarDate,
+        validTo: CalendarDate, purpose: Purpose, lawfulBasis: [String], from: [PartyReference],
+        to: [PartyReference], sources: [String], recipients: [String], messageTypes: [MessageType],
+        excludedFields: [String] = [], allow: [SensitivityLabel] = [], redact: [SensitivityLabel] = [],
+        deny: [SensitivityLabel] = [], objectionOverrides: [SensitivityLabel] = [],
+        location: FileLocation = FileLocation(file: "", line: nil)
+    ) {
+        self.id = id
+        self.title = title
+        self.version = version
+        self.status = status
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.purpose = purpose
+        self.lawfulBasis = lawfulBasis
+        self.from = from
+        self.to = to
+        self.sources = sources
+        self.recipients = recipients
+        self.messageTypes = messageTypes
+        self.excludedFields = excludedFields
+        self.allow = allow
+        self.redact = redact
+        self.deny = deny
+        self.objectionOverrides = objectionOverrides
+        self.location = location
+    }
+
+    /// In date on the UK calendar day `date` (status is judged separately).
+    public func isInDate(on date: CalendarDate) -> Bool {
+        validFrom.dayNumber <= date.dayNumber && date.dayNumber <= validTo.dayNumber
+    }
+
+    /// Whether this agreement is about sharing `type` from `source` to `recipient` for `purpose`,
+    /// whatever its status and dates.
+    public func covers(source: String, recipient: String, type: MessageType, purpose: Purpose) -> Bool {
+        self.purpose == purpose && messageTypes.contains(type) && sources.contains(source) && recipients.contains(recipient)
+    }
+
+    public enum LabelRule: String, Sendable { case allow, redact, deny, unmentioned }
+
+    /// DESIGN.md step 5: a label the agreement does not mention is denied.
+    public func rule(for label: SensitivityLabel) -> LabelRule {
+        if allow.contains(label) { return .allow }
+        if redact.contains(label) { return .redact }
+        if deny.contains(label) { return .deny }
+        return .unmentioned
+    }
+}
+
+/// Fields an agreement may exclude, per message type. Identity keys
+/// (`subject.nhsNumber`, `subject.identityStatus`), the source and required
+/// payload fields cannot be excluded: a delivery without them would not be a
+/// valid canonical message, and the delivery topic is keyed by NHS number.
+public enum ExcludableFields {
+    public static let subject: [String] = [
+        "subject.localIdentifiers", "subject.name", "subject.birthDate", "subject.gender",
+        "subject.postcode", "subject.registeredPractice",
+    ]
+
+    public static func payload(for type: MessageType) -> [String] {
+        switch type {
+        case .dischargeSummary:
+            ["admittedAt", "dischargingClinician", "dischargeMethod", "dischargeDestination", "diagnoses",
+             "procedures", "medications", "allergies", "followUp", "narrative"].map { "payload." + $0 }
+        case .socialCareNotification:
+            ["pathway", "service", "team", "effectiveFrom", "effectiveTo", "details", "contact"].map { "payload." + $0 }
+        case .referral:
+            ["fromService", "toService", "reason", "clinicalSummary", "consentToShare"].map { "payload." + $0 }
+        }
+    }
+
+    public static func all(for type: MessageType) -> [String] { subject + payload(for: type) }
+}
+
+public struct FileLocation: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public init(file: String, line: Int?) {
+        self.file = file
+        self.line = line
+    }
+    public var description: String { line.map { "\(file):\($0)" } ?? file }
+}

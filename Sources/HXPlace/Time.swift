@@ -1,0 +1,136 @@
+import HXCanonical
+
+/// A point in time, milliseconds since 1970-01-01T00:00:00Z. Agreements,
+/// consent directives and ages are judged on instants so that timestamps
+/// written with different offsets compare correctly.
+public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let millisecondsSinceEpoch: Int64
+
+    public init(millisecondsSinceEpoch: Int64) {
+        self.millisecondsSinceEpoch = millisecondsSinceEpoch
+    }
+
+    /// Exact for every valid RFC 3339 timestamp (fraction digits past
+    /// milliseconds are dropped: no source we read is finer than that).
+    public init(_ timestamp: RFC3339Timestamp) {
+        let b = Array(timestamp.rawValue.utf8)
+        // RFC3339Timestamp has validated the layout, so fixed positions are safe.
+        func num(_ offset: Int, _ count: Int) -> Int {
+            var value = 0
+            for i in offset..<offset + count { value = value * 10 + Int(b[i] - 0x30) }
+            return value
+        }
+        let days = UKTime.daysFromCivil(year: num(0, 4), month: num(5, 2), day: num(8, 2))
+        var seconds = Int64(days) * 86_400 + Int64(num(11, 2) * 3600 + num(14, 2) * 60 + num(17, 2))
+        var millis: Int64 = 0
+        var i = 19
+        if b[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale: Int64 = 100
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                millis += Int64(b[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        if b[i] != UInt8(ascii: "Z") {
+            let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
+            seconds -= sign * Int64(num(i + 1, 2) * 3600 + num(i + 4, 2) * 60)
+        }
+        millisecondsSinceEpoch = seconds * 1000 + millis
+    }
+
+    /// nil unless `text` is an RFC 3339 date-time with an offset.
+    public init?(rfc3339 text: String) {
+        guard let t = RFC3339Timestamp(text) else { return nil }
+        self.init(t)
+    }
+
+    public static func < (a: Instant, b: Instant) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }
+
+    /// The calendar date in Halton (UK civil time) at this instant.
+    public var ukDate: CalendarDate { UKTime.civilDate(of: self) }
+
+    public var description: String { "\(millisecondsSinceEpoch)ms" }
+}
+
+/// UK civil time without a time-zone database: GMT, or BST (UTC+1) from
+/// 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
+/// October (the rule in force since 1996). Agreement dates are UK dates, so
+/// "valid to 2027-03-31" ends at midnight in Halton, not in UTC; doing it by
+/// rule keeps the decision engine pure and independent of the host's tzdata.
+public enum UKTime {
+    /// Days since 1970-01-01 (proleptic Gregorian; Howard Hinnant's days_from_civil).
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Inverse of `daysFromCivil` (Hinnant's civil_from_days).
+    public static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// Day number of the last Sunday of a month.
+    static func lastSunday(year: Int, month: Int) -> Int {
+        let nextMonthFirst = month == 12
+            ? daysFromCivil(year: year + 1, month: 1, day: 1)
+            : daysFromCivil(year: year, month: month + 1, day: 1)
+        let last = nextMonthFirst - 1
+        // 1970-01-01 was a Thursday (weekday 4 with Sunday = 0).
+        let weekday = ((last % 7) + 7 + 4) % 7
+        return last - weekday
+    }
+
+    /// Offset from UTC in seconds (0 or 3600) in force at `instant`.
+    public static func offsetSeconds(at instant: Instant) -> Int64 {
+        let seconds = floorDiv(instant.millisecondsSinceEpoch, 1000)
+        let (year, _, _) = civilFromDays(Int(floorDiv(seconds, 86_400)))
+        let start = Int64(lastSunday(year: year, month: 3)) * 86_400 + 3600
+        let end = Int64(lastSunday(year: year, month: 10)) * 86_400 + 3600
+        return seconds >= start && seconds < end ? 3600 : 0
+    }
+
+    public static func civilDate(of instant: Instant) -> CalendarDate {
+        let local = floorDiv(instant.millisecondsSinceEpoch, 1000) + offsetSeconds(at: instant)
+        let (y, m, d) = civilFromDays(Int(floorDiv(local, 86_400)))
+        // Offsets can push 0000-01-01 or 9999-12-31 one day outside the years
+        // CalendarDate holds; clamp rather than trap on a hostile timestamp.
+        if y < 0 { return CalendarDate(year: 0, month: 1, day: 1)! }
+        if y > 9999 { return CalendarDate(year: 9999, month: 12, day: 31)! }
+        return CalendarDate(year: y, month: m, day: d)!
+    }
+
+    /// Whole years from `birth` to `date`; a 29 February birthday falls on
+    /// 1 March in other years, as UK law counts it.
+    public static func age(born birth: CalendarDate, on date: CalendarDate) -> Int {
+        var years = date.year - birth.year
+        if (date.month, date.day) < (birth.month, birth.day) { years -= 1 }
+        return years
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+}
+
+// No Comparable conformance on the shared type (a retroactive conformance
+// would clash if HXCanonical adds one): dates compare by day number.
+extension CalendarDate {
+    /// Days since 1970-01-01.
+    public var dayNumber: Int { UKTime.daysFromCivil(year: year, month: month, day: day) }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import HXCanonical
+import HXPlace
+
+/// Reason codes of DESIGN.md "Information governance", the one place they are spelt.
+public enum ReasonCode {
+    public static let identityUnresolved = "identity-unresolved"
+    public static let identityMatched = "identity-matched"
+    public static let noAgreement = "no-agreement"
+    public static let agreementExpired = "agreement-expired"
+    /// Status draft, suspended or retired.
+    public static let agreementNotActive = "agreement-not-active"
+    /// Status active but `validFrom` is still to come. DESIGN.md folds this into
+    /// agreement-not-active; a separate code tells an IG lead the fix is to wait,
+    /// not to change the agreement's status.
+    public static let agreementNotYetValid = "agreement-not-yet-valid"
+    public static let objection = "objection"
+    public static let nationalDataOptOut = "national-data-opt-out"
+
+    public static func objectionOverridden(_ label: SensitivityLabel) -> String { "objection-overridden:\(label.rawValue)" }
+    public static func sensitivityDenied(_ label: SensitivityLabel) -> String { "sensitivity-denied:\(label.rawValue)" }
+    public static func sensitivityRedacted(_ label: SensitivityLabel) -> String { "sensitivity-redacted:\(label.rawValue)" }
+
+    /// Every fixed code, for documentation and tests.
+    public static let fixed: [String] = [
+        identityUnresolved, identityMatched, noAgreement, agreementExpired, agreementNotActive, agreementNotYetValid,
+        objection, nationalDataOptOut,
+    ]
+}
+
+public struct AgreementReference: Sendable, Equatable, CustomStringConvertible {
+    public var id: String
+    public var version: Int
+    public init(id: String, version: Int) {
+        self.id = id
+        self.version = version
+    }
+    public var description: String { "\(id) v\(version)" }
+}
+
+/// The decision for one message and one candidate recipient.
+public struct Decision: Sendable, Equatable {
+    public enum Outcome: String, Sendable, CaseIterable {
+        case deliver
+        case deliverRedacted = "deliver-redacted"
+        case deny
+        case review
+    }
+
+    /// The recipient of a message held for a person to look at (hx.review.v1).
+    public static let reviewRecipient = "review"
+
+    /// Organisation code, or `review`.
+    public var recipient: String
+    /// Organisation kind; `unknown` for a code not in organisations.yaml, `review` for review.
+    public var recipientKind: String
+    /// The purpose the candidate was considered for; nil for review.
+    public var purpose: Purpose?
+    public var outcome: Outcome
+    /// The agreement judged (also when it failed); nil when none covers the sharing.
+    public var agreement: AgreementReference?
+    /// The deciding reason first, then what earlier and later steps did.
+    public var reasons: [String]
+    /// Paths of what was taken out, e.g. `payload.narrative`, `payload.diagnoses[1]`.
+    public var removedFields: [String]
+    /// What to deliver, after redaction and minimisation; only for deliver and deliver-redacted.
+    public var delivery: CanonicalMessage?
+
+    public init(
+        recipient: String, recipientKind: String, purpose: Purpose?, outcome: Outcome, agreement: AgreementReference?,
+        reasons: [String], removedFields: [String] = [], delivery: CanonicalMessage? = nil
+    ) {
+        self.recipient = recipient
+        self.recipientKind = recipientKind
+        self.purpose = purpose
+        self.outcome = outcome
+        self.agreement = agreement
+        self.reasons = reasons
+        self.removedFields = removedFields
+        self.delivery = delivery
+    }
+
+    /// The `hx.deliver.<recipient>` topic, for deliveries.
+    public var deliveryTopic: String { "hx.deliver.\(recipient.lowercased())" }
+}
+
+public enum IdentityOutcome: Sendable, Equatable {
+    /// The message carried a valid NHS number.
+    case present(NHSNumber)
+    /// Found by demographic matching: the one person with these details.
+    case matched(NHSNumber)
+    /// No NHS number and no match: held for review.
+    case unresolved
+    /// No NHS number and more than one person matches: held for review.
+    case ambiguous(candidates: Int)
+
+    public var nhsNumber: NHSNumber? {
+        switch self {
+        case .present(let n), .matched(let n): n
+        case .unresolved, .ambiguous: nil
+        }
+    }
+}
+
+public struct RoutingResult: Sendable, Equatable {
+    public var messageId: UUID
+    public var identity: IdentityOutcome
+    public var decisions: [Decision]
+
+    public func decision(for recipient: String) -> Decision? { decisions.first { $0.recipient == recipient } }
+
+    /// `hx route --explain` (DESIGN.md "Command line"): keys in the documented
+    /// order, one line, so the same decisions always print the same bytes.
+    public var explainJSON: String { explain.rendered }
+
+    public var explain: JSONText {
+        .object([
+            ("messageId", .string(messageId.uuidString.lowercased())),
+            ("decisions", .array(decisions.map { d in
+                .object([
+                    ("recipient", .string(d.recipient)),
+                    ("recipientKind", .string(d.recipientKind)),
+                    ("outcome", .string(d.outcome.rawValue)),
+                    ("agreement", d.agreement.map { .object([("id", .string($0.id)), ("version", .int($0.version))]) } ?? .null),
+                    ("reasons", .strings(d.reasons)),
+                    ("removedFields", .strings(d.removedFields)),
+                ])
+            })),
+        ])
+    }
+}

@@ -1,0 +1,222 @@
+import HXCanonical
+import HXPlace
+
+/// One organisation the message may go to, and for what purpose.
+public struct Candidate: Sendable, Equatable {
+    public var recipient: String
+    public var purpose: Purpose
+    public init(recipient: String, purpose: Purpose) {
+        self.recipient = recipient
+        self.purpose = purpose
+    }
+}
+
+/// The router's decision (DESIGN.md "The router's decision for one message and
+/// one candidate recipient"), steps 1–6 in order. Pure: the same inputs give
+/// the same result, which the audit chain's replay guarantee depends on.
+public enum PolicyEngine {
+    /// Decides every candidate recipient of `message`, with agreements and
+    /// consent judged as they stood at `at` (the input record's time).
+    public static func route(
+        _ message: CanonicalMessage, configuration: PlaceConfiguration, consent: ConsentState = .empty,
+        identities: IdentityIndex = .empty, at: Instant
+    ) -> RoutingResult {
+        // Step 1: identity.
+        var resolved = message
+        let identity: IdentityOutcome
+        var earlier: [String] = []  // what earlier steps did, added after a later step's deciding reason
+        if let number = message.subject.nhsNumber {
+            identity = .present(number)
+        } else {
+            let s = message.subject
+            switch identities.match(family: s.name?.family, birthDate: s.birthDate, postcode: s.postcode) {
+            case .unique(let number):
+                identity = .matched(number)
+                resolved.subject.nhsNumber = number
+                resolved.subject.identityStatus = .matched
+                earlier.append(ReasonCode.identityMatched)
+            case .none:
+                identity = .unresolved
+            case .ambiguous(let all):
+                identity = .ambiguous(candidates: all.count)
+            }
+        }
+        guard let person = identity.nhsNumber else {
+            // Nothing is guessed: no recipient is worked out for an unknown person.
+            let review = Decision(
+                recipient: Decision.reviewRecipient, recipientKind: "review", purpose: nil, outcome: .review,
+                agreement: nil, reasons: [ReasonCode.identityUnresolved])
+            return RoutingResult(messageId: message.id, identity: identity, decisions: [review])
+        }
+        // Steps 2–6 per candidate.
+        let decisions = candidates(for: resolved, configuration: configuration).map { candidate in
+            decide(resolved, person: person, candidate: candidate, configuration: configuration, consent: consent, at: at, earlier: earlier)
+        }
+        return RoutingResult(messageId: message.id, identity: identity, decisions: decisions)
+    }
+
+    // MARK: Step 2: candidates
+
+    /// Direct care follows the person's relationships; other purposes follow
+    /// agreements that name their recipients. The source itself is never a
+    /// candidate (a practice's own referral is not copied back to it), and each
+    /// organisation appears once (direct care first).
+    ///
+    /// Agreements for other purposes add candidates while active or suspended
+    /// (a suspension shows up as `agreement-not-active`); drafts and retired
+    /// agreements do not, so they cannot flood the audit with denials.
+    public static func candidates(for message: CanonicalMessage, configuration config: PlaceConfiguration) -> [Candidate] {
+        var out: [Candidate] = []
+        func add(_ code: String?, _ purpose: Purpose = .directCare) {
+            guard let code, !code.isEmpty, code != message.source.organisation, !out.contains(where: { $0.recipient == code }) else { return }
+            out.append(Candidate(recipient: code, purpose: purpose))
+        }
+        let practice = message.subject.registeredPractice
+        let hub = practice.flatMap { config.organisation($0)?.hub }
+        switch message.payload {
+        case .dischargeSummary(let d):
+            add(practice)
+            add(hub)
+            let toCareHome = d.dischargeDestination == .careHome || d.dischargeDestination == .nursingHome
+            if d.careNeedsOnDischarge || toCareHome {
+                let kind: OrganisationKind = isChild(message) ? .childrensSocialCare : .adultSocialCare
+                for org in config.organisations(ofKind: kind) { add(org.code) }
+            }
+        case .socialCareNotification:
+            add(practice)
+            add(hub)
+        case .referral(let r):
+            add(r.toOrganisation)
+            if let practice, config.agreements.contains(where: {
+                $0.covers(source: message.source.organisation, recipient: practice, type: .referral, purpose: .directCare)
+            }) {
+                add(practice)
+            }
+        }
+        for a in config.agreements
+        where a.purpose != .directCare && (a.status == .active || a.status == .suspended)
+            && a.messageTypes.contains(message.type) && a.sources.contains(message.source.organisation) {
+            for recipient in a.recipients { add(recipient, a.purpose) }
+        }
+        return out
+    }
+
+    /// Under 18 on the UK date the message occurred. Without a birth date the
+    /// person is treated as an adult: adult social care is the usual route and
+    /// a child's record normally carries the birth date.
+    static func isChild(_ message: CanonicalMessage) -> Bool {
+        guard let birth = message.subject.birthDate else { return false }
+        return UKTime.age(born: birth, on: Instant(message.occurredAt).ukDate) < 18
+    }
+
+    // MARK: Steps 3–6
+
+    static func decide(
+        _ message: CanonicalMessage, person: NHSNumber, candidate: Candidate, configuration config: PlaceConfiguration,
+        consent: ConsentState, at: Instant, earlier: [String]
+    ) -> Decision {
+        let kind = config.organisation(candidate.recipient)?.kind.rawValue ?? "unknown"
+        func deny(_ reasons: [String], _ agreement: AgreementReference?) -> Decision {
+            Decision(recipient: candidate.recipient, recipientKind: kind, purpose: candidate.purpose, outcome: .deny,
+                     agreement: agreement, reasons: reasons + earlier)
+        }
+
+        // Step 3: an active agreement in date covering source → recipient, type and purpose.
+        let covering = config.agreements.filter {
+            $0.covers(source: message.source.organisation, recipient: candidate.recipient, type: message.type, purpose: candidate.purpose)
+        }
+        let today = at.ukDate
+        guard let agreement = inForce(covering, on: today) else {
+            guard let (failed, reason) = explainNotInForce(covering, on: today) else { return deny([ReasonCode.noAgreement], nil) }
+            return deny([reason], AgreementReference(id: failed.id, version: failed.version))
+        }
+        let ref = AgreementReference(id: agreement.id, version: agreement.version)
+        var done = earlier
+
+        // Step 4: objections, then the national data opt-out.
+        let labels = effectiveLabels(message)
+        if consent.objects(person, to: candidate.recipient, at: at) {
+            let overriding = SensitivityLabel.allCases.filter { agreement.objectionOverrides.contains($0) && labels.contains($0) }
+            if overriding.isEmpty { return deny([ReasonCode.objection], ref) }
+            done += overriding.map(ReasonCode.objectionOverridden)
+        }
+        if agreement.purpose != .directCare && consent.hasNationalDataOptOut(person, at: at) {
+            return Decision(recipient: candidate.recipient, recipientKind: kind, purpose: candidate.purpose, outcome: .deny,
+                            agreement: ref, reasons: [ReasonCode.nationalDataOptOut] + done)
+        }
+
+        // Step 5: sensitivity.
+        var denied: [SensitivityLabel] = []
+        var redacted: [SensitivityLabel] = []
+        for label in SensitivityLabel.allCases where labels.contains(label) {
+            switch agreement.rule(for: label) {
+            case .allow: break
+            case .redact:
+                // A safeguarding-concern notification is safeguarding through and
+                // through: there is no part to take out, so it cannot be redacted.
+                if label == .safeguarding, case .socialCareNotification(let n) = message.payload, n.event == .safeguardingConcern {
+                    denied.append(label)
+                } else {
+                    redacted.append(label)
+                }
+            case .deny, .unmentioned: denied.append(label)
+            }
+        }
+        if !denied.isEmpty {
+            return Decision(recipient: candidate.recipient, recipientKind: kind, purpose: candidate.purpose, outcome: .deny,
+                            agreement: ref, reasons: denied.map(ReasonCode.sensitivityDenied) + done)
+        }
+        var delivery = message
+        var removed: [String] = []
+        if !redacted.isEmpty {
+            removed = Redaction.redact(&delivery, labels: Set(redacted))
+            done += redacted.map(ReasonCode.sensitivityRedacted)
+        }
+
+        // Step 6: minimisation.
+        for path in agreement.excludedFields where Redaction.remove(path, from: &delivery) {
+            removed.append(path)
+        }
+        delivery = Redaction.recomputeSensitivity(delivery, original: labels, redacted: Set(redacted))
+        return Decision(
+            recipient: candidate.recipient, recipientKind: kind, purpose: candidate.purpose,
+            outcome: redacted.isEmpty ? .deliver : .deliverRedacted, agreement: ref, reasons: done,
+            removedFields: removed, delivery: delivery)
+    }
+
+    /// The labels the message carries: its own list, its items' lists, and
+    /// safeguarding for a safeguarding-concern notification even if the
+    /// feed forgot the label (the event says what it is).
+    public static func effectiveLabels(_ message: CanonicalMessage) -> Set<SensitivityLabel> {
+        var labels = Set(message.sensitivity).union(message.itemSensitivity)
+        if case .socialCareNotification(let n) = message.payload, n.event == .safeguardingConcern { labels.insert(.safeguarding) }
+        return labels
+    }
+
+    /// Several agreements in force for one sharing is a configuration error
+    /// (reported as an overlap); if it happens anyway, the highest version,
+    /// then the smallest id, is used so the result is still deterministic.
+    static func inForce(_ covering: [SharingAgreement], on day: CalendarDate) -> SharingAgreement? {
+        covering.filter { $0.status == .active && $0.isInDate(on: day) }
+            .min { ($1.version, $0.id) < ($0.version, $1.id) }
+    }
+
+    /// Why none is in force, naming the agreement closest to applying:
+    /// an active one that has ended, then one not yet started, then one not active.
+    static func explainNotInForce(_ covering: [SharingAgreement], on day: CalendarDate) -> (SharingAgreement, String)? {
+        let active = covering.filter { $0.status == .active }
+        if let a = active.filter({ $0.validTo.dayNumber < day.dayNumber }).max(by: { $0.validTo.dayNumber < $1.validTo.dayNumber }) {
+            return (a, ReasonCode.agreementExpired)
+        }
+        if let a = active.filter({ $0.validFrom.dayNumber > day.dayNumber }).min(by: { $0.validFrom.dayNumber < $1.validFrom.dayNumber }) {
+            return (a, ReasonCode.agreementNotYetValid)
+        }
+        let order: [AgreementStatus] = [.suspended, .draft, .retired]
+        if let a = covering.filter({ $0.status != .active }).min(by: {
+            (order.firstIndex(of: $0.status) ?? 9, $0.id) < (order.firstIndex(of: $1.status) ?? 9, $1.id)
+        }) {
+            return (a, ReasonCode.agreementNotActive)
+        }
+        return nil
+    }
+}

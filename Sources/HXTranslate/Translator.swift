@@ -1,0 +1,171 @@
+import Foundation
+import HXCanonical
+
+/// Demographics an ADT^A01/A08/A28 confirms for an NHS number; the adapter
+/// publishes these to `hx.identity.v1` for the router's identity matching.
+public struct IdentityFact: Codable, Sendable, Equatable {
+    public var nhsNumber: NHSNumber
+    public var family: String?
+    public var birthDate: CalendarDate?
+    public var postcode: String?
+    public var source: Source
+    public var recordedAt: RFC3339Timestamp
+
+    public init(nhsNumber: NHSNumber, family: String?, birthDate: CalendarDate?, postcode: String?, source: Source, recordedAt: RFC3339Timestamp) {
+        self.nhsNumber = nhsNumber
+        self.family = family
+        self.birthDate = birthDate
+        self.postcode = postcode
+        self.source = source
+        self.recordedAt = recordedAt
+    }
+
+    /// Same value, same bytes (sorted keys, no escaped slashes), like canonical messages.
+    public var jsonData: Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings and nested strings only: encoding cannot fail.
+        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    }
+}
+
+/// What one input message became.
+public enum TranslationOutcome: Sendable, Equatable {
+    case message(CanonicalMessage)
+    case identity(IdentityFact)
+    case failure(TranslationError)
+
+    public var error: TranslationError? {
+        if case .failure(let e) = self { return e }
+        return nil
+    }
+
+    public var message: CanonicalMessage? {
+        if case .message(let m) = self { return m }
+        return nil
+    }
+
+    public var isSuccess: Bool { error == nil }
+
+    /// One line of `hx translate` output (no trailing newline):
+    /// `{"ok":true,"message":{canonical}}`, `{"ok":true,"identity":{...}}`
+    /// or `{"ok":false,"error":{"code":...,"location":...,"message":...}}`.
+    /// The canonical message bytes are HXCanonical's stable encoding, inserted as they are.
+    public var jsonLine: Data {
+        var out = Data()
+        switch self {
+        case .message(let m):
+            out.append(contentsOf: Array(#"{"ok":true,"message":"#.utf8))
+            out.append(CanonicalJSON.encode(m))
+        case .identity(let f):
+            out.append(contentsOf: Array(#"{"ok":true,"identity":"#.utf8))
+            out.append(f.jsonData)
+        case .failure(let e):
+            struct Body: Encodable { let code: String, message: String, location: String }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            out.append(contentsOf: Array(#"{"ok":false,"error":"#.utf8))
+            out.append((try? encoder.encode(Body(code: e.code, message: e.message, location: e.location))) ?? Data("{}".utf8))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+/// The one entry point `hx translate`, `hx test` and the adapters call.
+public enum Translator {
+    /// Bytes in, one outcome per message in the input (a CSV file or an HL7
+    /// batch may hold several). Pure: no I/O, no clock, no randomness, so the
+    /// same input and configuration always give the same output.
+    public static func translate(configuration: AdapterConfiguration, input: Data) -> [TranslationOutcome] {
+        let bytes = [UInt8](input)
+        // Checked once here, before any parsing, with one code for every format.
+        guard bytes.count <= configuration.maxInputBytes else {
+            return [.failure(TranslationError(.inputTooLarge, "input is \(bytes.count) bytes, the adapter's limit (maxInputBytes) is \(configuration.maxInputBytes)", at: "input"))]
+        }
+        if let bad = firstInvalidUTF8(bytes) {
+            return [.failure(TranslationError(.invalidUTF8, "input is not valid UTF-8 at byte offset \(bad) (0x\(String(bytes[bad], radix: 16, uppercase: true)))", at: "byte \(bad)"))]
+        }
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        if text.allSatisfy(\.isWhitespace) {
+            return [.failure(TranslationError(.emptyInput, "input is empty", at: "input"))]
+        }
+        switch configuration.format {
+        case .hl7v2:
+            return HL7Translator(configuration: configuration).translateBatch(text)
+        case .fhirDischarge:
+            return [FHIRDischargeTranslator(configuration: configuration).translate(text)]
+        case .referralFHIR:
+            return [FHIRReferralTranslator(configuration: configuration).translate(text)]
+        case .socialCareADW:
+            return [ADWTranslator(configuration: configuration).translate(text)]
+        case .socialCareCSV:
+            return SocialCareTranslator(configuration: configuration).translateCSV(text)
+        case .socialCareJSON:
+            return SocialCareTranslator(configuration: configuration).translateJSON(text)
+        case .referralCSV:
+            return ReferralCSVTranslator(configuration: configuration).translate(text)
+        }
+    }
+
+    /// The `hx translate` output for these outcomes: one JSON object per line.
+    public static func jsonLines(_ outcomes: [TranslationOutcome]) -> Data {
+        var out = Data()
+        for o in outcomes {
+            out.append(o.jsonLine)
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
+    }
+
+    /// `hx translate` exit status: 0 when all succeed, 65 (EX_DATAERR) when any was rejected.
+    public static func exitStatus(_ outcomes: [TranslationOutcome]) -> Int32 {
+        outcomes.allSatisfy(\.isSuccess) ? 0 : 65
+    }
+
+    /// Offset of the first byte of an ill-formed UTF-8 sequence, or nil.
+    static func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
+        var i = 0
+        let n = b.count
+        func cont(_ k: Int) -> Bool { k < n && b[k] & 0xC0 == 0x80 }
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            if c >= 0xC2 && c <= 0xDF {
+                guard cont(i + 1) else { return i }
+                i += 2
+            } else if c >= 0xE0 && c <= 0xEF {
+                guard i + 2 < n else { return i }
+                let lo: UInt8 = c == 0xE0 ? 0xA0 : 0x80, hi: UInt8 = c == 0xED ? 0x9F : 0xBF
+                guard b[i + 1] >= lo, b[i + 1] <= hi, cont(i + 2) else { return i }
+                i += 3
+            } else if c >= 0xF0 && c <= 0xF4 {
+                guard i + 3 < n else { return i }
+                let lo: UInt8 = c == 0xF0 ? 0x90 : 0x80, hi: UInt8 = c == 0xF4 ? 0x8F : 0xBF
+                guard b[i + 1] >= lo, b[i + 1] <= hi, cont(i + 2), cont(i + 3) else { return i }
+                i += 4
+            } else {
+                return i
+            }
+        }
+        return nil
+    }
+}
+
+/// Shared pieces of building a canonical message.
+extension AdapterConfiguration {
+    func sourceOf(_ messageID: String) -> Source {
+        Source(organisation: organisation, system: system, adapter: name, messageId: messageID)
+    }
+
+    func canonical(messageID: String, occurredAt: RFC3339Timestamp, subject: Subject, labels: [SensitivityLabel], payload: Payload) -> CanonicalMessage {
+        var all = Set(labels)
+        all.formUnion(sensitivity.sources[organisation] ?? [])
+        let m = CanonicalMessage(
+            id: CanonicalMessage.deriveID(sourceOrganisation: organisation, sourceMessageID: messageID),
+            occurredAt: occurredAt, source: sourceOf(messageID), subject: subject,
+            sensitivity: SensitivityLabel.allCases.filter(all.contains), payload: payload)
+        return m.withSensitivityUnion()
+    }
+}

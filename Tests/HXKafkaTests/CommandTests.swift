@@ -1,0 +1,117 @@
+import Foundation
+import HXDevBroker
+import Testing
+
+/// The `hx` executable as an operator runs it.
+@Suite("The hx command")
+struct CommandTests {
+    /// Built beside the test bundle, since the test target depends on it.
+    static let hx = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hx")
+
+    struct Result {
+        var status: Int32
+        var output: String
+    }
+
+    static func run(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Result {
+        let process = Process()
+        process.executableURL = hx
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return Result(status: process.terminationStatus, output: output)
+    }
+
+    @Test("every subcommand has help")
+    func help() async throws {
+        let commands = [
+            ["--help"], ["run", "--help"], ["translate", "--help"], ["route", "--help"], ["test", "--help"],
+            ["config", "check", "--help"], ["topics", "apply", "--help"], ["topics", "list", "--help"],
+            ["tail", "--help"], ["dev", "broker", "--help"],
+        ]
+        for command in commands {
+            let result = try await Self.run(command)
+            #expect(result.status == 0, "\(command)")
+            #expect(result.output.contains("USAGE:"), "\(command)")
+        }
+    }
+
+    @Test("hx topics apply creates the topics, a second run changes nothing, and hx topics list shows them")
+    func topicsApplyAndList() async throws {
+        try await withBroker { broker in
+            let first = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
+            #expect(first.status == 0)
+            #expect(first.output.split(separator: "\n").filter { $0.hasSuffix(" created") }.count == 9)
+            let second = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
+            #expect(second.status == 0)
+            #expect(second.output.split(separator: "\n").filter { $0.hasSuffix(" exists") }.count == 9)
+            let list = try await Self.run(["topics", "list", "--bootstrap-servers", broker.bootstrapServers])
+            #expect(list.status == 0)
+            #expect(list.output.contains("hx.audit.ig.v1"))
+            #expect(!list.output.contains("missing"))
+        }
+    }
+
+    @Test("hx run starts its own broker, makes heartbeat round trips and stops cleanly")
+    func runEmbedded() async throws {
+        let port = try DevBroker.freePort()
+        let result = try await Self.run(["run", "--port", String(port), "--heartbeats", "2"], timeout: .seconds(90))
+        #expect(result.status == 0)
+        #expect(result.output.contains("topics:     9 declared"))
+        #expect(result.output.contains("heartbeat 2: broker confirmed hx.heartbeat.v1[0]@1"))
+        #expect(!result.output.contains("NOT read back"))
+        #expect(result.output.contains("stopped cleanly"))
+        #expect(!DevBroker.canConnect(port: port), "the embedded broker stopped with hx run")
+    }
+
+    @Test("hx translate prints one JSON line per message and exits 65 when any input is rejected")
+    func translate() async throws {
+        let samples = "adapters/whh-pas-discharge/samples"
+        let good = try await Self.run(["translate", "--adapter", "adapters/whh-pas-discharge", "\(samples)/a03-discharge-home.hl7"])
+        #expect(good.status == 0)
+        #expect(good.output.hasPrefix(#"{"ok":true,"message":{"#))
+        let bad = try await Self.run(["translate", "--adapter", "adapters/whh-pas-discharge", "\(samples)/a03-discharge-home.hl7", "\(samples)/bad-nhs-number.hl7"])
+        #expect(bad.status == 65)
+        let lines = bad.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.last?.contains(#""code":"nhs-number-invalid""#) == true)
+    }
+
+    @Test("hx config check and hx test pass on the repository's configuration")
+    func configCheckAndTest() async throws {
+        let check = try await Self.run(["config", "check", "config"])
+        #expect(check.status == 0)
+        #expect(check.output.contains("config: valid"))
+        let test = try await Self.run(["test"])
+        #expect(test.status == 0)
+        #expect(test.output.contains(" 0 failed"))
+    }
+
+    @Test("a bad configuration file stops hx with file, line and problem, exit 78")
+    func badConfiguration() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("config"))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "topics:\n  - name: hx.x.v1\n    partitions: many\n    retention: 1d\n".write(to: directory.appendingPathComponent("topics.yaml"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = Self.hx
+        process.arguments = ["topics", "apply", "--config", directory.path, "--bootstrap-servers", "127.0.0.1:1"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 78)
+        #expect(text.contains("topics.yaml:3:"))
+        #expect(text.contains("partitions must be a whole number"))
+    }
+}
