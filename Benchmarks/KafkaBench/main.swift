@@ -45,7 +45,10 @@ struct KafkaBench {
     static func produce(_ client: KafkaClientConfiguration, topic: String, count: Int, size: Int) async throws {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
-        let batchSize = 5000, inFlight = 4
+        // As the C program: keys k0…k999 (built once here; C formats them into a stack buffer).
+        let keys = (0..<1000).map { Array("k\($0)".utf8) }
+        let batchSize = Int(ProcessInfo.processInfo.environment["BENCH_BATCH"] ?? "") ?? 20000
+        let inFlight = Int(ProcessInfo.processInfo.environment["BENCH_INFLIGHT"] ?? "") ?? 4
         let start = ContinuousClock.now
         var failed = 0
         try await withThrowingTaskGroup(of: Int.self) { group in
@@ -56,7 +59,7 @@ struct KafkaBench {
                     next = range.upperBound
                     running += 1
                     group.addTask {
-                        let batch = range.map { KafkaOutgoingMessage(topic: topic, key: Array("k\($0 % 1000)".utf8), value: payload) }
+                        let batch = range.map { KafkaOutgoingMessage(topic: topic, key: keys[$0 % 1000], value: payload) }
                         return try await producer.send(batch: batch).filter { !$0.succeeded }.count
                     }
                 }

@@ -51,24 +51,41 @@ final class DeliveryTracker: Sendable {
         return (bits >> indexBits, Int(bits & (1 << indexBits - 1)))
     }
 
+    /// One record's fate, as its delivery report told it.
+    struct Settlement {
+        var batch: UInt64
+        var index: Int
+        var partition: Int32
+        var offset: Int64
+        var error: KafkaError?
+    }
+
     /// Records one message's fate; resumes the waiter when it was the last.
     func settle(batch id: UInt64, index: Int, partition: Int32, offset: Int64, error: KafkaError?) {
-        let resume: (CheckedContinuation<Outcome, Never>, Outcome)? = state.withLock { state in
-            // Mutate in place through the values view: copying a batch out would copy its arrays per report.
-            guard let slot = state.batches.index(forKey: id), !state.batches.values[slot].settled[index] else { return nil }
-            state.batches.values[slot].settled[index] = true
-            state.batches.values[slot].outcome.partitions[index] = partition
-            state.batches.values[slot].outcome.offsets[index] = offset
-            if let error { state.batches.values[slot].outcome.errors[index] = error }
-            state.batches.values[slot].remaining -= 1
-            if state.batches.values[slot].remaining == 0, let continuation = state.batches.values[slot].continuation {
-                let outcome = state.batches.values[slot].outcome
-                state.batches.remove(at: slot)
-                return (continuation, outcome)
+        settle([Settlement(batch: id, index: index, partition: partition, offset: offset, error: error)])
+    }
+
+    /// Records many fates under one lock (a delivery report event carries a batch);
+    /// resumes, after unlocking, every waiter whose batch is now complete.
+    func settle(_ settlements: [Settlement]) {
+        let ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = state.withLock { state in
+            var ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
+            for s in settlements {
+                // Mutate in place through the values view: copying a batch out would copy its arrays per report.
+                guard let slot = state.batches.index(forKey: s.batch), !state.batches.values[slot].settled[s.index] else { continue }
+                state.batches.values[slot].settled[s.index] = true
+                state.batches.values[slot].outcome.partitions[s.index] = s.partition
+                state.batches.values[slot].outcome.offsets[s.index] = s.offset
+                if let error = s.error { state.batches.values[slot].outcome.errors[s.index] = error }
+                state.batches.values[slot].remaining -= 1
+                if state.batches.values[slot].remaining == 0, let continuation = state.batches.values[slot].continuation {
+                    ready.append((continuation, state.batches.values[slot].outcome))
+                    state.batches.remove(at: slot)
+                }
             }
-            return nil
+            return ready
         }
-        if let (continuation, outcome) = resume { continuation.resume(returning: outcome) }
+        for (continuation, outcome) in ready { continuation.resume(returning: outcome) }
     }
 
     /// Waits until every message of the batch has a report.

@@ -21,6 +21,7 @@ public final class KafkaProducer: Sendable {
     private let blocking: BlockingCalls
     private let topics = Mutex<[String: TopicHandle]>([:])
     private let pollThread: PollThread
+    private let mainQueue: QueueHandle
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
 
@@ -38,11 +39,14 @@ public final class KafkaProducer: Sendable {
         self.callbacks = callbacks
         self.client = try RDKafkaClient(kind: .producer, properties: configuration.librdkafkaProperties(), callbacks: callbacks)
         self.blocking = BlockingCalls(label: "hx.kafka.producer.blocking")
-        self.pollThread = PollThread(client: client)
+        let mainQueue = QueueHandle(pointer: rd_kafka_queue_get_main(client.handle))
+        self.mainQueue = mainQueue
+        self.pollThread = PollThread(name: "hx-kafka-producer") { callbacks.serve(mainQueue.pointer) }
     }
 
     deinit {
         pollThread.stop()
+        rd_kafka_queue_destroy(mainQueue.pointer)
         for handle in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(handle.pointer) }
         client.destroy()
     }
@@ -73,10 +77,13 @@ public final class KafkaProducer: Sendable {
         }
         let tracker = callbacks.tracker
         let batch = tracker.open(count: messages.count)
+        var topic: (name: String, handle: OpaquePointer)?
         for (index, message) in messages.enumerated() {
             let opaque = DeliveryTracker.opaque(batch: batch, index: index)
+            // Most batches go to one topic: look its handle up once, not per record.
+            if topic?.name != message.topic { topic = (message.topic, topicHandle(message.topic)) }
             while true {
-                let err = enqueue(message, opaque: opaque)
+                let err = enqueue(message, to: topic!.handle, opaque: opaque)
                 if err == RD_KAFKA_RESP_ERR_NO_ERROR { break }
                 if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                     // librdkafka's local queue is full: wait for deliveries to drain it.
@@ -95,8 +102,19 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Hands one record to librdkafka; headers are freed here unless librdkafka took them.
-    private func enqueue(_ message: KafkaOutgoingMessage, opaque: UnsafeMutableRawPointer?) -> rd_kafka_resp_err_t {
-        let rkt = topicHandle(message.topic)
+    private func enqueue(_ message: KafkaOutgoingMessage, to rkt: OpaquePointer, opaque: UnsafeMutableRawPointer?) -> rd_kafka_resp_err_t {
+        if message.headers.isEmpty && message.timestampMilliseconds == nil {
+            // Without headers or a timestamp the plain call does the same with less
+            // argument handling than rd_kafka_producev.
+            let status = message.value.withUnsafeBytes { value in
+                withOptionalBytes(message.key) { key in
+                    rd_kafka_produce(rkt, message.partition ?? -1, RD_KAFKA_MSG_F_COPY,
+                                     UnsafeMutableRawPointer(mutating: value.baseAddress), value.count,
+                                     key?.baseAddress, key?.count ?? 0, opaque)
+                }
+            }
+            return status == 0 ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_last_error()
+        }
         var headers: OpaquePointer?
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)
@@ -151,9 +169,10 @@ public final class KafkaProducer: Sendable {
         }
         let client = self.client, pollThread = self.pollThread
         await blocking.run {
-            // Whatever could not be flushed fails with a purge error through the normal report path.
+            // Whatever could not be flushed fails with a purge error through the
+            // normal report path; what the poll thread has not served by the time
+            // it stops is failed below.
             rd_kafka_purge(client.handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-            rd_kafka_poll(client.handle, 0)
             pollThread.stop()
         }
         callbacks.tracker.failAll(KafkaError.closed())
@@ -255,48 +274,79 @@ private struct TopicHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
+/// A librdkafka queue handle; thread-safe like every librdkafka handle.
+struct QueueHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
 private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
     guard let bytes else { return body(nil) }
     return bytes.withUnsafeBytes { body($0) }
 }
 
-/// The producer's C callbacks: delivery reports go to the tracker.
+/// The producer's callbacks. Delivery reports arrive as events, a batch of
+/// reports per event, so the tracker is locked once per batch rather than
+/// once per record; errors and statistics arrive as events too.
 final class ProducerCallbacks: RDKafkaCallbacks, @unchecked Sendable {
     let tracker = DeliveryTracker()
 
     override func install(on conf: OpaquePointer) {
         super.install(on: conf)
-        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
-            guard let message, let opaque else { return }
-            let callbacks = Unmanaged<RDKafkaCallbacks>.fromOpaque(opaque).takeUnretainedValue()
-            guard let producer = callbacks as? ProducerCallbacks,
-                  let (batch, index) = DeliveryTracker.decode(message.pointee._private) else { return }
-            let err = message.pointee.err
-            let error = err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(rdkafka: err, context: "delivery")
-            producer.tracker.settle(batch: batch, index: index, partition: message.pointee.partition, offset: message.pointee.offset, error: error)
+        rd_kafka_conf_set_events(conf, Int32(RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_STATS))
+    }
+
+    /// Waits up to 100 ms for one event on the main queue and handles it.
+    func serve(_ queue: OpaquePointer) {
+        guard let event = rd_kafka_queue_poll(queue, 100) else { return }
+        defer { rd_kafka_event_destroy(event) }
+        switch rd_kafka_event_type(event) {
+        case RD_KAFKA_EVENT_DR:
+            let count = rd_kafka_event_message_count(event)
+            var messages = [UnsafePointer<rd_kafka_message_t>?](repeating: nil, count: count)
+            let filled = rd_kafka_event_message_array(event, &messages, count)
+            tracker.settle(messages.prefix(filled).compactMap { pointer -> DeliveryTracker.Settlement? in
+                guard let message = pointer?.pointee, let (batch, index) = DeliveryTracker.decode(message._private) else { return nil }
+                let error = message.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(rdkafka: message.err, context: "delivery")
+                return DeliveryTracker.Settlement(batch: batch, index: index, partition: message.partition, offset: message.offset, error: error)
+            })
+        case RD_KAFKA_EVENT_ERROR:
+            let err = rd_kafka_event_error(event)
+            var error = KafkaError(rdkafka: err, context: rd_kafka_event_error_string(event).map { String(cString: $0) })
+            if rd_kafka_event_error_is_fatal(event) != 0 {
+                error = KafkaError(code: .fatal, message: error.message, rdkafkaCode: error.rdkafkaCode, rdkafkaName: error.rdkafkaName, isFatal: true)
+            }
+            clientError(error)
+        case RD_KAFKA_EVENT_STATS:
+            if let json = rd_kafka_event_stats(event) { statistics?.report(json: Data(bytes: json, count: strlen(json))) }
+        default:
+            break
         }
     }
 }
 
-/// Serves a producer's callbacks (delivery reports, errors, statistics) on a
-/// thread of its own: `rd_kafka_poll` blocks, so it must not run on the
-/// cooperative pool.
+/// Runs one blocking librdkafka serving call (`rd_kafka_poll`, `rd_kafka_queue_poll`)
+/// in a loop on a thread of its own: such calls block, so they must not run on
+/// the cooperative pool. Joined by `stop()`.
 final class PollThread: Sendable {
     private let running = Atomic<Bool>(true)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(client: RDKafkaClient) {
+    /// `serve` must return within about 100 ms so that `stop()` is prompt.
+    init(name: String, serve: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
-            while running.load(ordering: .acquiring) {
-                rd_kafka_poll(client.handle, 100)
-            }
+            while running.load(ordering: .acquiring) { serve() }
             finished.signal()
         }
-        thread.name = "hx-kafka-poll"
+        thread.name = name
         thread.start()
     }
 
-    /// Stops the thread and waits for it (at most one poll interval). Idempotent.
+    /// For clients whose callbacks `rd_kafka_poll` serves (the admin client).
+    convenience init(client: RDKafkaClient) {
+        self.init(name: "hx-kafka-poll") { rd_kafka_poll(client.handle, 100) }
+    }
+
+    /// Stops the thread and waits for it (at most one serving call). Idempotent.
     func stop() {
         if running.exchange(false, ordering: .acquiringAndReleasing) { finished.wait() }
     }

@@ -1,11 +1,13 @@
 import CRdKafka
+import Synchronization
 
 /// The records of one poll, owned together and destroyed together when the
 /// last `KafkaMessage` borrowing from them is gone. Records are read-only once
-/// delivered, and headers are parsed here on the polling thread, so reading
-/// them later from any thread is safe.
+/// delivered, except that librdkafka parses headers on first access and caches
+/// them in the record: that access is serialised by `headerLock`.
 final class RDKafkaMessageBatch: @unchecked Sendable {
     private let records: [UnsafeMutablePointer<rd_kafka_message_t>]
+    private let headerLock = Mutex<Void>(())
 
     init(_ records: [UnsafeMutablePointer<rd_kafka_message_t>]) {
         self.records = records
@@ -18,18 +20,19 @@ final class RDKafkaMessageBatch: @unchecked Sendable {
     /// One borrowing `KafkaMessage` per record, with one topic name string per topic.
     func messages() -> [KafkaMessage] {
         var names: [OpaquePointer: String] = [:]
+        var last: (rkt: OpaquePointer, name: String)?
         var messages: [KafkaMessage] = []
         messages.reserveCapacity(records.count)
         for (index, raw) in records.enumerated() {
-            var headers: OpaquePointer?
-            _ = rd_kafka_message_headers(raw, &headers)  // parses them now, while single-threaded
             var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
             let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
             let topic: String
             if let rkt = raw.pointee.rkt {
-                if let name = names[rkt] { topic = name } else {
-                    topic = String(cString: rd_kafka_topic_name(rkt))
+                // Runs of records from one topic are the rule: compare with the last first.
+                if let last, last.rkt == rkt { topic = last.name } else {
+                    topic = names[rkt] ?? String(cString: rd_kafka_topic_name(rkt))
                     names[rkt] = topic
+                    last = (rkt, topic)
                 }
             } else {
                 topic = ""
@@ -53,6 +56,10 @@ final class RDKafkaMessageBatch: @unchecked Sendable {
     }
 
     func headers(_ index: Int) -> [KafkaHeader] {
+        headerLock.withLock { _ in readHeaders(index) }
+    }
+
+    private func readHeaders(_ index: Int) -> [KafkaHeader] {
         var headers: OpaquePointer?
         guard rd_kafka_message_headers(records[index], &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return [] }
         var result: [KafkaHeader] = []
