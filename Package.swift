@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // librdkafka (>= 2.2) as found by pkg-config; scripts/setup.sh provides it.
@@ -62,6 +63,12 @@ let package = Package(
             dependencies: ["HXCanonical", "HXConfigFile", "HXPlace", "HXPolicy", "Yams"],
             swiftSettings: strict
         ),
+        // The IG audit record, its hash chain, delivery envelopes and the chain verifier: pure.
+        .target(
+            name: "HXAudit",
+            dependencies: ["HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "hx",
             dependencies: [
@@ -96,6 +103,11 @@ let package = Package(
         .testTarget(
             name: "HXPolicyTests",
             dependencies: ["HXCanonical", "HXPlace", "HXPolicy", "HXPolicyTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HXAuditTests",
+            dependencies: ["HXAudit", "HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
     ]

@@ -1,0 +1,54 @@
+import Crypto
+
+/// The secret an HMAC over audit records is keyed with. Bytes are handed in
+/// (from a file or secret store the caller reads): this module does no I/O.
+public struct AuditKey: Sendable, CustomStringConvertible {
+    // Bytes, not swift-crypto's SymmetricKey, which is not Sendable.
+    let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Never the key itself, so a key cannot leak through logging.
+    public var description: String { "AuditKey(\(bytes.count * 8) bits)" }
+}
+
+/// How a record's `hash` and `hmac` are computed (docs/audit-chain.md):
+/// both over `canonicalBytes`, which include `previousHash` and so link the
+/// record to the one before it.
+public enum AuditHashing {
+    /// `previousHash` of every chain's first record.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        Hex.string(Crypto.SHA256.hash(data: bytes))
+    }
+
+    public static func hmacHex(_ bytes: [UInt8], key: AuditKey) -> String {
+        Hex.string(HMAC<Crypto.SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key.bytes)))
+    }
+
+    /// Constant-time check of a hex HMAC, so a forger learns nothing from timing.
+    public static func hmacMatches(_ hex: String?, bytes: [UInt8], key: AuditKey) -> Bool {
+        guard let hex, Hex.isDigest(hex) else { return false }
+        let expected = hmacHex(bytes, key: key)
+        var difference: UInt8 = 0
+        for (a, b) in zip(expected.utf8, hex.utf8) { difference |= a ^ b }
+        return difference == 0
+    }
+
+    /// The record with `hash` (and `hmac` when keyed) computed from its content.
+    public static func seal(_ record: AuditRecord, key: AuditKey?) -> AuditRecord {
+        var sealed = record
+        let bytes = record.canonicalBytes
+        sealed.hash = sha256Hex(bytes)
+        sealed.hmac = key.map { hmacHex(bytes, key: $0) }
+        return sealed
+    }
+
+    /// True when `hash` is the SHA-256 of the record's content.
+    public static func hashMatches(_ record: AuditRecord) -> Bool {
+        record.hash == sha256Hex(record.canonicalBytes)
+    }
+}

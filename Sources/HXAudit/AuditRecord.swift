@@ -1,0 +1,289 @@
+import Foundation
+
+/// What an audit record is about. Every kind is chained, hashed and verified
+/// the same way; only the content fields that apply are set.
+public enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
+    /// The router's decision for one message and one candidate recipient.
+    case decision
+    /// An input on a canonical topic that was not a canonical message: sent to
+    /// hx.dlq.v1, and recorded so the chain accounts for every input offset.
+    case deadLetter = "dead-letter"
+    /// The router began deciding with a configuration of a new digest.
+    case configurationReloaded = "configuration-reloaded"
+    /// An auditor looked at patient data (who, what query): recorded by the console.
+    case auditorAccess = "auditor-access"
+}
+
+/// DESIGN.md "Information governance": the outcome of one decision.
+public enum AuditOutcome: String, Codable, Sendable, CaseIterable {
+    case deliver
+    case deliverRedacted = "deliver-redacted"
+    case deny
+    case review
+}
+
+public struct AuditSource: Codable, Sendable, Equatable {
+    /// ODS code of the sending organisation.
+    public var organisation: String
+    /// Adapter name.
+    public var adapter: String
+
+    public init(organisation: String, adapter: String) {
+        self.organisation = organisation
+        self.adapter = adapter
+    }
+}
+
+/// The content of an audit record: everything but its place in a chain.
+/// Built by `AuditRecordBuilder`, sealed into an `AuditRecord` by `AuditChain`.
+public struct AuditEntry: Sendable, Equatable {
+    public var kind: AuditRecordKind
+    /// Lower-case UUID. For decisions, derived from message id + recipient;
+    /// for other kinds, from what makes the record unique (see the builder).
+    public var decisionId: String
+    /// RFC 3339 UTC with milliseconds: the input record's timestamp.
+    public var time: String
+    public var messageId: String?
+    /// Canonical message type, e.g. `discharge-summary`.
+    public var messageType: String?
+    /// Ten digits; nil when the subject has none (review) or the kind has no subject.
+    public var nhsNumber: String?
+    public var source: AuditSource?
+    /// Organisation code, or `review`.
+    public var recipient: String?
+    public var recipientKind: String?
+    public var outcome: AuditOutcome?
+    public var reasons: [String]
+    public var agreementId: String?
+    public var agreementVersion: Int?
+    public var removedFields: [String]
+    /// `PlaceConfiguration.configurationDigest` in force when the record was made.
+    public var configurationDigest: String
+    /// Kind-specific facts that have no field of their own (e.g. the digest of a
+    /// dead letter's bytes, an auditor's query). Empty for decisions.
+    public var details: [String: String]
+    /// Where the input was read; nil for kinds with no input record (auditor access).
+    public var inputTopic: String?
+    public var inputPartition: Int?
+    public var inputOffset: Int?
+
+    public init(
+        kind: AuditRecordKind, decisionId: String, time: String, messageId: String? = nil, messageType: String? = nil,
+        nhsNumber: String? = nil, source: AuditSource? = nil, recipient: String? = nil, recipientKind: String? = nil,
+        outcome: AuditOutcome? = nil, reasons: [String] = [], agreementId: String? = nil, agreementVersion: Int? = nil,
+        removedFields: [String] = [], configurationDigest: String, details: [String: String] = [:],
+        inputTopic: String? = nil, inputPartition: Int? = nil, inputOffset: Int? = nil
+    ) {
+        self.kind = kind
+        self.decisionId = decisionId
+        self.time = time
+        self.messageId = messageId
+        self.messageType = messageType
+        self.nhsNumber = nhsNumber
+        self.source = source
+        self.recipient = recipient
+        self.recipientKind = recipientKind
+        self.outcome = outcome
+        self.reasons = reasons
+        self.agreementId = agreementId
+        self.agreementVersion = agreementVersion
+        self.removedFields = removedFields
+        self.configurationDigest = configurationDigest
+        self.details = details
+        self.inputTopic = inputTopic
+        self.inputPartition = inputPartition
+        self.inputOffset = inputOffset
+    }
+}
+
+/// One record of `hx.audit.ig.v1` (DESIGN.md "Information governance"):
+/// an entry sealed into its chain. Content fields are reached directly
+/// (`record.recipient`) through the entry.
+@dynamicMemberLookup
+public struct AuditRecord: Sendable, Equatable {
+    /// Names the record format; part of the hashed bytes, so a future format
+    /// cannot be confused with this one.
+    public static let schemaIdentifier = "hx.audit/1"
+
+    public var entry: AuditEntry
+    /// `router:<topic>:<partition>` for the router's chains.
+    public var chainId: String
+    /// 1 for a chain's first record, then one more per record.
+    public var sequence: Int
+    /// The previous record's `hash`; 64 zeros for sequence 1.
+    public var previousHash: String
+    /// Lower-case hex SHA-256 of `canonicalBytes`.
+    public var hash: String
+    /// Lower-case hex HMAC-SHA256 of `canonicalBytes`, when the writer holds a key.
+    public var hmac: String?
+
+    public init(entry: AuditEntry, chainId: String, sequence: Int, previousHash: String, hash: String, hmac: String?) {
+        self.entry = entry
+        self.chainId = chainId
+        self.sequence = sequence
+        self.previousHash = previousHash
+        self.hash = hash
+        self.hmac = hmac
+    }
+
+    public subscript<T>(dynamicMember path: WritableKeyPath<AuditEntry, T>) -> T {
+        get { entry[keyPath: path] }
+        set { entry[keyPath: path] = newValue }
+    }
+
+    // MARK: Byte forms
+
+    /// The JSON value of the record; `hash` and `hmac` only when `sealed`.
+    public func json(sealed: Bool) -> AuditJSON {
+        let e = entry
+        var members: [String: AuditJSON] = [
+            "schema": .string(Self.schemaIdentifier),
+            "kind": .string(e.kind.rawValue),
+            "decisionId": .string(e.decisionId),
+            "time": .string(e.time),
+            "messageId": .optional(e.messageId),
+            "messageType": .optional(e.messageType),
+            "nhsNumber": .optional(e.nhsNumber),
+            "source": e.source.map { .object(["organisation": .string($0.organisation), "adapter": .string($0.adapter)]) } ?? .null,
+            "recipient": .optional(e.recipient),
+            "recipientKind": .optional(e.recipientKind),
+            "outcome": .optional(e.outcome?.rawValue),
+            "reasons": .strings(e.reasons),
+            "agreementId": .optional(e.agreementId),
+            "agreementVersion": .optional(e.agreementVersion),
+            "removedFields": .strings(e.removedFields),
+            "configurationDigest": .string(e.configurationDigest),
+            "details": .object(e.details.mapValues(AuditJSON.string)),
+            "chainId": .string(chainId),
+            "inputTopic": .optional(e.inputTopic),
+            "inputPartition": .optional(e.inputPartition),
+            "inputOffset": .optional(e.inputOffset),
+            "sequence": .int(sequence),
+            "previousHash": .string(previousHash),
+        ]
+        if sealed {
+            members["hash"] = .string(hash)
+            members["hmac"] = .optional(hmac)
+        }
+        return .object(members)
+    }
+
+    /// The bytes `hash` and `hmac` are computed over: every field but those two.
+    public var canonicalBytes: [UInt8] { json(sealed: false).bytes }
+
+    /// The Kafka record value: every field, `hash` and `hmac` included (`hmac`
+    /// null when unkeyed), in the same canonical form.
+    public var wireBytes: [UInt8] { json(sealed: true).bytes }
+
+    /// Reads a Kafka record value, insisting on the canonical form: bytes that
+    /// decode but are not exactly what `wireBytes` would write (extra fields,
+    /// other spacing or escaping) are refused, since the hash would not cover
+    /// the difference.
+    public init(wire bytes: [UInt8]) throws(AuditRecordDecodingError) {
+        let record: AuditRecord
+        do {
+            record = try JSONDecoder().decode(AuditRecord.self, from: Data(bytes))
+        } catch {
+            throw AuditRecordDecodingError.invalid(String(describing: error))
+        }
+        guard record.wireBytes == bytes else { throw AuditRecordDecodingError.notCanonical }
+        self = record
+    }
+}
+
+public enum AuditRecordDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Not JSON, or not an audit record of this schema.
+    case invalid(String)
+    /// An audit record, but not in the canonical byte form.
+    case notCanonical
+
+    public var code: String {
+        switch self {
+        case .invalid: "audit-record-invalid"
+        case .notCanonical: "audit-record-not-canonical"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalid(let why): "\(code): \(why)"
+        case .notCanonical: "\(code): the bytes are not the record's canonical form"
+        }
+    }
+}
+
+extension AuditRecord: Codable {
+    enum CodingKeys: String, CodingKey {
+        case schema, kind, decisionId, time, messageId, messageType, nhsNumber, source, recipient, recipientKind
+        case outcome, reasons, agreementId, agreementVersion, removedFields, configurationDigest, details
+        case chainId, inputTopic, inputPartition, inputOffset, sequence, previousHash, hash, hmac
+    }
+
+    // Every field is written, absent ones as null, so the record's shape never
+    // depends on its content; `wireBytes` is the byte form to use for Kafka.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        let e = entry
+        try c.encode(Self.schemaIdentifier, forKey: .schema)
+        try c.encode(e.kind, forKey: .kind)
+        try c.encode(e.decisionId, forKey: .decisionId)
+        try c.encode(e.time, forKey: .time)
+        try c.encode(e.messageId, forKey: .messageId)
+        try c.encode(e.messageType, forKey: .messageType)
+        try c.encode(e.nhsNumber, forKey: .nhsNumber)
+        try c.encode(e.source, forKey: .source)
+        try c.encode(e.recipient, forKey: .recipient)
+        try c.encode(e.recipientKind, forKey: .recipientKind)
+        try c.encode(e.outcome, forKey: .outcome)
+        try c.encode(e.reasons, forKey: .reasons)
+        try c.encode(e.agreementId, forKey: .agreementId)
+        try c.encode(e.agreementVersion, forKey: .agreementVersion)
+        try c.encode(e.removedFields, forKey: .removedFields)
+        try c.encode(e.configurationDigest, forKey: .configurationDigest)
+        try c.encode(e.details, forKey: .details)
+        try c.encode(chainId, forKey: .chainId)
+        try c.encode(e.inputTopic, forKey: .inputTopic)
+        try c.encode(e.inputPartition, forKey: .inputPartition)
+        try c.encode(e.inputOffset, forKey: .inputOffset)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(previousHash, forKey: .previousHash)
+        try c.encode(hash, forKey: .hash)
+        try c.encode(hmac, forKey: .hmac)
+    }
+
+    // Every field must be present (null where absent) so that a record with a
+    // field dropped is not silently read as one with the field null.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let schema = try c.decode(String.self, forKey: .schema)
+        guard schema == Self.schemaIdentifier else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .schema, in: c, debugDescription: "unsupported schema \(schema.debugDescription), expected \(Self.schemaIdentifier)")
+        }
+        entry = AuditEntry(
+            kind: try c.decode(AuditRecordKind.self, forKey: .kind),
+            decisionId: try c.decode(String.self, forKey: .decisionId),
+            time: try c.decode(String.self, forKey: .time),
+            messageId: try c.decode(String?.self, forKey: .messageId),
+            messageType: try c.decode(String?.self, forKey: .messageType),
+            nhsNumber: try c.decode(String?.self, forKey: .nhsNumber),
+            source: try c.decode(AuditSource?.self, forKey: .source),
+            recipient: try c.decode(String?.self, forKey: .recipient),
+            recipientKind: try c.decode(String?.self, forKey: .recipientKind),
+            outcome: try c.decode(AuditOutcome?.self, forKey: .outcome),
+            reasons: try c.decode([String].self, forKey: .reasons),
+            agreementId: try c.decode(String?.self, forKey: .agreementId),
+            agreementVersion: try c.decode(Int?.self, forKey: .agreementVersion),
+            removedFields: try c.decode([String].self, forKey: .removedFields),
+            configurationDigest: try c.decode(String.self, forKey: .configurationDigest),
+            details: try c.decode([String: String].self, forKey: .details),
+            inputTopic: try c.decode(String?.self, forKey: .inputTopic),
+            inputPartition: try c.decode(Int?.self, forKey: .inputPartition),
+            inputOffset: try c.decode(Int?.self, forKey: .inputOffset))
+        chainId = try c.decode(String.self, forKey: .chainId)
+        sequence = try c.decode(Int.self, forKey: .sequence)
+        previousHash = try c.decode(String.self, forKey: .previousHash)
+        hash = try c.decode(String.self, forKey: .hash)
+        hmac = try c.decode(String?.self, forKey: .hmac)
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import HXCanonical
+import HXPlace
+import HXPolicy
+
+/// Where and when the router read its input: a record of a canonical topic.
+public struct AuditInput: Sendable, Equatable {
+    public var topic: String
+    public var partition: Int
+    public var offset: Int
+    /// The Kafka record's timestamp: the record's time, never the clock's.
+    public var timestamp: Instant
+
+    public init(topic: String, partition: Int, offset: Int, timestamp: Instant) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+    }
+
+    public var chainId: String { AuditChain.routerChainId(topic: topic, partition: partition) }
+}
+
+public enum AuditBuildError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The routing result is for another message than the one given.
+    case messageMismatch(result: String, message: String)
+    /// Two decisions for one recipient would share a decision id.
+    case duplicateRecipient(String)
+    /// Partition or offset negative or past 2^53 − 1, or a timestamp outside
+    /// 1970–9999 (Kafka's -1 "no timestamp" among them).
+    case inputOutOfRange(String)
+    /// A deliver decision without the minimised message or NHS number a delivery needs.
+    case deliveryIncomplete(recipient: String)
+
+    public var code: String {
+        switch self {
+        case .messageMismatch: "audit-message-mismatch"
+        case .duplicateRecipient: "audit-duplicate-recipient"
+        case .inputOutOfRange: "audit-input-out-of-range"
+        case .deliveryIncomplete: "audit-delivery-incomplete"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .messageMismatch(let r, let m): "\(code): routing result for \(r) given with message \(m)"
+        case .duplicateRecipient(let r): "\(code): more than one decision for recipient \(r)"
+        case .inputOutOfRange(let what): "\(code): \(what)"
+        case .deliveryIncomplete(let r): "\(code): the decision to deliver to \(r) carries no message or no NHS number"
+        }
+    }
+}
+
+/// Deterministic ids of audit records: UUID version 5 (HXCanonical's) in a
+/// namespace of their own, so the same input always gets the same id and a
+/// redone batch de-duplicates.
+public enum AuditIdentifiers {
+    /// Fixed for ever: every stored decision id depends on it.
+    public static let namespace = UUID(uuidString: "c481db3c-5ed8-4de0-8f76-c6da37a3ca25")!
+
+    /// DESIGN.md: "The decision id ... come[s] from the input (message id + recipient)".
+    public static func decisionId(messageId: UUID, recipient: String) -> String {
+        id("decision|" + messageId.uuidString.lowercased() + "|" + recipient)
+    }
+
+    /// A dead letter has no trustworthy message id: its place in the input is what is unique.
+    public static func deadLetterId(topic: String, partition: Int, offset: Int) -> String {
+        id("dead-letter|\(topic)|\(partition)|\(offset)")
+    }
+
+    /// A reload is recorded at the first input decided under the new configuration.
+    public static func configurationReloadedId(topic: String, partition: Int, offset: Int, digest: String) -> String {
+        id("configuration-reloaded|\(topic)|\(partition)|\(offset)|\(digest)")
+    }
+
+    /// The console names each access request; the same request id is the same access.
+    public static func auditorAccessId(requestId: String) -> String { id("auditor-access|" + requestId) }
+
+    static func id(_ name: String) -> String { UUIDv5.make(namespace: namespace, name: name).uuidString.lowercased() }
+}
+
+/// Timestamps in audit records: RFC 3339, UTC, always milliseconds, so one
+/// instant has one spelling (`2026-03-01T16:00:00.000Z`).
+public enum AuditTime {
+    /// 0000-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z would also be valid
+    /// RFC 3339; records are refused outside 1970 … 9999 since an input
+    /// timestamp before 1970 is Kafka's "no timestamp" (-1) or a fault.
+    static let limit: Int64 = 253_402_300_800_000
+
+    public static func rfc3339(_ instant: Instant) -> String? {
+        let ms = instant.millisecondsSinceEpoch
+        guard ms >= 0, ms < limit else { return nil }
+        let (y, mo, d) = UKTime.civilFromDays(Int(ms / 86_400_000))
+        let inDay = Int(ms % 86_400_000)
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return pad(y, 4) + "-" + pad(mo, 2) + "-" + pad(d, 2) + "T" + pad(inDay / 3_600_000, 2) + ":"
+            + pad(inDay / 60_000 % 60, 2) + ":" + pad(inDay / 1000 % 60, 2) + "." + pad(inDay % 1000, 3) + "Z"
+    }
+}
+
+/// Turns what the router decided into audit entries and records. Pure: the
+/// same result, message, input, digest and chain state give the same bytes.
+public enum AuditRecordBuilder {
+    /// One entry per decision, in decision order.
+    public static func entries(
+        for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String
+    ) throws(AuditBuildError) -> [AuditEntry] {
+        guard result.messageId == message.id else {
+            throw .messageMismatch(result: result.messageId.uuidString.lowercased(), message: message.id.uuidString.lowercased())
+        }
+        var recipients: Set<String> = []
+        for d in result.decisions where !recipients.insert(d.recipient).inserted { throw .duplicateRecipient(d.recipient) }
+        let time = try checked(input)
+        // The NHS number the decision was made for: a matched one counts, as
+        // an auditor searching by it must find the decision.
+        let nhsNumber = result.identity.nhsNumber?.digits
+        return result.decisions.map { d in
+            AuditEntry(
+                kind: .decision,
+                decisionId: AuditIdentifiers.decisionId(messageId: message.id, recipient: d.recipient),
+                time: time,
+                messageId: message.id.uuidString.lowercased(),
+                messageType: message.type.rawValue,
+                nhsNumber: nhsNumber,
+                source: AuditSource(organisation: message.source.organisation, adapter: message.source.adapter),
+                recipient: d.recipient,
+                recipientKind: d.recipientKind,
+                outcome: outcome(d.outcome),
+                reasons: d.reasons,
+                agreementId: d.agreement?.id,
+                agreementVersion: d.agreement?.version,
+                removedFields: d.removedFields,
+                configurationDigest: configurationDigest,
+                inputTopic: input.topic,
+                inputPartition: input.partition,
+                inputOffset: input.offset)
+        }
+    }
+
+    /// The sealed records for every decision, appended to `chain` in decision order.
+    public static func records(
+        for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String,
+        chain: inout AuditChain
+    ) throws(AuditBuildError) -> [AuditRecord] {
+        chain.append(try entries(for: result, message: message, input: input, configurationDigest: configurationDigest))
+    }
+
+    /// What the router writes for one input in its transaction: the audit
+    /// records and the deliveries they account for.
+    public static func output(
+        for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String,
+        chain: inout AuditChain
+    ) throws(AuditBuildError) -> RouterOutput {
+        // Deliveries first: if one cannot be made, the chain is left untouched.
+        let deliveries = try DeliveryEnvelope.envelopes(for: result)
+        let built = try entries(for: result, message: message, input: input, configurationDigest: configurationDigest)
+        return RouterOutput(records: chain.append(built), deliveries: deliveries)
+    }
+
+    // MARK: Records that are not decisions
+
+    /// An input that is not a canonical message. `value` is the record's bytes:
+    /// only their SHA-256 is kept (they may hold patient data that failed to parse).
+    public static func deadLetter(
+        input: AuditInput, reasonCode: String, value: [UInt8], configurationDigest: String, messageId: String? = nil
+    ) throws(AuditBuildError) -> AuditEntry {
+        AuditEntry(
+            kind: .deadLetter,
+            decisionId: AuditIdentifiers.deadLetterId(topic: input.topic, partition: input.partition, offset: input.offset),
+            time: try checked(input), messageId: messageId, reasons: [reasonCode],
+            configurationDigest: configurationDigest,
+            details: ["stage": "router", "valueSha256": AuditHashing.sha256Hex(value)],
+            inputTopic: input.topic, inputPartition: input.partition, inputOffset: input.offset)
+    }
+
+    /// Recorded before the first decision made under a new configuration, at that decision's input.
+    public static func configurationReloaded(
+        input: AuditInput, previousDigest: String?, newDigest: String
+    ) throws(AuditBuildError) -> AuditEntry {
+        var details: [String: String] = [:]
+        if let previousDigest { details["previousDigest"] = previousDigest }
+        return AuditEntry(
+            kind: .configurationReloaded,
+            decisionId: AuditIdentifiers.configurationReloadedId(
+                topic: input.topic, partition: input.partition, offset: input.offset, digest: newDigest),
+            time: try checked(input), configurationDigest: newDigest, details: details,
+            inputTopic: input.topic, inputPartition: input.partition, inputOffset: input.offset)
+    }
+
+    /// An auditor's access to patient data: who, with what role, asked what.
+    /// `time` is the request's time as the console received it (passed in).
+    public static func auditorAccess(
+        requestId: String, time: Instant, actor: String, role: String, action: String, query: String,
+        nhsNumber: String? = nil, configurationDigest: String
+    ) throws(AuditBuildError) -> AuditEntry {
+        guard let text = AuditTime.rfc3339(time) else { throw .inputOutOfRange("time \(time) is outside 1970–9999") }
+        return AuditEntry(
+            kind: .auditorAccess, decisionId: AuditIdentifiers.auditorAccessId(requestId: requestId), time: text,
+            nhsNumber: nhsNumber, configurationDigest: configurationDigest,
+            details: ["actor": actor, "role": role, "action": action, "query": query, "requestId": requestId])
+    }
+
+    // MARK: Helpers
+
+    static func outcome(_ o: Decision.Outcome) -> AuditOutcome {
+        switch o {
+        case .deliver: .deliver
+        case .deliverRedacted: .deliverRedacted
+        case .deny: .deny
+        case .review: .review
+        }
+    }
+
+    /// The record time, after checking the input's numbers fit the canonical form.
+    static func checked(_ input: AuditInput) throws(AuditBuildError) -> String {
+        guard (0...AuditJSON.maxSafeInteger).contains(input.partition) else { throw .inputOutOfRange("partition \(input.partition)") }
+        guard (0...AuditJSON.maxSafeInteger).contains(input.offset) else { throw .inputOutOfRange("offset \(input.offset)") }
+        guard let time = AuditTime.rfc3339(input.timestamp) else {
+            throw .inputOutOfRange("timestamp \(input.timestamp.millisecondsSinceEpoch) ms is outside 1970–9999")
+        }
+        return time
+    }
+}
+
+/// One input's share of a router transaction.
+public struct RouterOutput: Sendable, Equatable {
+    public var records: [AuditRecord]
+    public var deliveries: [DeliveryEnvelope]
+}

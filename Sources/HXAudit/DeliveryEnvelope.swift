@@ -1,0 +1,58 @@
+import Foundation
+import HXCanonical
+import HXPolicy
+
+/// One record for `hx.deliver.<recipient>` (DESIGN.md "Topics"): key NHS
+/// number, value the minimised canonical message, headers decision id and
+/// agreement id. Built from the same decision as its audit record, so the
+/// recipient can de-duplicate by the decision id the audit holds.
+public struct DeliveryEnvelope: Sendable, Equatable {
+    public struct Header: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public static let decisionIdHeader = "hx-decision-id"
+    public static let agreementIdHeader = "hx-agreement-id"
+
+    public var topic: String
+    /// Ten-digit NHS number.
+    public var key: String
+    /// HXCanonical's stable JSON of the message as the decision minimised it.
+    public var value: [UInt8]
+    /// In a fixed order: decision id, agreement id.
+    public var headers: [Header]
+    public var decisionId: String
+
+    public init(topic: String, key: String, value: [UInt8], headers: [Header], decisionId: String) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.decisionId = decisionId
+    }
+
+    /// One envelope per deliver and deliver-redacted decision, in decision order.
+    /// A deliver decision that lacks what a delivery needs is an error, never
+    /// skipped: the audit would otherwise show a delivery that did not happen.
+    public static func envelopes(for result: RoutingResult) throws(AuditBuildError) -> [DeliveryEnvelope] {
+        var out: [DeliveryEnvelope] = []
+        for d in result.decisions where d.outcome == .deliver || d.outcome == .deliverRedacted {
+            guard let message = d.delivery, let nhsNumber = message.subject.nhsNumber, let agreement = d.agreement else {
+                throw .deliveryIncomplete(recipient: d.recipient)
+            }
+            let id = AuditIdentifiers.decisionId(messageId: result.messageId, recipient: d.recipient)
+            out.append(DeliveryEnvelope(
+                topic: d.deliveryTopic,
+                key: nhsNumber.digits,
+                value: Array(CanonicalJSON.encode(message)),
+                headers: [Header(name: decisionIdHeader, value: id), Header(name: agreementIdHeader, value: agreement.id)],
+                decisionId: id))
+        }
+        return out
+    }
+}
