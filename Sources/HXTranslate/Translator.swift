@@ -1,4 +1,5 @@
 import Foundation
+import HL7v2
 import HXCanonical
 
 /// Demographics an ADT^A01/A08/A28 confirms for an NHS number; the adapter
@@ -83,7 +84,7 @@ public enum Translator {
         guard bytes.count <= configuration.maxInputBytes else {
             return [.failure(TranslationError(.inputTooLarge, "input is \(bytes.count) bytes, the adapter's limit (maxInputBytes) is \(configuration.maxInputBytes)", at: "input"))]
         }
-        if let bad = firstInvalidUTF8(bytes) {
+        if let bad = bytes.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset($0) }) {
             return [.failure(TranslationError(.invalidUTF8, "input is not valid UTF-8 at byte offset \(bad) (0x\(String(bytes[bad], radix: 16, uppercase: true)))", at: "byte \(bad)"))]
         }
         var text = String(decoding: bytes, as: UTF8.self)
@@ -122,34 +123,6 @@ public enum Translator {
     /// `hx translate` exit status: 0 when all succeed, 65 (EX_DATAERR) when any was rejected.
     public static func exitStatus(_ outcomes: [TranslationOutcome]) -> Int32 {
         outcomes.allSatisfy(\.isSuccess) ? 0 : 65
-    }
-
-    /// Offset of the first byte of an ill-formed UTF-8 sequence, or nil.
-    static func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
-        var i = 0
-        let n = b.count
-        func cont(_ k: Int) -> Bool { k < n && b[k] & 0xC0 == 0x80 }
-        while i < n {
-            let c = b[i]
-            if c < 0x80 { i += 1; continue }
-            if c >= 0xC2 && c <= 0xDF {
-                guard cont(i + 1) else { return i }
-                i += 2
-            } else if c >= 0xE0 && c <= 0xEF {
-                guard i + 2 < n else { return i }
-                let lo: UInt8 = c == 0xE0 ? 0xA0 : 0x80, hi: UInt8 = c == 0xED ? 0x9F : 0xBF
-                guard b[i + 1] >= lo, b[i + 1] <= hi, cont(i + 2) else { return i }
-                i += 3
-            } else if c >= 0xF0 && c <= 0xF4 {
-                guard i + 3 < n else { return i }
-                let lo: UInt8 = c == 0xF0 ? 0x90 : 0x80, hi: UInt8 = c == 0xF4 ? 0x8F : 0xBF
-                guard b[i + 1] >= lo, b[i + 1] <= hi, cont(i + 2), cont(i + 3) else { return i }
-                i += 4
-            } else {
-                return i
-            }
-        }
-        return nil
     }
 }
 
