@@ -15,15 +15,13 @@ import Glibc
 public final class DevBroker: @unchecked Sendable {
     public let port: Int
     public let logFile: URL
-    private let process: Process
-    private let lock = NSLock()
-    private var stopped = false
+    private let process: ChildProcess
 
     /// `host:port` for `bootstrap.servers`.
     public var bootstrapServers: String { "127.0.0.1:\(port)" }
-    public var processIdentifier: Int32 { process.processIdentifier }
+    public var processIdentifier: Int32 { process.pid }
 
-    private init(port: Int, process: Process, logFile: URL) {
+    private init(port: Int, process: ChildProcess, logFile: URL) {
         self.port = port
         self.process = process
         self.logFile = logFile
@@ -63,17 +61,11 @@ public final class DevBroker: @unchecked Sendable {
         let directory = logDirectory ?? FileManager.default.temporaryDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let logFile = directory.appendingPathComponent("tansu-\(port).log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
         let url = "tcp://127.0.0.1:\(port)"
-        process.arguments = ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            executable: executable,
+            arguments: ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
+            output: logFile)
         let broker = DevBroker(port: port, process: process, logFile: logFile)
 
         let deadline = ContinuousClock.now + .seconds(15)
@@ -87,28 +79,16 @@ public final class DevBroker: @unchecked Sendable {
     }
 
     /// Stops the broker (SIGTERM, then SIGKILL after 5 s). Idempotent.
-    public func stop() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !stopped else { return }
-        stopped = true
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGCONT)  // a paused broker cannot act on SIGTERM
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    public func stop() { process.stop() }
 
     /// Makes the broker unreachable without losing its in-memory data (SIGSTOP).
-    public func pause() { kill(process.processIdentifier, SIGSTOP) }
+    public func pause() { process.signal(SIGSTOP) }
 
     /// Lets a paused broker run again (SIGCONT).
-    public func resume() { kill(process.processIdentifier, SIGCONT) }
+    public func resume() { process.signal(SIGCONT) }
 
-    /// Waits until the broker process ends (for `hx dev broker` in the foreground).
-    public func waitUntilExit() { process.waitUntilExit() }
+    /// Whether the broker process is still alive.
+    public var isRunning: Bool { process.isRunning }
 
     /// A TCP port on 127.0.0.1 that nothing listens on right now.
     public static func freePort() throws -> Int {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import HXDevBroker
+import Logging
+import ServiceLifecycle
 
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,18 +21,18 @@ struct DevCommand: AsyncParsableCommand {
         var port: Int = 9092
 
         func run() async throws {
+            LogSetup.bootstrap()
             if DevBroker.canConnect(port: port) {
                 throw ValidationError("something already listens on 127.0.0.1:\(port); choose another --port")
             }
-            let broker = try await DevBroker.start(port: port)
-            print("development broker listening on \(broker.bootstrapServers) (log: \(broker.logFile.path)); Ctrl-C stops it")
-            // Ctrl-C reaches the broker too (same process group), so it ends with us.
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    broker.waitUntilExit()
-                    continuation.resume()
-                }
-            }
+            let logger = Logger(label: "hx.dev.broker")
+            let service = DevBrokerService(broker: .onPort(port) { broker in
+                let line = "development broker listening on \(broker.bootstrapServers) (log: \(broker.logFile.path)); Ctrl-C stops it\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            })
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
         }
     }
 }

@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("something already listens on 127.0.0.1:\(port); stop it, choose another --port, or pass --bootstrap-servers to use it")
             }
             let broker = try await DevBroker.start(port: port)
-            services.append(.init(service: DevBrokerService(broker: broker)))
+            services.append(.init(service: DevBrokerService(broker: .started(broker))))
             servers = broker.bootstrapServers
             print("broker:     development broker (Tansu, in memory) on \(servers); log \(broker.logFile.path)")
         }
@@ -64,13 +64,32 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// The embedded broker as a service: stopped when the group shuts down.
+/// The development broker as a service: stopped when the group shuts down; if
+/// the broker process dies on its own, the service ends and so does the group.
 struct DevBrokerService: Service {
-    let broker: DevBroker
+    enum Broker: Sendable {
+        /// Already started (`hx run` needs it before the group runs).
+        case started(DevBroker)
+        /// Started by the service itself, so that a signal arriving while it
+        /// starts is already the group's to handle (`hx dev broker`).
+        case onPort(Int, announce: @Sendable (DevBroker) -> Void)
+    }
+
+    let broker: Broker
 
     func run() async throws {
-        try? await gracefulShutdown()
-        broker.stop()
+        let running: DevBroker
+        switch broker {
+        case .started(let started):
+            running = started
+        case .onPort(let port, let announce):
+            running = try await DevBroker.start(port: port)
+            announce(running)
+        }
+        while running.isRunning && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        running.stop()
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HXDevBroker
+import HXKafka
 import Testing
 
 /// The `hx` executable as an operator runs it.
@@ -93,6 +94,22 @@ struct CommandTests {
         let test = try await Self.run(["test"])
         #expect(test.status == 0)
         #expect(test.output.contains(" 0 failed"))
+    }
+
+    @Test("hx dev broker serves Kafka on the given port until stopped, and stops its broker with it")
+    func devBroker() async throws {
+        let port = try DevBroker.freePort()
+        let process = try ChildProcess(executable: Self.hx.path, arguments: ["dev", "broker", "--port", String(port)], output: nil)
+        defer { process.stop() }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !DevBroker.canConnect(port: port) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: ["127.0.0.1:\(port)"]))
+        #expect(try await admin.describeCluster().brokers.map(\.port) == [Int32(port)])
+        // What a service manager sends; Ctrl-C (SIGINT) is handled the same way.
+        process.signal(SIGTERM)
+        let stopDeadline = ContinuousClock.now + .seconds(15)
+        while DevBroker.canConnect(port: port) && ContinuousClock.now < stopDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!DevBroker.canConnect(port: port))
     }
 
     @Test("a bad configuration file stops hx with file, line and problem, exit 78")
