@@ -1,5 +1,5 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
-.PHONY: run test setup bench build
+.PHONY: run test setup bench bench-hl7 build
 
 run:        ## run the system on its embedded defaults (local broker, topics, a round trip to watch)
 	bash scripts/run.sh
@@ -15,3 +15,6 @@ build:
 
 bench:      ## throughput of the Swift Kafka client against plain librdkafka (docs/performance.md)
 	bash Benchmarks/run.sh
+
+bench-hl7:  ## HL7 v2 parse and parse + translate throughput against python-hl7
+	bash Benchmarks/hl7-run.sh

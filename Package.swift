@@ -87,6 +87,13 @@ let package = Package(
             path: "Benchmarks/KafkaBench",
             swiftSettings: strict
         ),
+        // `bash Benchmarks/hl7-run.sh`: HL7 v2 parse and parse + translate throughput against python-hl7.
+        .executableTarget(
+            name: "hl7-bench",
+            dependencies: ["HL7v2", "HXTranslate", "HXCanonical"],
+            path: "Benchmarks/HL7Bench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HXKafkaTests",
             dependencies: [
