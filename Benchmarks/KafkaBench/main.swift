@@ -60,7 +60,7 @@ struct KafkaBench {
                     running += 1
                     group.addTask {
                         let batch = range.map { KafkaOutgoingMessage(topic: topic, key: keys[$0 % 1000], value: payload) }
-                        return try await producer.send(batch: batch).filter { !$0.succeeded }.count
+                        return try await producer.send(batch: batch).failures.count
                     }
                 }
                 failed += try await group.next() ?? 0
@@ -118,12 +118,12 @@ struct KafkaBench {
             if transactional {
                 try await producer.inTransaction {
                     let reports = try await producer.send(batch: outgoing)
-                    if let error = reports.first(where: { !$0.succeeded })?.error { throw error }
+                    if let error = reports.failures.first?.error { throw error }
                     try await producer.sendOffsetsToTransaction(positions, consumer: consumer)
                 }
             } else {
                 let reports = try await producer.send(batch: outgoing)
-                if let error = reports.first(where: { !$0.succeeded })?.error { throw error }
+                if let error = reports.failures.first?.error { throw error }
                 try await consumer.commit(positions)
             }
             moved += batch.count

@@ -1,3 +1,4 @@
+import CRdKafka
 import Synchronization
 
 /// Matches librdkafka's delivery reports to the `send` calls waiting for them.
@@ -51,36 +52,50 @@ final class DeliveryTracker: Sendable {
         return (bits >> indexBits, Int(bits & (1 << indexBits - 1)))
     }
 
-    /// One record's fate, as its delivery report told it.
+    /// One record's fate, as its delivery report told it. Kept small (the
+    /// librdkafka error code, not a `KafkaError`): a report event carries
+    /// thousands of these.
     struct Settlement {
         var batch: UInt64
         var index: Int
         var partition: Int32
         var offset: Int64
-        var error: KafkaError?
+        var error: Int32
     }
 
     /// Records one message's fate; resumes the waiter when it was the last.
     func settle(batch id: UInt64, index: Int, partition: Int32, offset: Int64, error: KafkaError?) {
-        settle([Settlement(batch: id, index: index, partition: partition, offset: offset, error: error)])
+        settle([Settlement(batch: id, index: index, partition: partition, offset: offset, error: 0)], errors: error.map { [0: $0] } ?? [:])
     }
 
     /// Records many fates under one lock (a delivery report event carries a batch);
     /// resumes, after unlocking, every waiter whose batch is now complete.
-    func settle(_ settlements: [Settlement]) {
+    /// `errors`, by position in `settlements`, overrides the error made from the code.
+    func settle(_ settlements: [Settlement], errors: [Int: KafkaError] = [:]) {
         let ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = state.withLock { state in
             var ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
-            for s in settlements {
+            var current: (batch: UInt64, slot: Dictionary<UInt64, Batch>.Index)?
+            for (position, s) in settlements.enumerated() {
+                // Reports come in runs from one batch: look the batch up once per run.
+                if current?.batch != s.batch {
+                    guard let slot = state.batches.index(forKey: s.batch) else { current = nil; continue }
+                    current = (s.batch, slot)
+                }
+                guard let slot = current?.slot, !state.batches.values[slot].settled[s.index] else { continue }
                 // Mutate in place through the values view: copying a batch out would copy its arrays per report.
-                guard let slot = state.batches.index(forKey: s.batch), !state.batches.values[slot].settled[s.index] else { continue }
                 state.batches.values[slot].settled[s.index] = true
                 state.batches.values[slot].outcome.partitions[s.index] = s.partition
                 state.batches.values[slot].outcome.offsets[s.index] = s.offset
-                if let error = s.error { state.batches.values[slot].outcome.errors[s.index] = error }
+                if let error = errors[position] {
+                    state.batches.values[slot].outcome.errors[s.index] = error
+                } else if s.error != 0 {
+                    state.batches.values[slot].outcome.errors[s.index] = KafkaError(rdkafka: rd_kafka_resp_err_t(rawValue: s.error), context: "delivery")
+                }
                 state.batches.values[slot].remaining -= 1
                 if state.batches.values[slot].remaining == 0, let continuation = state.batches.values[slot].continuation {
                     ready.append((continuation, state.batches.values[slot].outcome))
                     state.batches.remove(at: slot)
+                    current = nil  // removing invalidates dictionary indices
                 }
             }
             return ready

@@ -121,6 +121,41 @@ public struct KafkaMessage: Sendable {
     }
 }
 
+/// The delivery reports of one `send(batch:)`, in the order of the records
+/// sent. Reports are made on access from compact arrays: a batch of tens of
+/// thousands of records would otherwise allocate as many report values.
+public struct KafkaDeliveryReports: RandomAccessCollection, Sendable {
+    private var topics: [String]
+    private var outcome: DeliveryTracker.Outcome
+
+    init(messages: [KafkaOutgoingMessage], outcome: DeliveryTracker.Outcome) {
+        self.topics = messages.map(\.topic)
+        self.outcome = outcome
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { topics.count }
+
+    public subscript(position: Int) -> KafkaDeliveryReport {
+        KafkaDeliveryReport(topic: topics[position], partition: outcome.partitions[position],
+                            offset: outcome.offsets[position], error: outcome.errors[position])
+    }
+
+    /// Whether the broker took every record.
+    public var allSucceeded: Bool { outcome.errors.isEmpty }
+
+    /// The reports of the records that failed, in order.
+    public var failures: [KafkaDeliveryReport] { outcome.errors.keys.sorted().map { self[$0] } }
+
+    mutating func append(_ other: KafkaDeliveryReports) {
+        let shift = topics.count
+        topics += other.topics
+        outcome.partitions += other.outcome.partitions
+        outcome.offsets += other.outcome.offsets
+        for (index, error) in other.outcome.errors { outcome.errors[index + shift] = error }
+    }
+}
+
 /// Where a record landed, or why it did not.
 public struct KafkaDeliveryReport: Sendable {
     public var topic: String

@@ -65,13 +65,13 @@ public final class KafkaProducer: Sendable {
     /// once the broker has answered for all of them. Records for one partition
     /// keep their order. A failed record is reported, not thrown: the others may
     /// have been delivered. Throws only when the producer is closed.
-    public func send(batch messages: [KafkaOutgoingMessage]) async throws -> [KafkaDeliveryReport] {
+    public func send(batch messages: [KafkaOutgoingMessage]) async throws -> KafkaDeliveryReports {
         guard !closed.load(ordering: .relaxed) else { throw KafkaError.closed() }
-        if messages.isEmpty { return [] }
+        if messages.isEmpty { return KafkaDeliveryReports(messages: [], outcome: .init(partitions: [], offsets: [], errors: [:])) }
         if messages.count > DeliveryTracker.maxBatch {
-            var reports: [KafkaDeliveryReport] = []
+            var reports = KafkaDeliveryReports(messages: [], outcome: .init(partitions: [], offsets: [], errors: [:]))
             for start in stride(from: 0, to: messages.count, by: DeliveryTracker.maxBatch) {
-                reports += try await send(batch: Array(messages[start..<min(start + DeliveryTracker.maxBatch, messages.count)]))
+                reports.append(try await send(batch: Array(messages[start..<min(start + DeliveryTracker.maxBatch, messages.count)])))
             }
             return reports
         }
@@ -96,9 +96,7 @@ public final class KafkaProducer: Sendable {
             }
         }
         let outcome = await tracker.wait(batch: batch)
-        return messages.indices.map { index in
-            KafkaDeliveryReport(topic: messages[index].topic, partition: outcome.partitions[index], offset: outcome.offsets[index], error: outcome.errors[index])
-        }
+        return KafkaDeliveryReports(messages: messages, outcome: outcome)
     }
 
     /// Hands one record to librdkafka; headers are freed here unless librdkafka took them.
@@ -306,8 +304,7 @@ final class ProducerCallbacks: RDKafkaCallbacks, @unchecked Sendable {
             let filled = rd_kafka_event_message_array(event, &messages, count)
             tracker.settle(messages.prefix(filled).compactMap { pointer -> DeliveryTracker.Settlement? in
                 guard let message = pointer?.pointee, let (batch, index) = DeliveryTracker.decode(message._private) else { return nil }
-                let error = message.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(rdkafka: message.err, context: "delivery")
-                return DeliveryTracker.Settlement(batch: batch, index: index, partition: message.partition, offset: message.offset, error: error)
+                return DeliveryTracker.Settlement(batch: batch, index: index, partition: message.partition, offset: message.offset, error: message.err.rawValue)
             })
         case RD_KAFKA_EVENT_ERROR:
             let err = rd_kafka_event_error(event)
