@@ -16,16 +16,47 @@ final class DeliveryTracker: Sendable {
         var errors: [Int: KafkaError]
     }
 
-    private struct Batch {
+    /// One record's fate, as its delivery report told it. Kept small (the
+    /// librdkafka error code, not a `KafkaError`): a report event carries
+    /// thousands of these.
+    struct Settlement {
+        var batch: UInt64
+        var index: Int
+        var partition: Int32
+        var offset: Int64
+        var error: Int32
+    }
+
+    /// A batch waiting for reports. A class, touched only under the tracker's
+    /// lock, so that its arrays are updated in place: as a struct in the
+    /// dictionary every report copied it (measured with perf).
+    private final class Pending {
         var outcome: Outcome
         var settled: [Bool]
         var remaining: Int
         var continuation: CheckedContinuation<Outcome, Never>?
+
+        init(count: Int) {
+            outcome = Outcome(partitions: Array(repeating: -1, count: count), offsets: Array(repeating: -1, count: count), errors: [:])
+            settled = Array(repeating: false, count: count)
+            remaining = count
+        }
+
+        /// Records one fate; false when the record was settled already.
+        func settle(_ index: Int, partition: Int32, offset: Int64, error: KafkaError?) -> Bool {
+            guard !settled[index] else { return false }
+            settled[index] = true
+            outcome.partitions[index] = partition
+            outcome.offsets[index] = offset
+            if let error { outcome.errors[index] = error }
+            remaining -= 1
+            return true
+        }
     }
 
-    private struct State {
+    private struct State: ~Copyable {
         var nextID: UInt64 = 1
-        var batches: [UInt64: Batch] = [:]
+        var batches: [UInt64: Pending] = [:]
     }
 
     private let state = Mutex(State())
@@ -35,9 +66,7 @@ final class DeliveryTracker: Sendable {
         return state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            state.batches[id] = Batch(
-                outcome: Outcome(partitions: Array(repeating: -1, count: count), offsets: Array(repeating: -1, count: count), errors: [:]),
-                settled: Array(repeating: false, count: count), remaining: count, continuation: nil)
+            state.batches[id] = Pending(count: count)
             return id
         }
     }
@@ -52,50 +81,33 @@ final class DeliveryTracker: Sendable {
         return (bits >> indexBits, Int(bits & (1 << indexBits - 1)))
     }
 
-    /// One record's fate, as its delivery report told it. Kept small (the
-    /// librdkafka error code, not a `KafkaError`): a report event carries
-    /// thousands of these.
-    struct Settlement {
-        var batch: UInt64
-        var index: Int
-        var partition: Int32
-        var offset: Int64
-        var error: Int32
-    }
-
     /// Records one message's fate; resumes the waiter when it was the last.
     func settle(batch id: UInt64, index: Int, partition: Int32, offset: Int64, error: KafkaError?) {
-        settle([Settlement(batch: id, index: index, partition: partition, offset: offset, error: 0)], errors: error.map { [0: $0] } ?? [:])
+        let ready: (CheckedContinuation<Outcome, Never>, Outcome)? = state.withLock { state in
+            guard let pending = state.batches[id], pending.settle(index, partition: partition, offset: offset, error: error) else { return nil }
+            return Self.completeIfDone(pending, id: id, in: &state)
+        }
+        if let (continuation, outcome) = ready { continuation.resume(returning: outcome) }
     }
 
     /// Records many fates under one lock (a delivery report event carries a batch);
     /// resumes, after unlocking, every waiter whose batch is now complete.
-    /// `errors`, by position in `settlements`, overrides the error made from the code.
-    func settle(_ settlements: [Settlement], errors: [Int: KafkaError] = [:]) {
+    func settle(_ settlements: [Settlement]) {
         let ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = state.withLock { state in
             var ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
-            var current: (batch: UInt64, slot: Dictionary<UInt64, Batch>.Index)?
-            for (position, s) in settlements.enumerated() {
+            var current: (id: UInt64, pending: Pending)?
+            for s in settlements {
                 // Reports come in runs from one batch: look the batch up once per run.
-                if current?.batch != s.batch {
-                    guard let slot = state.batches.index(forKey: s.batch) else { current = nil; continue }
-                    current = (s.batch, slot)
+                if current?.id != s.batch {
+                    guard let pending = state.batches[s.batch] else { current = nil; continue }
+                    current = (s.batch, pending)
                 }
-                guard let slot = current?.slot, !state.batches.values[slot].settled[s.index] else { continue }
-                // Mutate in place through the values view: copying a batch out would copy its arrays per report.
-                state.batches.values[slot].settled[s.index] = true
-                state.batches.values[slot].outcome.partitions[s.index] = s.partition
-                state.batches.values[slot].outcome.offsets[s.index] = s.offset
-                if let error = errors[position] {
-                    state.batches.values[slot].outcome.errors[s.index] = error
-                } else if s.error != 0 {
-                    state.batches.values[slot].outcome.errors[s.index] = KafkaError(rdkafka: rd_kafka_resp_err_t(rawValue: s.error), context: "delivery")
-                }
-                state.batches.values[slot].remaining -= 1
-                if state.batches.values[slot].remaining == 0, let continuation = state.batches.values[slot].continuation {
-                    ready.append((continuation, state.batches.values[slot].outcome))
-                    state.batches.remove(at: slot)
-                    current = nil  // removing invalidates dictionary indices
+                guard let pending = current?.pending else { continue }
+                let error = s.error == 0 ? nil : KafkaError(rdkafka: rd_kafka_resp_err_t(rawValue: s.error), context: "delivery")
+                guard pending.settle(s.index, partition: s.partition, offset: s.offset, error: error) else { continue }
+                if let done = Self.completeIfDone(pending, id: s.batch, in: &state) {
+                    ready.append(done)
+                    current = nil
                 }
             }
             return ready
@@ -103,17 +115,24 @@ final class DeliveryTracker: Sendable {
         for (continuation, outcome) in ready { continuation.resume(returning: outcome) }
     }
 
+    /// When every record of a batch is settled and its sender waits: removes it
+    /// and returns what to resume (outside the lock).
+    private static func completeIfDone(_ pending: Pending, id: UInt64, in state: inout State) -> (CheckedContinuation<Outcome, Never>, Outcome)? {
+        guard pending.remaining == 0, let continuation = pending.continuation else { return nil }
+        state.batches[id] = nil
+        return (continuation, pending.outcome)
+    }
+
     /// Waits until every message of the batch has a report.
     func wait(batch id: UInt64) async -> Outcome {
         await withCheckedContinuation { continuation in
             let ready: Outcome? = state.withLock { state in
-                guard var batch = state.batches[id] else { return Outcome(partitions: [], offsets: [], errors: [:]) }
-                if batch.remaining == 0 {
+                guard let pending = state.batches[id] else { return Outcome(partitions: [], offsets: [], errors: [:]) }
+                if pending.remaining == 0 {
                     state.batches[id] = nil
-                    return batch.outcome
+                    return pending.outcome
                 }
-                batch.continuation = continuation
-                state.batches[id] = batch
+                pending.continuation = continuation
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }
@@ -124,18 +143,9 @@ final class DeliveryTracker: Sendable {
     func failAll(_ error: KafkaError) {
         let waiting: [(CheckedContinuation<Outcome, Never>, Outcome)] = state.withLock { state in
             var result: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
-            for (id, var batch) in state.batches {
-                for index in batch.outcome.partitions.indices where !batch.settled[index] {
-                    batch.settled[index] = true
-                    batch.outcome.errors[index] = error
-                }
-                batch.remaining = 0
-                if let continuation = batch.continuation {
-                    result.append((continuation, batch.outcome))
-                    state.batches[id] = nil
-                } else {
-                    state.batches[id] = batch
-                }
+            for (id, pending) in state.batches {
+                for index in pending.settled.indices { _ = pending.settle(index, partition: -1, offset: -1, error: error) }
+                if let done = Self.completeIfDone(pending, id: id, in: &state) { result.append(done) }
             }
             return result
         }
