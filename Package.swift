@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // librdkafka (>= 2.2) as found by pkg-config; scripts/setup.sh provides it.
@@ -69,11 +71,27 @@ let package = Package(
             dependencies: ["HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // `hx adapter run`: MLLP listener and drop folder, publishing to Kafka before acknowledging;
+        // dead letters, heartbeats, Prometheus metrics.
+        .target(
+            name: "HXAdapterRuntime",
+            dependencies: [
+                "HXKafka", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "hx",
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
-                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting",
+                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +128,19 @@ let package = Package(
         .testTarget(
             name: "HXPolicyTests",
             dependencies: ["HXCanonical", "HXPlace", "HXPolicy", "HXPolicyTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HXAdapterRuntimeTests",
+            dependencies: [
+                "HXAdapterRuntime", "HXKafka", "HXDevBroker", "HXTranslate", "HXCanonical", "HL7v2",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -52,7 +52,8 @@ public final class KafkaConsumer: Sendable {
     deinit {
         rd_kafka_queue_destroy(queue.pointer)
         if !closed.load(ordering: .relaxed) { rd_kafka_consumer_close(client.handle) }
-        client.destroy()
+        // The client itself is destroyed when the last reference goes: received
+        // records may still hold it (see RDKafkaMessageBatch).
     }
 
     // MARK: Membership
@@ -99,6 +100,7 @@ public final class KafkaConsumer: Sendable {
         guard !closed.load(ordering: .relaxed) else { throw KafkaError.closed() }
         let queue = self.queue
         let callbacks = self.callbacks
+        let client = self.client
         let max = maxMessages ?? configuration.maxBatchSize
         let timeoutMs = (timeout ?? configuration.pollTimeout).millisecondsInt32
         return try await blocking.run {
@@ -126,7 +128,7 @@ public final class KafkaConsumer: Sendable {
                 }
                 records.append(raw)
             }
-            var messages = RDKafkaMessageBatch(records).messages()
+            var messages = RDKafkaMessageBatch(records, client: client).messages()
             if let failure, messages.isEmpty { throw failure }
             if callbacks.revocations.load(ordering: .acquiring) != revocationsBefore {
                 // Partitions were revoked while this batch was collected: records taken

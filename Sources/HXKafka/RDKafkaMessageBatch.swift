@@ -8,9 +8,13 @@ import Synchronization
 final class RDKafkaMessageBatch: @unchecked Sendable {
     private let records: [UnsafeMutablePointer<rd_kafka_message_t>]
     private let headerLock = Mutex<Void>(())
+    /// librdkafka's destroy waits for every record to be returned: a batch that
+    /// outlives its consumer keeps the client alive until the batch goes.
+    private let client: RDKafkaClient
 
-    init(_ records: [UnsafeMutablePointer<rd_kafka_message_t>]) {
+    init(_ records: [UnsafeMutablePointer<rd_kafka_message_t>], client: RDKafkaClient) {
         self.records = records
+        self.client = client
     }
 
     deinit {

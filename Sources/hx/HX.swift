@@ -9,7 +9,7 @@ struct HX: AsyncParsableCommand {
         abstract: "One Halton Exchange: share discharge summaries, social care notifications and referrals between Halton's health and care organisations, under data sharing agreements, with an audit trail.",
         discussion: "Start with `hx run` to see the system on its embedded defaults, or `hx <subcommand> --help`.",
         subcommands: [
-            RunCommand.self, TranslateCommand.self, RouteCommand.self, TestCommand.self, ConfigCommand.self,
+            RunCommand.self, AdapterCommand.self, TranslateCommand.self, RouteCommand.self, TestCommand.self, ConfigCommand.self,
             TopicsCommand.self, TailCommand.self, DevCommand.self,
         ]
     )

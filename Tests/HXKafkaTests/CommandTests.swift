@@ -34,7 +34,7 @@ struct CommandTests {
     @Test("every subcommand has help")
     func help() async throws {
         let commands = [
-            ["--help"], ["run", "--help"], ["translate", "--help"], ["route", "--help"], ["test", "--help"],
+            ["--help"], ["run", "--help"], ["adapter", "run", "--help"], ["translate", "--help"], ["route", "--help"], ["test", "--help"],
             ["config", "check", "--help"], ["topics", "apply", "--help"], ["topics", "list", "--help"],
             ["tail", "--help"], ["dev", "broker", "--help"],
         ]

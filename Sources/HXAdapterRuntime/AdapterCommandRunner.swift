@@ -1,0 +1,91 @@
+import Foundation
+import HXKafka
+import HXTranslate
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// `hx adapter run NAME`: loads `adapters/NAME/adapter.yaml`, builds the
+/// adapter's components and runs them until SIGTERM or SIGINT.
+public enum AdapterCommandRunner {
+    public struct Settings: Sendable {
+        /// Where the source and the metrics endpoint listen.
+        public var listenHost = "0.0.0.0"
+        /// Overrides adapter.yaml's MLLP port (0: any free port, for tests).
+        public var mllpPort: Int?
+        /// How long Kafka may take to confirm an input before the sender is told to retry.
+        public var messageTimeout: Duration = .seconds(15)
+        public var heartbeatInterval: Duration = .seconds(10)
+        public var folderPollInterval: Duration = .milliseconds(500)
+        public var security: KafkaSecurity = .plaintext
+        /// How long shutdown waits for librdkafka to hand over what it holds.
+        public var flushTimeoutOnClose: Duration = .seconds(10)
+
+        public init() {}
+    }
+
+    public struct Unsupported: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs the adapter in `adapterDirectory` until the process is asked to stop.
+    /// Metrics go to a registry of its own (served on `metricsPort`), so the
+    /// process-wide `MetricsSystem` is left to the caller.
+    public static func run(adapterDirectory: URL, bootstrapServers: String, metricsPort: Int,
+                           settings: Settings = Settings(), logger: Logger = Logger(label: "hx.adapter")) async throws {
+        let configuration = try AdapterConfiguration.load(directory: adapterDirectory).get()
+        let service = try await makeService(configuration: configuration, adapterDirectory: adapterDirectory,
+                                            bootstrapServers: bootstrapServers, metricsPort: metricsPort,
+                                            registry: PrometheusCollectorRegistry(), settings: settings, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Builds (and binds) everything `run` starts; tests call this with port 0 and their own registry.
+    public static func makeService(configuration: AdapterConfiguration, adapterDirectory: URL, bootstrapServers: String,
+                                   metricsPort: Int?, registry: PrometheusCollectorRegistry, settings: Settings,
+                                   logger: Logger) async throws -> AdapterService {
+        var client = KafkaClientConfiguration(bootstrapServers: bootstrapServers.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) })
+        client.clientID = "hx-adapter-\(configuration.name)"
+        client.security = settings.security
+        var producerConfiguration = KafkaProducerConfiguration(client: client)
+        producerConfiguration.messageTimeout = settings.messageTimeout
+        producerConfiguration.flushTimeoutOnClose = settings.flushTimeoutOnClose
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let producerSettings = producerConfiguration
+        let producer = try AdapterProducer(logger: logger) {
+            try KafkaProducer(configuration: producerSettings, logger: logger, metricsFactory: factory)
+        }
+        let telemetry = AdapterTelemetry(adapter: configuration.name, factory: factory)
+        let intake = AdapterIntake(publisher: AdapterPublisher(configuration: configuration, producer: producer, telemetry: telemetry, logger: logger),
+                                   telemetry: telemetry, logger: logger)
+        var listener: MLLPListener?
+        do {
+            let source: any Service
+            switch configuration.source {
+            case .mllp(let port):
+                listener = try await MLLPListener.bind(host: settings.listenHost, port: settings.mllpPort ?? port, intake: intake, logger: logger)
+                source = listener!
+            case .folder(let path):
+                // A relative path is read from the adapter's folder, where its README and samples are.
+                let folder = path.hasPrefix("/") ? URL(fileURLWithPath: path) : adapterDirectory.appendingPathComponent(path)
+                source = DropFolderSource(folder: folder, intake: intake, pollInterval: settings.folderPollInterval, logger: logger)
+            case .http:
+                throw Unsupported(description: "adapter \(configuration.name): the HTTP (FHIR) source is not part of this runtime yet")
+            }
+            var metrics: MetricsServer?
+            if let metricsPort {
+                metrics = try await MetricsServer.bind(host: settings.listenHost, port: metricsPort, registry: registry,
+                                                       component: "adapter:\(configuration.name)", logger: logger)
+            }
+            let heartbeat = Heartbeat(adapter: configuration.name, interval: settings.heartbeatInterval, producer: producer, telemetry: telemetry, logger: logger)
+            return AdapterService(name: configuration.name, source: source, producer: producer, heartbeat: heartbeat, metricsServer: metrics, logger: logger)
+        } catch {
+            // Nothing half-built stays open: the MLLP port is released, the producer closed.
+            listener?.stopAccepting()
+            await producer.close()
+            throw error
+        }
+    }
+}

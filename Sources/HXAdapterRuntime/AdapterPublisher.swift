@@ -1,0 +1,175 @@
+import Foundation
+import HXCanonical
+import HXKafka
+import HXTranslate
+import Logging
+
+/// Topic names and header names of the adapter's records (DESIGN.md "Topics").
+public enum AdapterTopics {
+    public static let identity = "hx.identity.v1"
+    public static let deadLetter = "hx.dlq.v1"
+    public static let heartbeat = "hx.heartbeat.v1"
+}
+
+public enum AdapterHeader {
+    public static let messageID = "hx-message-id"
+    public static let messageType = "hx-message-type"
+    public static let schema = "hx-schema"
+    public static let sourceOrganisation = "hx-source-organisation"
+    public static let adapter = "hx-adapter"
+    public static let stage = "hx-stage"
+    public static let reasonCode = "hx-reason-code"
+    public static let location = "hx-location"
+    public static let error = "hx-error"
+    /// Set when a dead letter's value is empty because the input was too large for a Kafka record.
+    public static let valueOmitted = "hx-value-omitted"
+}
+
+/// One rejected message of an input: what the dead letter says.
+public struct Rejection: Sendable, Equatable, Codable {
+    /// The dead letter's key and `hx-message-id`.
+    public var messageID: String
+    /// Position of the rejected message among the input's outcomes (0-based).
+    public var index: Int
+    public var code: String
+    public var location: String
+}
+
+/// What Kafka confirmed for one input.
+public struct PublishReceipt: Sendable, Equatable {
+    /// Canonical message ids now on the adapter's topic.
+    public var canonicalMessageIDs: [String]
+    public var identityFacts: Int
+    /// Rejected messages, each now on the dead-letter topic.
+    public var rejections: [Rejection]
+}
+
+/// Kafka did not confirm every record of an input: nothing of it may be
+/// acknowledged; the sender resends (records that did land are repeated
+/// with the same message ids, which consumers de-duplicate).
+public struct PublishFailure: Error, Sendable, CustomStringConvertible {
+    public var code: KafkaError.Code
+    public var failed: Int
+    public var total: Int
+    public var description: String { "\(code): \(failed) of \(total) records not confirmed by Kafka" }
+}
+
+/// Turns the outcomes of `Translator.translate` for one input into Kafka
+/// records and returns once Kafka has confirmed all of them.
+public struct AdapterPublisher: Sendable {
+    public let configuration: AdapterConfiguration
+    let producer: AdapterProducer
+    let telemetry: AdapterTelemetry
+    let logger: Logger
+
+    /// Dead letters keep the input as their value up to this size; a larger
+    /// input (kept by its source, e.g. `rejected/`) would exceed Kafka's
+    /// default record limit of 1 MB and block the dead letter for ever.
+    public static let maxDeadLetterValueBytes = 900_000
+
+    public init(configuration: AdapterConfiguration, producer: AdapterProducer, telemetry: AdapterTelemetry, logger: Logger = Logger(label: "hx.adapter.publisher")) {
+        self.configuration = configuration
+        self.producer = producer
+        self.telemetry = telemetry
+        self.logger = logger
+    }
+
+    /// Publishes and waits for Kafka's delivery reports; throws `PublishFailure` when any record failed.
+    ///
+    /// - Parameter sourceMessageID: the input's own id when the source knows it
+    ///   (MSH-10 of a single MLLP message); dead letters derive theirs from it.
+    public func publish(input: [UInt8], outcomes: [TranslationOutcome], sourceMessageID: String? = nil) async throws -> PublishReceipt {
+        let (records, receipt) = Self.records(configuration: configuration, input: input, outcomes: outcomes, sourceMessageID: sourceMessageID)
+        let reports = try await producer.send(batch: records)
+        let failures = reports.compactMap(\.error)
+        if let first = failures.first {
+            throw PublishFailure(code: first.code, failed: failures.count, total: records.count)
+        }
+        for record in records where record.topic != AdapterTopics.deadLetter {
+            telemetry.recordPublished(type: record.headers.first { $0.name == AdapterHeader.messageType }?.text ?? "unknown")
+        }
+        for rejection in receipt.rejections { telemetry.recordRejected(reason: rejection.code) }
+        return receipt
+    }
+
+    /// The records for one input, in outcome order, and what they will mean once confirmed. Pure.
+    public static func records(configuration: AdapterConfiguration, input: [UInt8], outcomes: [TranslationOutcome], sourceMessageID: String? = nil) -> ([KafkaOutgoingMessage], PublishReceipt) {
+        var records: [KafkaOutgoingMessage] = []
+        var receipt = PublishReceipt(canonicalMessageIDs: [], identityFacts: 0, rejections: [])
+        let failureCount = outcomes.filter { !$0.isSuccess }.count
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .message(let message):
+                let id = message.id.uuidString.lowercased()
+                records.append(KafkaOutgoingMessage(
+                    topic: configuration.topic, key: Array(subjectKey(message).utf8), value: [UInt8](CanonicalJSON.encode(message)),
+                    headers: [
+                        KafkaHeader(AdapterHeader.messageID, id),
+                        KafkaHeader(AdapterHeader.messageType, message.type.rawValue),
+                        KafkaHeader(AdapterHeader.schema, message.schema),
+                        KafkaHeader(AdapterHeader.sourceOrganisation, message.source.organisation),
+                        KafkaHeader(AdapterHeader.adapter, configuration.name),
+                    ]))
+                receipt.canonicalMessageIDs.append(id)
+            case .identity(let fact):
+                let id = CanonicalMessage.deriveID(sourceOrganisation: fact.source.organisation, sourceMessageID: fact.source.messageId)
+                // Keyed by NHS number: the topic is compacted, and the latest fact per
+                // person is what matching needs. A key of the demographics themselves
+                // would let two people who share them overwrite each other.
+                records.append(KafkaOutgoingMessage(
+                    topic: AdapterTopics.identity, key: Array(fact.nhsNumber.digits.utf8), value: [UInt8](fact.jsonData),
+                    headers: [
+                        KafkaHeader(AdapterHeader.messageID, id.uuidString.lowercased()),
+                        KafkaHeader(AdapterHeader.messageType, "identity"),
+                        KafkaHeader(AdapterHeader.sourceOrganisation, fact.source.organisation),
+                        KafkaHeader(AdapterHeader.adapter, configuration.name),
+                    ]))
+                receipt.identityFacts += 1
+            case .failure(let error):
+                let id = deadLetterID(configuration: configuration, input: input, index: index,
+                                      sourceMessageID: failureCount == 1 && outcomes.count == 1 ? sourceMessageID : nil)
+                let tooLarge = input.count > maxDeadLetterValueBytes
+                var headers = [
+                    KafkaHeader(AdapterHeader.messageID, id),
+                    KafkaHeader(AdapterHeader.stage, "translate"),
+                    KafkaHeader(AdapterHeader.reasonCode, error.code),
+                    KafkaHeader(AdapterHeader.adapter, configuration.name),
+                    KafkaHeader(AdapterHeader.location, error.location),
+                    KafkaHeader(AdapterHeader.sourceOrganisation, configuration.organisation),
+                    // Translator messages may quote the offending value (a wrong NHS
+                    // number, a name): the header carries only code and location.
+                    KafkaHeader(AdapterHeader.error, safeErrorText(error)),
+                ]
+                if tooLarge { headers.append(KafkaHeader(AdapterHeader.valueOmitted, "input of \(input.count) bytes kept by the source")) }
+                records.append(KafkaOutgoingMessage(topic: AdapterTopics.deadLetter, key: Array(id.utf8), value: tooLarge ? [] : input, headers: headers))
+                receipt.rejections.append(Rejection(messageID: id, index: index, code: error.code, location: error.location))
+            }
+        }
+        return (records, receipt)
+    }
+
+    /// The text a sender or an operator may see for a rejection: code and place, never values.
+    public static func safeErrorText(_ error: TranslationError) -> String {
+        "\(error.code) at \(error.location)"
+    }
+
+    /// NHS number, else a key for the unresolved subject so that one person's
+    /// messages still share a partition (their first local identifier), else the message id.
+    static func subjectKey(_ message: CanonicalMessage) -> String {
+        if let nhs = message.subject.nhsNumber { return nhs.digits }
+        if let local = message.subject.localIdentifiers.first { return "local:\(local.system):\(local.value)" }
+        return "message:\(message.id.uuidString.lowercased())"
+    }
+
+    static let deadLetterNamespace = UUID(uuidString: "0d6f6a43-3c1e-4f0b-9a55-2e7c8b1d4f20")!
+
+    /// Deterministic, so a resent input gives the same dead letter id: from the
+    /// input's own id when it has one, else from adapter + input bytes + position.
+    public static func deadLetterID(configuration: AdapterConfiguration, input: [UInt8], index: Int, sourceMessageID: String?) -> String {
+        if let sourceMessageID, !sourceMessageID.isEmpty {
+            return CanonicalMessage.deriveID(sourceOrganisation: configuration.organisation, sourceMessageID: sourceMessageID).uuidString.lowercased()
+        }
+        let name = "\(configuration.name)|\(SHA1.hexDigest(input))|\(index)"
+        return UUIDv5.make(namespace: deadLetterNamespace, name: name).uuidString.lowercased()
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Watches `FOLDER/incoming/` by polling and hands each complete file to the
+/// intake. A file leaves `incoming/` only once its fate is on Kafka: to
+/// `done/` when every message was confirmed, to `rejected/` (with
+/// `NAME.errors.jsonl`: code and location per rejected message) once the dead
+/// letters were confirmed. When Kafka fails, or the move itself fails (a full
+/// disk), the file stays where it is and is tried again on a later scan;
+/// a retry gives the same message ids, so nothing is doubled downstream.
+///
+/// Senders write `NAME.part` (or `.NAME`) and rename it when complete:
+/// such names are ignored.
+public final class DropFolderSource: Service, Sendable {
+    public let folder: URL
+    let intake: AdapterIntake
+    let pollInterval: Duration
+    let logger: Logger
+    let move: @Sendable (URL, URL) throws -> Void
+
+    public var incoming: URL { folder.appendingPathComponent("incoming") }
+    public var done: URL { folder.appendingPathComponent("done") }
+    public var rejected: URL { folder.appendingPathComponent("rejected") }
+
+    /// - Parameter move: renames a file (tests inject failures here); the default is `rename(2)`,
+    ///   which is atomic: the file is in one place or the other, never lost.
+    public init(folder: URL, intake: AdapterIntake, pollInterval: Duration = .milliseconds(500),
+                logger: Logger = Logger(label: "hx.adapter.folder"),
+                move: @escaping @Sendable (URL, URL) throws -> Void = DropFolderSource.rename) {
+        self.folder = folder
+        self.intake = intake
+        self.pollInterval = pollInterval
+        self.logger = logger
+        self.move = move
+    }
+
+    public func run() async throws {
+        try createFolders()
+        logger.info("drop folder watched", metadata: ["hx.adapter": "\(intake.configuration.name)"])
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // A scan is never interrupted: the file in hand finishes before shutdown completes.
+            _ = await scanOnce()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
+        }
+        logger.info("drop folder no longer watched", metadata: ["hx.adapter": "\(intake.configuration.name)"])
+    }
+
+    public func createFolders() throws {
+        for url in [incoming, done, rejected] {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        }
+    }
+
+    public struct ScanSummary: Sendable, Equatable {
+        public var done = 0
+        public var rejected = 0
+        /// Left in `incoming/` for a later scan (Kafka or the file system failed).
+        public var retryLater = 0
+    }
+
+    /// Processes every complete file now in `incoming/`, oldest name first.
+    public func scanOnce() async -> ScanSummary {
+        var summary = ScanSummary()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: incoming.path)) ?? [])
+            .filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && !$0.hasSuffix(".errors.jsonl") }
+            .sorted()
+        for name in names {
+            if Task.isShuttingDownGracefully { break }
+            let file = incoming.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            switch await process(file) {
+            case .done: summary.done += 1
+            case .rejected: summary.rejected += 1
+            case .retryLater: summary.retryLater += 1
+            }
+        }
+        return summary
+    }
+
+    enum FileOutcome { case done, rejected, retryLater }
+
+    func process(_ file: URL) async -> FileOutcome {
+        let name = file.lastPathComponent
+        let bytes: [UInt8]
+        do {
+            bytes = try readInput(file)
+        } catch {
+            logger.warning("drop file not readable; will retry", metadata: ["hx.file-error": "\(type(of: error))"])
+            return .retryLater
+        }
+        let result = await intake.handle(bytes, receivedAt: .now)
+        switch result {
+        case .retryLater:
+            return .retryLater
+        case .accepted(let receipt):
+            do {
+                try move(file, destination(in: done, name: name))
+                logger.info("drop file handed off", metadata: ["hx.messages": "\(receipt.canonicalMessageIDs.count + receipt.identityFacts)"])
+                return .done
+            } catch {
+                logger.warning("drop file on Kafka but not moved to done/; will retry", metadata: ["hx.file-error": "\(error)"])
+                return .retryLater
+            }
+        case .rejected(let receipt):
+            do {
+                let target = destination(in: rejected, name: name)
+                try writeErrors(receipt.rejections, to: rejected.appendingPathComponent(target.lastPathComponent + ".errors.jsonl"))
+                try move(file, target)
+                logger.info("drop file rejected, dead letters confirmed", metadata: [
+                    "hx.rejected": "\(receipt.rejections.count)",
+                    "hx.accepted": "\(receipt.canonicalMessageIDs.count + receipt.identityFacts)",
+                ])
+                return .rejected
+            } catch {
+                logger.warning("drop file dead-lettered but not moved to rejected/; will retry", metadata: ["hx.file-error": "\(error)"])
+                return .retryLater
+            }
+        }
+    }
+
+    /// Reads the file, at most one byte past the adapter's limit: the translator
+    /// rejects it as too large, and the whole file stays in `rejected/`.
+    func readInput(_ file: URL) throws -> [UInt8] {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        let data = try handle.read(upToCount: intake.configuration.maxInputBytes + 1) ?? Data()
+        return [UInt8](data)
+    }
+
+    /// `dir/name`, or `dir/name.N` when a file of that name was already handled.
+    func destination(in directory: URL, name: String) -> URL {
+        var candidate = directory.appendingPathComponent(name)
+        var n = 1
+        while FileManager.default.fileExists(atPath: candidate.path) {
+            candidate = directory.appendingPathComponent("\(name).\(n)")
+            n += 1
+        }
+        return candidate
+    }
+
+    /// One JSON object per rejected message: code, location, dead letter id. No message text
+    /// (it may quote patient data). Written to a hidden file first, then renamed into place.
+    func writeErrors(_ rejections: [Rejection], to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var out = Data()
+        for rejection in rejections {
+            out.append(try encoder.encode(rejection))
+            out.append(UInt8(ascii: "\n"))
+        }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".tmp")
+        try out.write(to: temporary)
+        do {
+            try move(temporary, url)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    public struct MoveError: Error, CustomStringConvertible {
+        public var errno: Int32
+        public var description: String { "rename failed: \(String(cString: strerror(errno)))" }
+    }
+
+    /// `rename(2)`: atomic within one file system, so a failure leaves the file where it was.
+    @Sendable public static func rename(_ from: URL, _ to: URL) throws {
+        if Glibc.rename(from.path, to.path) != 0 { throw MoveError(errno: errno) }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import HXKafka
+import Logging
+import ServiceLifecycle
+
+/// The health beacon on `hx.heartbeat.v1` (compacted: the latest per component is kept).
+/// Counts only: no message content, no identifiers of people.
+public struct HeartbeatBeacon: Codable, Sendable, Equatable {
+    public static let schemaIdentifier = "hx.heartbeat/1"
+    public var schema: String = HeartbeatBeacon.schemaIdentifier
+    /// `adapter:<name>`: the record key too.
+    public var component: String
+    public var kind: String
+    /// `running`, or `stopping` in the last beacon of a graceful shutdown.
+    public var state: String
+    public var startedAt: String
+    public var sentAt: String
+    public var counts: AdapterTelemetry.Counts
+
+    public var jsonBytes: [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { [UInt8]($0) } ?? Array("{}".utf8)
+    }
+}
+
+/// Sends a beacon every `interval` until graceful shutdown, then a last one saying `stopping`.
+public final class Heartbeat: Service, Sendable {
+    public let componentID: String
+    let interval: Duration
+    let producer: AdapterProducer
+    let telemetry: AdapterTelemetry
+    let startedAt: Date
+    let logger: Logger
+
+    public init(adapter: String, interval: Duration, producer: AdapterProducer, telemetry: AdapterTelemetry,
+                startedAt: Date = Date(), logger: Logger = Logger(label: "hx.adapter.heartbeat")) {
+        self.componentID = "adapter:\(adapter)"
+        self.interval = interval
+        self.producer = producer
+        self.telemetry = telemetry
+        self.startedAt = startedAt
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await beat(state: "running")
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+        }
+        if !Task.isCancelled { await beat(state: "stopping") }
+    }
+
+    func beacon(state: String, at now: Date = Date()) -> HeartbeatBeacon {
+        HeartbeatBeacon(component: componentID, kind: "adapter", state: state,
+                        startedAt: startedAt.formatted(.iso8601), sentAt: now.formatted(.iso8601), counts: telemetry.counts)
+    }
+
+    /// One beacon, waited for (bounded by the producer's message timeout) so beacons never pile up.
+    func beat(state: String) async {
+        let record = KafkaOutgoingMessage(topic: AdapterTopics.heartbeat, key: Array(componentID.utf8), value: beacon(state: state).jsonBytes,
+                                          headers: [KafkaHeader(AdapterHeader.adapter, telemetry.adapter)])
+        do {
+            let report = try await producer.send(batch: [record])[0]
+            if let error = report.error {
+                logger.warning("heartbeat not confirmed by Kafka", metadata: ["kafka.code": "\(error.code)"])
+            }
+        } catch {
+            logger.debug("heartbeat skipped: producer closed")
+        }
+    }
+}

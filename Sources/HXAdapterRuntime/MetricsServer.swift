@@ -1,0 +1,118 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// A minimal HTTP endpoint for operators: `GET /metrics` (Prometheus text
+/// from the registry) and `GET /health` (200 while running, 503 once
+/// stopping). Nothing else; no patient data passes through here.
+public final class MetricsServer: Sendable {
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    public let port: Int
+    let registry: PrometheusCollectorRegistry
+    let component: String
+    let logger: Logger
+    private let server: NIOAsyncChannel<Connection, Never>
+    private let state = Mutex<(stopping: Bool, open: [ObjectIdentifier: any Channel])>((false, [:]))
+
+    private init(port: Int, server: NIOAsyncChannel<Connection, Never>, registry: PrometheusCollectorRegistry, component: String, logger: Logger) {
+        self.port = port
+        self.server = server
+        self.registry = registry
+        self.component = component
+        self.logger = logger
+    }
+
+    public static func bind(host: String, port: Int, registry: PrometheusCollectorRegistry, component: String,
+                            logger: Logger = Logger(label: "hx.adapter.metrics")) async throws -> MetricsServer {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try Connection(wrappingChannelSynchronously: child)
+                }
+            }
+        let bound = server.channel.localAddress?.port ?? port
+        logger.info("metrics endpoint bound", metadata: ["http.port": "\(bound)"])
+        return MetricsServer(port: bound, server: server, registry: registry, component: component, logger: logger)
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Closes the listening socket and every open connection (requests here are tiny and repeatable).
+    public func stop() {
+        let open = state.withLock { s in
+            s.stopping = true
+            return Array(s.open.values)
+        }
+        server.channel.close(promise: nil)
+        for channel in open { channel.close(promise: nil) }
+    }
+
+    private func serve(_ connection: Connection) async {
+        let channel = connection.channel
+        let id = ObjectIdentifier(channel)
+        let stopping = state.withLock { s in
+            s.open[id] = channel
+            return s.stopping
+        }
+        defer { _ = state.withLock { $0.open.removeValue(forKey: id) } }
+        if stopping { channel.close(promise: nil) }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var request: HTTPRequestHead?
+                for try await part in inbound {
+                    switch part {
+                    case .head(let head): request = head
+                    case .body: continue
+                    case .end:
+                        guard let head = request else { continue }
+                        let (status, type, body) = respond(to: head)
+                        var headers = HTTPHeaders([("content-type", type), ("content-length", String(body.count))])
+                        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
+                        try await outbound.write(.head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
+                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                        try await outbound.write(.end(nil))
+                        if !head.isKeepAlive { return }
+                        request = nil
+                    }
+                }
+            }
+        } catch {
+            logger.debug("metrics connection ended with an error", metadata: ["error.type": "\(type(of: error))"])
+        }
+    }
+
+    func respond(to head: HTTPRequestHead) -> (HTTPResponseStatus, String, [UInt8]) {
+        guard head.method == .GET || head.method == .HEAD else {
+            return (.methodNotAllowed, "text/plain; charset=utf-8", Array("method not allowed\n".utf8))
+        }
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        switch path {
+        case "/metrics":
+            return (.ok, "text/plain; version=0.0.4; charset=utf-8", registry.emitToBuffer())
+        case "/health":
+            let stopping = state.withLock { $0.stopping }
+            let body = #"{"component":"\#(component)","status":"\#(stopping ? "stopping" : "up")"}"# + "\n"
+            return (stopping ? .serviceUnavailable : .ok, "application/json", Array(body.utf8))
+        default:
+            return (.notFound, "text/plain; charset=utf-8", Array("not found\n".utf8))
+        }
+    }
+}

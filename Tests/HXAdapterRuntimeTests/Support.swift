@@ -1,0 +1,279 @@
+import Foundation
+import HL7v2
+import HXCanonical
+import HXDevBroker
+import HXKafka
+import HXTranslate
+import Logging
+import NIOCore
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+import Testing
+@testable import HXAdapterRuntime
+
+/// Every suite that starts brokers runs inside this one, one test at a time: two
+/// cores are shared, and the outage test's timing must not depend on other tests' load.
+@Suite("Adapter runtime against a real broker", .serialized)
+struct BrokerTests {}
+
+// MARK: Broker (as in the main package's BrokerSupport.swift)
+
+/// Each test starts its own development broker on a free port and stops it at the end.
+func withBroker<T>(_ body: (DevBroker) async throws -> T) async throws -> T {
+    let broker = try await DevBroker.start()
+    defer { broker.stop() }
+    return try await body(broker)
+}
+
+func clientConfiguration(_ broker: DevBroker, clientID: String = "hx-test") -> KafkaClientConfiguration {
+    var configuration = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
+    configuration.clientID = clientID
+    return configuration
+}
+
+func consumerConfiguration(_ broker: DevBroker, group: String) -> KafkaConsumerConfiguration {
+    var configuration = KafkaConsumerConfiguration(client: clientConfiguration(broker), groupID: group)
+    configuration.fetchMaxWait = .milliseconds(20)
+    // Tansu answers JoinGroup after about half the session timeout (measured).
+    configuration.sessionTimeout = .seconds(6)
+    return configuration
+}
+
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Creates a topic and waits until its metadata shows every partition.
+func createTopic(_ broker: DevBroker, name: String, partitions: Int32) async throws {
+    let admin = try KafkaAdmin(configuration: clientConfiguration(broker))
+    let results = try await admin.createTopics([KafkaTopicSpec(name: name, partitions: partitions)])
+    if case .failed(let error) = results.first?.outcome { throw error }
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
+        if try await admin.describeCluster().topic(name)?.partitions.count == Int(partitions) { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw KafkaError(code: .timedOut, message: "topic \(name) did not appear")
+}
+
+/// The adapter's topics on a fresh broker.
+func createAdapterTopics(_ broker: DevBroker, canonical: String = MessageType.dischargeSummary.topic) async throws {
+    try await createTopic(broker, name: canonical, partitions: 3)
+    try await createTopic(broker, name: AdapterTopics.deadLetter, partitions: 1)
+    try await createTopic(broker, name: AdapterTopics.identity, partitions: 1)
+    try await createTopic(broker, name: AdapterTopics.heartbeat, partitions: 1)
+}
+
+/// Reads a whole topic from the beginning (no group, so no join delay) until
+/// `count` records arrived or `timeout` passed.
+func readTopic(_ broker: DevBroker, _ topic: String, partitions: Int32, atLeast count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
+    let consumer = try KafkaConsumer(configuration: consumerConfiguration(broker, group: uniqueName("reader")))
+    try consumer.assign((0..<partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaConsumer.beginning) })
+    var messages: [KafkaMessage] = []
+    let deadline = ContinuousClock.now + timeout
+    while messages.count < count && ContinuousClock.now < deadline {
+        // Owned copies: a polled record borrows librdkafka's buffer, and destroying the
+        // consumer while one is still alive blocks in rd_kafka_destroy (measured).
+        messages += try await consumer.poll().map {
+            KafkaMessage(topic: $0.topic, partition: $0.partition, offset: $0.offset, key: $0.key, value: $0.value,
+                         headers: $0.headers, timestampMilliseconds: $0.timestampMilliseconds)
+        }
+    }
+    await consumer.close()
+    return messages
+}
+
+// MARK: Adapter under test
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "hx.test.adapter")
+    logger.logLevel = .warning
+    return logger
+}()
+
+func testConfiguration(name: String = "test-mllp", source: AdapterConfiguration.SourceKind = .mllp(port: 2575)) -> AdapterConfiguration {
+    AdapterConfiguration(name: name, organisation: "RWW", system: "test PAS", format: .hl7v2, source: source, maxInputBytes: 65536)
+}
+
+struct RunningAdapter: Sendable {
+    let service: AdapterService
+    let registry: PrometheusCollectorRegistry
+    var mllpPort: Int { (service.source as! MLLPListener).port }
+    var metricsPort: Int? { service.metricsServer?.port }
+}
+
+/// Runs an adapter for the body's length, then shuts it down gracefully and waits for it.
+func withAdapter<T: Sendable>(
+    _ broker: DevBroker, configuration: AdapterConfiguration = testConfiguration(),
+    settings: AdapterCommandRunner.Settings = testSettings(), metrics: Bool = false,
+    _ body: @Sendable (RunningAdapter) async throws -> T
+) async throws -> T {
+    let registry = PrometheusCollectorRegistry()
+    let service = try await AdapterCommandRunner.makeService(
+        configuration: configuration, adapterDirectory: URL(fileURLWithPath: NSTemporaryDirectory()),
+        bootstrapServers: broker.bootstrapServers, metricsPort: metrics ? 0 : nil, registry: registry,
+        settings: settings, logger: quietLogger)
+    let group = ServiceGroup(services: [service], logger: quietLogger)
+    let running = RunningAdapter(service: service, registry: registry)
+    return try await withThrowingTaskGroup(of: T?.self) { tasks in
+        tasks.addTask {
+            try await group.run()
+            return nil
+        }
+        do {
+            let result = try await body(running)
+            await group.triggerGracefulShutdown()
+            while try await tasks.next() != nil {}
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            tasks.cancelAll()
+            throw error
+        }
+    }
+}
+
+func testSettings(messageTimeout: Duration = .seconds(10), heartbeat: Duration = .seconds(60)) -> AdapterCommandRunner.Settings {
+    var settings = AdapterCommandRunner.Settings()
+    settings.listenHost = "127.0.0.1"
+    settings.mllpPort = 0
+    settings.messageTimeout = messageTimeout
+    settings.heartbeatInterval = heartbeat
+    settings.folderPollInterval = .milliseconds(100)
+    settings.flushTimeoutOnClose = .seconds(5)
+    return settings
+}
+
+// MARK: Synthetic HL7 v2
+
+/// Test NHS numbers: 999 range, Modulus 11 valid (prefixes whose check digit would be 10 are skipped).
+func testNHSNumbers(_ count: Int, from start: Int = 0) -> [String] {
+    var numbers: [String] = []
+    var n = start
+    while numbers.count < count {
+        let nine = "999" + String(format: "%06d", n)
+        n += 1
+        guard let check = NHSNumber.checkDigit(forFirstNine: nine.map { Int(String($0))! }) else { continue }
+        numbers.append(nine + String(check))
+    }
+    return numbers
+}
+
+/// A ten-digit 999 number whose check digit is wrong.
+func invalidNHSNumber() -> String {
+    let nine = "999000001"
+    let check = NHSNumber.checkDigit(forFirstNine: nine.map { Int(String($0))! }) ?? 0
+    return nine + String((check + 1) % 10)
+}
+
+func adtA03(controlID: String, nhsNumber: String, family: String = "TESTPATIENT") -> [UInt8] {
+    let segments = [
+        "MSH|^~\\&|PAS|RWW|HX|HALTON|20260115083000||ADT^A03^ADT_A03|\(controlID)|P|2.4|||AL|NE",
+        "EVN|A03|20260115082500",
+        "PID|1||\(nhsNumber)^^^NHS^NH~RWW\(controlID.suffix(6))^^^RWW^MR||\(family)^Alex||19400611|M|||1 Test Street^^Runcorn^^WA7 1AA^GBR^H",
+        "PV1|1|I|WARD3^BED1^^RWW|||||||||||||||||||||||||||||||||1|19|||||||20260102140000|20260115080000",
+        "DG1|1||J18.9^Pneumonia, unspecified^I10",
+    ]
+    return Array(segments.joined(separator: "\r").utf8) + [0x0D]
+}
+
+// MARK: MLLP test client
+
+struct Ack: Sendable {
+    var code: String
+    var controlID: String
+    var text: String?
+    var raw: String
+}
+
+func parseAck(_ bytes: [UInt8]) -> Ack? {
+    guard let message = try? HL7Message(bytes), let code = message["MSA-1"] else { return nil }
+    return Ack(code: code, controlID: message["MSA-2"] ?? "", text: message["MSA-3"], raw: String(decoding: bytes, as: UTF8.self))
+}
+
+/// A sender that waits for each answer in turn, as MLLP senders do, with a deadline per answer.
+final class MLLPTestClient: Sendable {
+    typealias Connection = NIOAsyncChannel<MLLPInbound, ByteBuffer>
+    let port: Int
+
+    init(port: Int) { self.port = port }
+
+    func connect() async throws -> Connection {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MLLPFrameHandler(maxFrameSize: 1 << 20)))
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    /// Sends each message in turn and waits for its answer, as MLLP senders do.
+    /// AA and AE are final; after AR, or no answer within `timeout` (the
+    /// connection is then dropped, so a late answer cannot be taken for the
+    /// next message's), the same message is sent again. Returns the final
+    /// answer per control id; `tally` counts "AR", "timeout", "mismatch".
+    func deliver(_ messages: [(controlID: String, bytes: [UInt8])], timeout: Duration, until end: ContinuousClock.Instant, tally: Tally) async throws -> [String: Ack] {
+        var finals: [String: Ack] = [:]
+        var index = 0
+        while index < messages.count && ContinuousClock.now < end {
+            guard let connection = try? await connect() else {
+                try await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            let channel = connection.channel
+            try await connection.executeThenClose { inbound, outbound in
+                var iterator = inbound.makeAsyncIterator()
+                while index < messages.count && ContinuousClock.now < end {
+                    let (controlID, bytes) = messages[index]
+                    try await outbound.write(ByteBuffer(bytes: MLLP.frame(bytes)))
+                    let timer = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout.components.seconds) * 1000)) {
+                        channel.close(promise: nil)
+                    }
+                    let item = try? await iterator.next()
+                    timer.cancel()
+                    guard case .frame(let reply, _)? = item, let ack = parseAck(reply) else {
+                        tally.add("timeout")
+                        return
+                    }
+                    if ack.controlID != controlID { tally.add("mismatch") }
+                    if ack.code == "AR" {
+                        tally.add("AR")
+                        try await Task.sleep(for: .milliseconds(200))
+                        continue
+                    }
+                    finals[controlID] = ack
+                    index += 1
+                }
+            }
+        }
+        return finals
+    }
+}
+
+// MARK: HTTP
+
+/// One plain HTTP/1.1 GET against 127.0.0.1; returns the whole response as text.
+func httpGet(port: Int, path: String) async throws -> String {
+    let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+        }
+    return try await connection.executeThenClose { inbound, outbound in
+        try await outbound.write(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+        var text = ""
+        for try await chunk in inbound { text += String(buffer: chunk) }
+        return text
+    }
+}
+
+func header(_ message: KafkaMessage, _ name: String) -> String? { message.header(name)?.text }
+
+/// Counts of things that happen concurrently in a test.
+final class Tally: Sendable {
+    private let state = Mutex<[String: Int]>([:])
+    func add(_ key: String, _ n: Int = 1) { state.withLock { $0[key, default: 0] += n } }
+    subscript(key: String) -> Int { state.withLock { $0[key] ?? 0 } }
+}
