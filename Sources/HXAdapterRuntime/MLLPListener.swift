@@ -51,12 +51,12 @@ public final class MLLPListener: Sendable {
     public let port: Int
     let intake: AdapterIntake
     let logger: Logger
-    private let server: NIOAsyncChannel<Connection, Never>
+    private let server: NIOAsyncChannel<any Channel, Never>
     private let acks: AcknowledgementWriter
     /// Open connections and whether each has a message in hand; `stopping` once shutdown began.
     private let connections = Mutex<(stopping: Bool, open: [ObjectIdentifier: (channel: any Channel, busy: Bool)])>((false, [:]))
 
-    private init(port: Int, server: NIOAsyncChannel<Connection, Never>, intake: AdapterIntake, logger: Logger) {
+    private init(port: Int, server: NIOAsyncChannel<any Channel, Never>, intake: AdapterIntake, logger: Logger) {
         self.port = port
         self.server = server
         self.intake = intake
@@ -70,10 +70,11 @@ public final class MLLPListener: Sendable {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.autoRead, value: false)  // until served: see AcceptedChannel
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(MLLPFrameHandler(maxFrameSize: maxFrame)))
-                    return try Connection(wrappingChannelSynchronously: child)
+                    return child
                 }
             }
         let bound = server.channel.localAddress?.port ?? port
@@ -127,8 +128,14 @@ public final class MLLPListener: Sendable {
         }
     }
 
-    private func serve(_ connection: Connection) async {
-        let channel = connection.channel
+    private func serve(_ channel: any Channel) async {
+        let connection: Connection
+        do {
+            connection = try await AcceptedChannel.wrap(channel)
+        } catch {
+            channel.close(promise: nil)
+            return
+        }
         let id = ObjectIdentifier(channel)
         let stopping = connections.withLock { state in
             state.open[id] = (channel, false)

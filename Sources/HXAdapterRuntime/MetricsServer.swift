@@ -15,10 +15,10 @@ public final class MetricsServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let component: String
     let logger: Logger
-    private let server: NIOAsyncChannel<Connection, Never>
+    private let server: NIOAsyncChannel<any Channel, Never>
     private let state = Mutex<(stopping: Bool, open: [ObjectIdentifier: any Channel])>((false, [:]))
 
-    private init(port: Int, server: NIOAsyncChannel<Connection, Never>, registry: PrometheusCollectorRegistry, component: String, logger: Logger) {
+    private init(port: Int, server: NIOAsyncChannel<any Channel, Never>, registry: PrometheusCollectorRegistry, component: String, logger: Logger) {
         self.port = port
         self.server = server
         self.registry = registry
@@ -30,10 +30,11 @@ public final class MetricsServer: Sendable {
                             logger: Logger = Logger(label: "hx.adapter.metrics")) async throws -> MetricsServer {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.autoRead, value: false)  // until served: see AcceptedChannel
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try Connection(wrappingChannelSynchronously: child)
+                    return child
                 }
             }
         let bound = server.channel.localAddress?.port ?? port
@@ -65,8 +66,14 @@ public final class MetricsServer: Sendable {
         for channel in open { channel.close(promise: nil) }
     }
 
-    private func serve(_ connection: Connection) async {
-        let channel = connection.channel
+    private func serve(_ channel: any Channel) async {
+        let connection: Connection
+        do {
+            connection = try await AcceptedChannel.wrap(channel)
+        } catch {
+            channel.close(promise: nil)
+            return
+        }
         let id = ObjectIdentifier(channel)
         let stopping = state.withLock { s in
             s.open[id] = channel
