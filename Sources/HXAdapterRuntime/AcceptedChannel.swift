@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// Accepted connections travel from the listening socket to our code as plain
 /// channels, with reading paused, and become `NIOAsyncChannel`s only when a
@@ -21,5 +22,24 @@ enum AcceptedChannel {
             try channel.syncOptions?.setOption(.autoRead, value: true)
             return wrapped
         }.get()
+    }
+}
+
+/// A listener's connections from accept to close. Registered at accept, not
+/// when served: a connection accepted as the listening socket closes is
+/// dropped by NIO without being closed, and only this table can still close it.
+final class ConnectionTable: Sendable {
+    let state = Mutex<(stopping: Bool, open: [ObjectIdentifier: (channel: any Channel, busy: Bool)])>((false, [:]))
+
+    /// Adds an accepted connection until it closes; closes it at once when shutdown began.
+    /// (Not by throwing: a failed child initializer also fails the listening socket's stream.)
+    func register(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        let stopping = state.withLock { state in
+            if !state.stopping { state.open[id] = (channel, false) }
+            return state.stopping
+        }
+        if stopping { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in _ = self.state.withLock { $0.open.removeValue(forKey: id) } }
     }
 }

@@ -13,6 +13,8 @@ public enum AdapterCommandRunner {
         public var listenHost = "0.0.0.0"
         /// Overrides adapter.yaml's MLLP port (0: any free port, for tests).
         public var mllpPort: Int?
+        /// Overrides adapter.yaml's HTTP (FHIR) port (0: any free port, for tests).
+        public var httpPort: Int?
         /// How long Kafka may take to confirm an input before the sender is told to retry.
         public var messageTimeout: Duration = .seconds(15)
         public var heartbeatInterval: Duration = .seconds(10)
@@ -60,19 +62,23 @@ public enum AdapterCommandRunner {
         let telemetry = AdapterTelemetry(adapter: configuration.name, factory: factory)
         let intake = AdapterIntake(publisher: AdapterPublisher(configuration: configuration, producer: producer, telemetry: telemetry, logger: logger),
                                    telemetry: telemetry, logger: logger)
-        var listener: MLLPListener?
+        // Closes a bound source's port again when a later step fails.
+        var releaseSource: (() -> Void)?
         do {
             let source: any Service
             switch configuration.source {
             case .mllp(let port):
-                listener = try await MLLPListener.bind(host: settings.listenHost, port: settings.mllpPort ?? port, intake: intake, logger: logger)
-                source = listener!
+                let listener = try await MLLPListener.bind(host: settings.listenHost, port: settings.mllpPort ?? port, intake: intake, logger: logger)
+                releaseSource = listener.stopAccepting
+                source = listener
             case .folder(let path):
                 // A relative path is read from the adapter's folder, where its README and samples are.
                 let folder = path.hasPrefix("/") ? URL(fileURLWithPath: path) : adapterDirectory.appendingPathComponent(path)
                 source = DropFolderSource(folder: folder, intake: intake, pollInterval: settings.folderPollInterval, logger: logger)
-            case .http:
-                throw Unsupported(description: "adapter \(configuration.name): the HTTP (FHIR) source is not part of this runtime yet")
+            case .http(let port, let path):
+                let listener = try await FHIRHTTPListener.bind(host: settings.listenHost, port: settings.httpPort ?? port, path: path, intake: intake, logger: logger)
+                releaseSource = listener.stopAccepting
+                source = listener
             }
             var metrics: MetricsServer?
             if let metricsPort {
@@ -82,8 +88,8 @@ public enum AdapterCommandRunner {
             let heartbeat = Heartbeat(adapter: configuration.name, interval: settings.heartbeatInterval, producer: producer, telemetry: telemetry, logger: logger)
             return AdapterService(name: configuration.name, source: source, producer: producer, heartbeat: heartbeat, metricsServer: metrics, logger: logger)
         } catch {
-            // Nothing half-built stays open: the MLLP port is released, the producer closed.
-            listener?.stopAccepting()
+            // Nothing half-built stays open: the source's port is released, the producer closed.
+            releaseSource?()
             await producer.close()
             throw error
         }

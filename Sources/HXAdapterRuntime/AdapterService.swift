@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// so nothing outlives it.
 public final class AdapterService: Service, Sendable {
     public let name: String
-    /// The `MLLPListener` or `DropFolderSource` (tests read the bound port from it).
+    /// The `MLLPListener`, `FHIRHTTPListener` or `DropFolderSource` (tests read the bound port from it).
     public let source: any Service
     public let metricsServer: MetricsServer?
     let components: [any Service]
@@ -24,7 +24,7 @@ public final class AdapterService: Service, Sendable {
     }
 
     /// - Parameters:
-    ///   - source: an `MLLPListener` or a `DropFolderSource`.
+    ///   - source: an `MLLPListener`, a `FHIRHTTPListener` or a `DropFolderSource`.
     public init(name: String, source: any Service, producer: AdapterProducer, heartbeat: Heartbeat?, metricsServer: MetricsServer?,
                 logger: Logger = Logger(label: "hx.adapter")) {
         self.name = name
@@ -63,4 +63,5 @@ public final class AdapterService: Service, Sendable {
 }
 
 extension MLLPListener: Service {}
+extension FHIRHTTPListener: Service {}
 extension MetricsServer: Service {}

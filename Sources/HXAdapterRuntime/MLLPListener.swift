@@ -53,11 +53,12 @@ public final class MLLPListener: Sendable {
     let logger: Logger
     private let server: NIOAsyncChannel<any Channel, Never>
     private let acks: AcknowledgementWriter
-    /// Open connections and whether each has a message in hand; `stopping` once shutdown began.
-    private let connections = Mutex<(stopping: Bool, open: [ObjectIdentifier: (channel: any Channel, busy: Bool)])>((false, [:]))
+    /// Open connections, from accept on, and whether each has a message in hand.
+    private let connections: ConnectionTable
 
-    private init(port: Int, server: NIOAsyncChannel<any Channel, Never>, intake: AdapterIntake, logger: Logger) {
+    private init(port: Int, server: NIOAsyncChannel<any Channel, Never>, connections: ConnectionTable, intake: AdapterIntake, logger: Logger) {
         self.port = port
+        self.connections = connections
         self.server = server
         self.intake = intake
         self.logger = logger
@@ -67,19 +68,23 @@ public final class MLLPListener: Sendable {
     /// Opens the listening socket. Frames larger than the adapter's `maxInputBytes` are refused.
     public static func bind(host: String, port: Int, intake: AdapterIntake, logger: Logger = Logger(label: "hx.adapter.mllp")) async throws -> MLLPListener {
         let maxFrame = intake.configuration.maxInputBytes
+        let connections = ConnectionTable()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.autoRead, value: false)  // until served: see AcceptedChannel
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
+                    // At accept, not when served: a connection accepted as the listener
+                    // stops is never served, and must still be closed (see ConnectionTable).
+                    connections.register(child)
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(MLLPFrameHandler(maxFrameSize: maxFrame)))
                     return child
                 }
             }
         let bound = server.channel.localAddress?.port ?? port
         logger.info("MLLP listener bound", metadata: ["hx.adapter": "\(intake.configuration.name)", "mllp.port": "\(bound)"])
-        return MLLPListener(port: bound, server: server, intake: intake, logger: logger)
+        return MLLPListener(port: bound, server: server, connections: connections, intake: intake, logger: logger)
     }
 
     public func run() async throws {
@@ -103,7 +108,7 @@ public final class MLLPListener: Sendable {
     /// (Closing only the reading side is not enough: NIO then sees end of
     /// input and closes the whole channel before the answer is written.)
     public func stopAccepting() {
-        let idle = connections.withLock { state in
+        let idle = connections.state.withLock { state in
             state.stopping = true
             return state.open.values.filter { !$0.busy }.map(\.channel)
         }
@@ -113,7 +118,7 @@ public final class MLLPListener: Sendable {
 
     /// Marks the connection busy, unless shutdown began (then the message is not taken).
     private func beginMessage(_ id: ObjectIdentifier) -> Bool {
-        connections.withLock { state in
+        connections.state.withLock { state in
             guard !state.stopping else { return false }
             state.open[id]?.busy = true
             return true
@@ -122,7 +127,7 @@ public final class MLLPListener: Sendable {
 
     /// Marks the connection idle; false when shutdown began and it should close now.
     private func endMessage(_ id: ObjectIdentifier) -> Bool {
-        connections.withLock { state in
+        connections.state.withLock { state in
             state.open[id]?.busy = false
             return !state.stopping
         }
@@ -137,13 +142,6 @@ public final class MLLPListener: Sendable {
             return
         }
         let id = ObjectIdentifier(channel)
-        let stopping = connections.withLock { state in
-            state.open[id] = (channel, false)
-            return state.stopping
-        }
-        defer { _ = connections.withLock { $0.open.removeValue(forKey: id) } }
-        // Accepted just before shutdown began but registered after it: nothing was taken from it yet.
-        if stopping { channel.close(promise: nil) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await item in inbound {

@@ -16,10 +16,13 @@ public final class MetricsServer: Sendable {
     let component: String
     let logger: Logger
     private let server: NIOAsyncChannel<any Channel, Never>
-    private let state = Mutex<(stopping: Bool, open: [ObjectIdentifier: any Channel])>((false, [:]))
+    /// Open connections from accept on (see ConnectionTable).
+    private let connections: ConnectionTable
 
-    private init(port: Int, server: NIOAsyncChannel<any Channel, Never>, registry: PrometheusCollectorRegistry, component: String, logger: Logger) {
+    private init(port: Int, server: NIOAsyncChannel<any Channel, Never>, connections: ConnectionTable,
+                 registry: PrometheusCollectorRegistry, component: String, logger: Logger) {
         self.port = port
+        self.connections = connections
         self.server = server
         self.registry = registry
         self.component = component
@@ -28,18 +31,20 @@ public final class MetricsServer: Sendable {
 
     public static func bind(host: String, port: Int, registry: PrometheusCollectorRegistry, component: String,
                             logger: Logger = Logger(label: "hx.adapter.metrics")) async throws -> MetricsServer {
+        let connections = ConnectionTable()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)  // until served: see AcceptedChannel
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
+                    connections.register(child)
                     try child.pipeline.syncOperations.configureHTTPServerPipeline()
                     return child
                 }
             }
         let bound = server.channel.localAddress?.port ?? port
         logger.info("metrics endpoint bound", metadata: ["http.port": "\(bound)"])
-        return MetricsServer(port: bound, server: server, registry: registry, component: component, logger: logger)
+        return MetricsServer(port: bound, server: server, connections: connections, registry: registry, component: component, logger: logger)
     }
 
     public func run() async throws {
@@ -58,9 +63,9 @@ public final class MetricsServer: Sendable {
 
     /// Closes the listening socket and every open connection (requests here are tiny and repeatable).
     public func stop() {
-        let open = state.withLock { s in
+        let open = connections.state.withLock { s in
             s.stopping = true
-            return Array(s.open.values)
+            return s.open.values.map(\.channel)
         }
         server.channel.close(promise: nil)
         for channel in open { channel.close(promise: nil) }
@@ -74,13 +79,6 @@ public final class MetricsServer: Sendable {
             channel.close(promise: nil)
             return
         }
-        let id = ObjectIdentifier(channel)
-        let stopping = state.withLock { s in
-            s.open[id] = channel
-            return s.stopping
-        }
-        defer { _ = state.withLock { $0.open.removeValue(forKey: id) } }
-        if stopping { channel.close(promise: nil) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var request: HTTPRequestHead?
@@ -115,7 +113,7 @@ public final class MetricsServer: Sendable {
         case "/metrics":
             return (.ok, "text/plain; version=0.0.4; charset=utf-8", registry.emitToBuffer())
         case "/health":
-            let stopping = state.withLock { $0.stopping }
+            let stopping = connections.state.withLock { $0.stopping }
             let body = #"{"component":"\#(component)","status":"\#(stopping ? "stopping" : "up")"}"# + "\n"
             return (stopping ? .serviceUnavailable : .ok, "application/json", Array(body.utf8))
         default:

@@ -13,11 +13,11 @@ struct AdapterCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Receive an organisation's feed (MLLP or drop folder), translate it and publish it to Kafka.",
+            abstract: "Receive an organisation's feed (MLLP, HTTP or drop folder), translate it and publish it to Kafka.",
             discussion: """
             The sender gets its ACK, or the file moves to done/, only after Kafka has confirmed the \
             messages; rejected input goes to hx.dlq.v1 with its reason code and location, the sender gets \
-            a NAK AE / the file moves to rejected/. Heartbeats go to hx.heartbeat.v1; Prometheus metrics \
+            a NAK AE / HTTP 400 with an OperationOutcome / the file moves to rejected/. Heartbeats go to hx.heartbeat.v1; Prometheus metrics \
             and /health are served on --metrics-port. SIGTERM or Ctrl-C stops it after in-flight messages.
             """
         )
@@ -36,6 +36,9 @@ struct AdapterCommand: AsyncParsableCommand {
         @Option(help: "MLLP port, overriding adapter.yaml.")
         var mllpPort: Int?
 
+        @Option(help: "HTTP (FHIR) port, overriding adapter.yaml.")
+        var httpPort: Int?
+
         func run() async throws {
             LogSetup.bootstrap()
             let direct = URL(fileURLWithPath: adapter, isDirectory: true)
@@ -44,6 +47,7 @@ struct AdapterCommand: AsyncParsableCommand {
             var settings = AdapterCommandRunner.Settings()
             settings.listenHost = listen
             settings.mllpPort = mllpPort
+            settings.httpPort = httpPort
             settings.security = try kafka.clientConfiguration(clientID: "hx-adapter").security
             do {
                 try await AdapterCommandRunner.run(

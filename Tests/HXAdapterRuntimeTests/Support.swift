@@ -101,6 +101,7 @@ struct RunningAdapter: Sendable {
     let service: AdapterService
     let registry: PrometheusCollectorRegistry
     var mllpPort: Int { (service.source as! MLLPListener).port }
+    var httpPort: Int { (service.source as! FHIRHTTPListener).port }
     var metricsPort: Int? { service.metricsServer?.port }
 }
 
@@ -139,6 +140,7 @@ func testSettings(messageTimeout: Duration = .seconds(10), heartbeat: Duration =
     var settings = AdapterCommandRunner.Settings()
     settings.listenHost = "127.0.0.1"
     settings.mllpPort = 0
+    settings.httpPort = 0
     settings.messageTimeout = messageTimeout
     settings.heartbeatInterval = heartbeat
     settings.folderPollInterval = .milliseconds(100)
