@@ -3,13 +3,14 @@
 # broker: a client sends ADT^A03 at a fixed rate over one connection and times
 # each message from sending to its ACK, which comes only after Kafka confirmed it.
 #
-#   RATE (default 200 messages/s), SECONDS (default 30).
+#   RATE (default 100 messages/s), DURATION (default 30 seconds). One connection,
+#   one message in flight (as MLLP senders do): RATE must stay below 1 / latency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
 export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-RATE=${RATE:-200}
-SECONDS_=${SECONDS:-30}
+RATE=${RATE:-100}
+DURATION=${DURATION:-30}
 
 swift build -c release --product hx >&2
 HX=.build/release/hx
@@ -26,6 +27,6 @@ HX_LOG_LEVEL=warning $HX adapter run whh-pas-discharge --bootstrap-servers "127.
 adapter=$!
 for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$mllp_port") 2>/dev/null && break; sleep 0.1; done
 
-echo "Command: RATE=$RATE SECONDS=$SECONDS_ bash Benchmarks/mllp-latency.sh; $(nproc) cores; librdkafka $(pkg-config --modversion rdkafka); Tansu in memory"
-python3 Benchmarks/mllp/latency_client.py 127.0.0.1 "$mllp_port" --rate "$RATE" --seconds "$SECONDS_"
+echo "Command: RATE=$RATE DURATION=$DURATION bash Benchmarks/mllp-latency.sh; $(nproc) cores; librdkafka $(pkg-config --modversion rdkafka); Tansu in memory"
+python3 Benchmarks/mllp/latency_client.py 127.0.0.1 "$mllp_port" --rate "$RATE" --seconds "$DURATION"
 echo "adapter resident memory after the run: $(grep VmRSS /proc/$adapter/status | awk '{print $2, $3}')"
