@@ -1,4 +1,5 @@
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// Accepted connections travel from the listening socket to our code as plain
@@ -25,11 +26,12 @@ enum AcceptedChannel {
     }
 }
 
-/// A listener's connections from accept to close. Registered at accept, not
-/// when served: a connection accepted as the listening socket closes is
-/// dropped by NIO without being closed, and only this table can still close it.
+/// The connections of one listener, from accept until they close, and whether
+/// each has a message or request in hand. Registered at accept, not when
+/// served: a connection accepted just as the listener stops is never served,
+/// and must still be closed.
 final class ConnectionTable: Sendable {
-    let state = Mutex<(stopping: Bool, open: [ObjectIdentifier: (channel: any Channel, busy: Bool)])>((false, [:]))
+    private let state = Mutex<(stopping: Bool, open: [ObjectIdentifier: (channel: any Channel, busy: Bool)])>((false, [:]))
 
     /// Adds an accepted connection until it closes; closes it at once when shutdown began.
     /// (Not by throwing: a failed child initializer also fails the listening socket's stream.)
@@ -41,5 +43,55 @@ final class ConnectionTable: Sendable {
         }
         if stopping { channel.close(promise: nil) }
         channel.closeFuture.whenComplete { _ in _ = self.state.withLock { $0.open.removeValue(forKey: id) } }
+    }
+
+    var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Marks the connection busy, unless shutdown began (then the work is not taken).
+    func begin(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            guard !state.stopping else { return false }
+            state.open[ObjectIdentifier(channel)]?.busy = true
+            return true
+        }
+    }
+
+    /// Marks the connection idle; false when shutdown began and it should close now.
+    func end(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            state.open[ObjectIdentifier(channel)]?.busy = false
+            return !state.stopping
+        }
+    }
+
+    /// Shutdown: closes the listening socket and the connections without work in
+    /// hand (all of them with `includingBusy`); busy ones finish and close themselves.
+    func stop(listener: any Channel, includingBusy: Bool = false) {
+        let closing = state.withLock { state in
+            state.stopping = true
+            return state.open.values.filter { includingBusy || !$0.busy }.map(\.channel)
+        }
+        listener.close(promise: nil)
+        for channel in closing { channel.close(promise: nil) }
+    }
+}
+
+/// Serves every accepted connection in a task of its own until graceful
+/// shutdown, when `stop` runs; returns once every connection task has ended.
+func serveConnections(
+    of server: NIOAsyncChannel<any Channel, Never>,
+    stop: @escaping @Sendable () -> Void,
+    serve: @escaping @Sendable (any Channel) async -> Void
+) async throws {
+    try await withGracefulShutdownHandler {
+        try await server.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in inbound {
+                    group.addTask { await serve(connection) }
+                }
+            }
+        }
+    } onGracefulShutdown: {
+        stop()
     }
 }

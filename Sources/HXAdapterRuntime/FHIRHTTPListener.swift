@@ -68,17 +68,7 @@ public final class FHIRHTTPListener: Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            self.stopAccepting()
-        }
+        try await serveConnections(of: server, stop: { self.stopAccepting() }, serve: { await self.serve($0) })
         logger.info("FHIR HTTP listener stopped", metadata: ["hx.adapter": "\(intake.configuration.name)"])
     }
 
@@ -86,30 +76,10 @@ public final class FHIRHTTPListener: Sendable {
     /// a request in hand answers it (with `Connection: close`) and then closes;
     /// a request not yet wholly received is dropped unanswered, so its sender resends.
     public func stopAccepting() {
-        let idle = connections.state.withLock { state in
-            state.stopping = true
-            return state.open.values.filter { !$0.busy }.map(\.channel)
-        }
-        server.channel.close(promise: nil)
-        for channel in idle { channel.close(promise: nil) }
+        connections.stop(listener: server.channel)
     }
 
-    private func beginRequest(_ id: ObjectIdentifier) -> Bool {
-        connections.state.withLock { state in
-            guard !state.stopping else { return false }
-            state.open[id]?.busy = true
-            return true
-        }
-    }
-
-    private func endRequest(_ id: ObjectIdentifier) -> Bool {
-        connections.state.withLock { state in
-            state.open[id]?.busy = false
-            return !state.stopping
-        }
-    }
-
-    private var isStopping: Bool { connections.state.withLock { $0.stopping } }
+    private var isStopping: Bool { connections.isStopping }
 
     private func serve(_ channel: any Channel) async {
         let connection: Connection
@@ -119,7 +89,6 @@ public final class FHIRHTTPListener: Sendable {
             channel.close(promise: nil)
             return
         }
-        let id = ObjectIdentifier(channel)
         let limit = intake.configuration.maxInputBytes
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -156,12 +125,12 @@ public final class FHIRHTTPListener: Sendable {
                         request = nil
                         let receivedAt = ContinuousClock.now
                         // Shutdown began while this request came in: unanswered, so the sender resends.
-                        guard self.beginRequest(id) else { return }
+                        guard self.connections.begin(channel) else { return }
                         let reply: HTTPReply
                         if let refusal { reply = refusal } else { reply = await self.answer(body.readBytes(length: body.readableBytes) ?? [], receivedAt: receivedAt) }
                         let close = !head.isKeepAlive || self.isStopping
                         try await self.write(reply, to: outbound, version: head.version, close: close)
-                        guard self.endRequest(id), !close else { return }
+                        guard self.connections.end(channel), !close else { return }
                     }
                 }
             }

@@ -88,17 +88,7 @@ public final class MLLPListener: Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            self.stopAccepting()
-        }
+        try await serveConnections(of: server, stop: { self.stopAccepting() }, serve: { await self.serve($0) })
         logger.info("MLLP listener stopped", metadata: ["hx.adapter": "\(intake.configuration.name)"])
     }
 
@@ -108,29 +98,7 @@ public final class MLLPListener: Sendable {
     /// (Closing only the reading side is not enough: NIO then sees end of
     /// input and closes the whole channel before the answer is written.)
     public func stopAccepting() {
-        let idle = connections.state.withLock { state in
-            state.stopping = true
-            return state.open.values.filter { !$0.busy }.map(\.channel)
-        }
-        server.channel.close(promise: nil)
-        for channel in idle { channel.close(promise: nil) }
-    }
-
-    /// Marks the connection busy, unless shutdown began (then the message is not taken).
-    private func beginMessage(_ id: ObjectIdentifier) -> Bool {
-        connections.state.withLock { state in
-            guard !state.stopping else { return false }
-            state.open[id]?.busy = true
-            return true
-        }
-    }
-
-    /// Marks the connection idle; false when shutdown began and it should close now.
-    private func endMessage(_ id: ObjectIdentifier) -> Bool {
-        connections.state.withLock { state in
-            state.open[id]?.busy = false
-            return !state.stopping
-        }
+        connections.stop(listener: server.channel)
     }
 
     private func serve(_ channel: any Channel) async {
@@ -141,14 +109,13 @@ public final class MLLPListener: Sendable {
             channel.close(promise: nil)
             return
         }
-        let id = ObjectIdentifier(channel)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await item in inbound {
-                    guard self.beginMessage(id) else { return }
+                    guard self.connections.begin(channel) else { return }
                     let reply = await self.answer(item)
                     try await outbound.write(ByteBuffer(bytes: MLLP.frame(reply)))
-                    guard self.endMessage(id) else { return }
+                    guard self.connections.end(channel) else { return }
                 }
             }
         } catch {

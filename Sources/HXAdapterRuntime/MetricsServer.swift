@@ -48,27 +48,12 @@ public final class MetricsServer: Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        try await serveConnections(of: server, stop: { self.stop() }, serve: { await self.serve($0) })
     }
 
     /// Closes the listening socket and every open connection (requests here are tiny and repeatable).
     public func stop() {
-        let open = connections.state.withLock { s in
-            s.stopping = true
-            return s.open.values.map(\.channel)
-        }
-        server.channel.close(promise: nil)
-        for channel in open { channel.close(promise: nil) }
+        connections.stop(listener: server.channel, includingBusy: true)
     }
 
     private func serve(_ channel: any Channel) async {
@@ -113,7 +98,7 @@ public final class MetricsServer: Sendable {
         case "/metrics":
             return (.ok, "text/plain; version=0.0.4; charset=utf-8", registry.emitToBuffer())
         case "/health":
-            let stopping = connections.state.withLock { $0.stopping }
+            let stopping = connections.isStopping
             let body = #"{"component":"\#(component)","status":"\#(stopping ? "stopping" : "up")"}"# + "\n"
             return (stopping ? .serviceUnavailable : .ok, "application/json", Array(body.utf8))
         default:
