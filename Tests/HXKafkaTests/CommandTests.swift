@@ -37,6 +37,7 @@ struct CommandTests {
             ["--help"], ["run", "--help"], ["adapter", "run", "--help"], ["translate", "--help"], ["route", "--help"], ["test", "--help"],
             ["config", "check", "--help"], ["topics", "apply", "--help"], ["topics", "list", "--help"],
             ["tail", "--help"], ["dev", "broker", "--help"],
+            ["consent", "record", "--help"], ["consent", "withdraw", "--help"], ["consent", "show", "--help"],
         ]
         for command in commands {
             let result = try await Self.run(command)
@@ -94,6 +95,34 @@ struct CommandTests {
         let test = try await Self.run(["test"])
         #expect(test.status == 0)
         #expect(test.output.contains(" 0 failed"))
+    }
+
+    @Test("hx consent records and withdraws directives on hx.consent.v1 and shows a person's, oldest first")
+    func consent() async throws {
+        try await withBroker { broker in
+            let servers = ["--bootstrap-servers", broker.bootstrapServers]
+            #expect(try await Self.run(["topics", "apply"] + servers).status == 0)
+            let person = ["--nhs-number", "943 476 5919", "--recorded-by", "IG team"]
+            let objection = try await Self.run(["consent", "record", "--scope", "RWW,RBN"] + person + servers)
+            #expect(objection.status == 0)
+            #expect(!objection.output.contains("9434765919"), "no NHS number in the confirmation")
+            #expect(try await Self.run(["consent", "record", "--directive", "national-data-opt-out"] + person + servers).status == 0)
+            #expect(try await Self.run(["consent", "withdraw", "--scope", "RWW"] + person + servers).status == 0)
+            // Another person's directive is not shown.
+            #expect(try await Self.run(["consent", "record", "--nhs-number", "9999999999", "--recorded-by", "IG team"] + servers).status == 0)
+            let bad = try await Self.run(["consent", "record", "--nhs-number", "9434765918", "--recorded-by", "IG team"] + servers)
+            #expect(bad.status != 0, "a failing Modulus 11 check is refused")
+
+            let shown = try await Self.run(["consent", "show", "--nhs-number", "9434765919"] + servers)
+            #expect(shown.status == 0)
+            let lines = shown.output.split(separator: "\n")
+            #expect(lines.count == 3)
+            #expect(lines.allSatisfy { $0.contains(#""nhsNumber":"9434765919""#) })
+            #expect(lines.first?.contains(#""directive":"objection""#) == true)
+            #expect(lines.first?.contains(#""scope":["RWW","RBN"]"#) == true)
+            #expect(lines.contains { $0.contains(#""directive":"national-data-opt-out""#) })
+            #expect(lines.contains { $0.contains(#""directive":"withdraw-objection""#) && $0.contains(#""scope":["RWW"]"#) })
+        }
     }
 
     @Test("hx dev broker serves Kafka on the given port until stopped, and stops its broker with it")
