@@ -112,10 +112,17 @@ let package = Package(
             path: "Benchmarks/HL7Bench",
             swiftSettings: strict
         ),
+        // Starting a broker per test and the Kafka helpers every integration test target uses.
+        .target(
+            name: "HXKafkaTestSupport",
+            dependencies: ["HXKafka", "HXDevBroker"],
+            path: "Tests/HXKafkaTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HXKafkaTests",
             dependencies: [
-                "HXKafka", "HXDevBroker", "HXTopics", "hx",
+                "HXKafka", "HXDevBroker", "HXTopics", "hx", "HXKafkaTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -133,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "HXAdapterRuntimeTests",
             dependencies: [
-                "HXAdapterRuntime", "HXKafka", "HXDevBroker", "HXTranslate", "HXCanonical", "HL7v2",
+                "HXAdapterRuntime", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -77,7 +77,7 @@ func loadCatalog(_ directory: URL) throws -> TopicCatalog {
     do {
         return try TopicCatalog.load(configDirectory: directory)
     } catch {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        report(error.issues)
         throw ExitCode(78)  // EX_CONFIG
     }
 }

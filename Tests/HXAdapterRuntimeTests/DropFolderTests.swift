@@ -2,6 +2,7 @@ import Foundation
 import HXCanonical
 import HXDevBroker
 import HXKafka
+import HXKafkaTestSupport
 import Prometheus
 import Synchronization
 import Testing

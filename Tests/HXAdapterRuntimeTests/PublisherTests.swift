@@ -1,6 +1,7 @@
 import Foundation
 import HXCanonical
 import HXKafka
+import HXKafkaTestSupport
 import HXTranslate
 import Testing
 @testable import HXAdapterRuntime

@@ -3,6 +3,7 @@ import HL7v2
 import HXCanonical
 import HXDevBroker
 import HXKafka
+import HXKafkaTestSupport
 import HXTranslate
 import Logging
 import NIOCore
@@ -18,45 +19,7 @@ import Testing
 @Suite("Adapter runtime against a real broker", .serialized)
 struct BrokerTests {}
 
-// MARK: Broker (as in the main package's BrokerSupport.swift)
-
-/// Each test starts its own development broker on a free port and stops it at the end.
-func withBroker<T>(_ body: (DevBroker) async throws -> T) async throws -> T {
-    let broker = try await DevBroker.start()
-    defer { broker.stop() }
-    return try await body(broker)
-}
-
-func clientConfiguration(_ broker: DevBroker, clientID: String = "hx-test") -> KafkaClientConfiguration {
-    var configuration = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
-    configuration.clientID = clientID
-    return configuration
-}
-
-func consumerConfiguration(_ broker: DevBroker, group: String) -> KafkaConsumerConfiguration {
-    var configuration = KafkaConsumerConfiguration(client: clientConfiguration(broker), groupID: group)
-    configuration.fetchMaxWait = .milliseconds(20)
-    // Tansu answers JoinGroup after about half the session timeout (measured).
-    configuration.sessionTimeout = .seconds(6)
-    return configuration
-}
-
-func uniqueName(_ prefix: String) -> String {
-    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
-}
-
-/// Creates a topic and waits until its metadata shows every partition.
-func createTopic(_ broker: DevBroker, name: String, partitions: Int32) async throws {
-    let admin = try KafkaAdmin(configuration: clientConfiguration(broker))
-    let results = try await admin.createTopics([KafkaTopicSpec(name: name, partitions: partitions)])
-    if case .failed(let error) = results.first?.outcome { throw error }
-    let deadline = ContinuousClock.now + .seconds(10)
-    while ContinuousClock.now < deadline {
-        if try await admin.describeCluster().topic(name)?.partitions.count == Int(partitions) { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw KafkaError(code: .timedOut, message: "topic \(name) did not appear")
-}
+// MARK: Broker (withBroker, clientConfiguration, createTopic... come from HXKafkaTestSupport)
 
 /// The adapter's topics on a fresh broker.
 func createAdapterTopics(_ broker: DevBroker, canonical: String = MessageType.dischargeSummary.topic) async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HXDevBroker
 import HXKafka
+import HXKafkaTestSupport
 import Testing
 @testable import HXAdapterRuntime
 

@@ -1,5 +1,6 @@
 import HXDevBroker
 import HXKafka
+import HXKafkaTestSupport
 import Testing
 
 @Suite("Client errors are typed and clear")

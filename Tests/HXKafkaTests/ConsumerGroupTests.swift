@@ -1,4 +1,5 @@
 import HXKafka
+import HXKafkaTestSupport
 import Synchronization
 import Testing
 

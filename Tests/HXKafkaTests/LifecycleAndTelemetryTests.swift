@@ -1,4 +1,5 @@
 import HXKafka
+import HXKafkaTestSupport
 import Logging
 import MetricsTestKit
 import ServiceLifecycle

@@ -1,4 +1,5 @@
 import HXKafka
+import HXKafkaTestSupport
 import Testing
 
 @Suite("Producing and consuming on a real broker")

@@ -1,4 +1,5 @@
 import HXKafka
+import HXKafkaTestSupport
 import Testing
 
 /// What the development broker (Tansu 0.6, in memory) cannot show, and so is
