@@ -42,7 +42,7 @@ let package = Package(
         // Topic catalogue (config/topics.yaml) and applying it to a cluster.
         .target(
             name: "HXTopics",
-            dependencies: ["HXKafka", "HXConfigFile"],
+            dependencies: ["HXKafka", "HXConfigFile", "HXCanonical"],
             swiftSettings: strict
         ),
         // Starting and stopping the local development broker (Tansu).
@@ -74,6 +74,17 @@ let package = Package(
         // `hx adapter run`: MLLP listener and drop folder, publishing to Kafka before acknowledging;
         // dead letters, heartbeats, Prometheus metrics.
         .target(
+            name: "HXRouter",
+            dependencies: [
+                "HXKafka", "HXCanonical", "HXPlace", "HXPolicy", "HXAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
+        .target(
             name: "HXAdapterRuntime",
             dependencies: [
                 "HXKafka", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
@@ -91,8 +102,10 @@ let package = Package(
             name: "hx",
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
-                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime",
+                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -147,6 +160,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HXRouterTests",
+            dependencies: [
+                "HXRouter", "HXWorkload", "HXKafka", "HXKafkaTestSupport", "HXDevBroker", "HXTopics", "HXAudit", "HXPolicy", "HXPlace", "HXCanonical", "hx",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

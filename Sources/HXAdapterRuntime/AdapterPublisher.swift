@@ -4,27 +4,6 @@ import HXKafka
 import HXTranslate
 import Logging
 
-/// Topic names and header names of the adapter's records (DESIGN.md "Topics").
-public enum AdapterTopics {
-    public static let identity = "hx.identity.v1"
-    public static let deadLetter = "hx.dlq.v1"
-    public static let heartbeat = "hx.heartbeat.v1"
-}
-
-public enum AdapterHeader {
-    public static let messageID = "hx-message-id"
-    public static let messageType = "hx-message-type"
-    public static let schema = "hx-schema"
-    public static let sourceOrganisation = "hx-source-organisation"
-    public static let adapter = "hx-adapter"
-    public static let stage = "hx-stage"
-    public static let reasonCode = "hx-reason-code"
-    public static let location = "hx-location"
-    public static let error = "hx-error"
-    /// Set when a dead letter's value is empty because the input was too large for a Kafka record.
-    public static let valueOmitted = "hx-value-omitted"
-}
-
 /// One rejected message of an input: what the dead letter says.
 public struct Rejection: Sendable, Equatable, Codable {
     /// The dead letter's key and `hx-message-id`.
@@ -85,8 +64,8 @@ public struct AdapterPublisher: Sendable {
         if let first = failures.first {
             throw PublishFailure(code: first.code, failed: failures.count, total: records.count)
         }
-        for record in records where record.topic != AdapterTopics.deadLetter {
-            telemetry.recordPublished(type: record.headers.first { $0.name == AdapterHeader.messageType }?.text ?? "unknown")
+        for record in records where record.topic != HXTopic.deadLetter {
+            telemetry.recordPublished(type: record.headers.first { $0.name == HXHeader.messageType }?.text ?? "unknown")
         }
         for rejection in receipt.rejections { telemetry.recordRejected(reason: rejection.code) }
         return receipt
@@ -104,11 +83,11 @@ public struct AdapterPublisher: Sendable {
                 records.append(KafkaOutgoingMessage(
                     topic: configuration.topic, key: Array(subjectKey(message).utf8), value: [UInt8](CanonicalJSON.encode(message)),
                     headers: [
-                        KafkaHeader(AdapterHeader.messageID, id),
-                        KafkaHeader(AdapterHeader.messageType, message.type.rawValue),
-                        KafkaHeader(AdapterHeader.schema, message.schema),
-                        KafkaHeader(AdapterHeader.sourceOrganisation, message.source.organisation),
-                        KafkaHeader(AdapterHeader.adapter, configuration.name),
+                        KafkaHeader(HXHeader.messageID, id),
+                        KafkaHeader(HXHeader.messageType, message.type.rawValue),
+                        KafkaHeader(HXHeader.schema, message.schema),
+                        KafkaHeader(HXHeader.sourceOrganisation, message.source.organisation),
+                        KafkaHeader(HXHeader.adapter, configuration.name),
                     ]))
                 receipt.canonicalMessageIDs.append(id)
             case .identity(let fact):
@@ -117,12 +96,12 @@ public struct AdapterPublisher: Sendable {
                 // person is what matching needs. A key of the demographics themselves
                 // would let two people who share them overwrite each other.
                 records.append(KafkaOutgoingMessage(
-                    topic: AdapterTopics.identity, key: Array(fact.nhsNumber.digits.utf8), value: [UInt8](fact.jsonData),
+                    topic: HXTopic.identity, key: Array(fact.nhsNumber.digits.utf8), value: [UInt8](fact.jsonData),
                     headers: [
-                        KafkaHeader(AdapterHeader.messageID, id.uuidString.lowercased()),
-                        KafkaHeader(AdapterHeader.messageType, "identity"),
-                        KafkaHeader(AdapterHeader.sourceOrganisation, fact.source.organisation),
-                        KafkaHeader(AdapterHeader.adapter, configuration.name),
+                        KafkaHeader(HXHeader.messageID, id.uuidString.lowercased()),
+                        KafkaHeader(HXHeader.messageType, "identity"),
+                        KafkaHeader(HXHeader.sourceOrganisation, fact.source.organisation),
+                        KafkaHeader(HXHeader.adapter, configuration.name),
                     ]))
                 receipt.identityFacts += 1
             case .failure(let error):
@@ -130,18 +109,18 @@ public struct AdapterPublisher: Sendable {
                                       sourceMessageID: failureCount == 1 && outcomes.count == 1 ? sourceMessageID : nil)
                 let tooLarge = input.count > maxDeadLetterValueBytes
                 var headers = [
-                    KafkaHeader(AdapterHeader.messageID, id),
-                    KafkaHeader(AdapterHeader.stage, "translate"),
-                    KafkaHeader(AdapterHeader.reasonCode, error.code),
-                    KafkaHeader(AdapterHeader.adapter, configuration.name),
-                    KafkaHeader(AdapterHeader.location, error.location),
-                    KafkaHeader(AdapterHeader.sourceOrganisation, configuration.organisation),
+                    KafkaHeader(HXHeader.messageID, id),
+                    KafkaHeader(HXHeader.stage, "translate"),
+                    KafkaHeader(HXHeader.reasonCode, error.code),
+                    KafkaHeader(HXHeader.adapter, configuration.name),
+                    KafkaHeader(HXHeader.location, error.location),
+                    KafkaHeader(HXHeader.sourceOrganisation, configuration.organisation),
                     // Translator messages may quote the offending value (a wrong NHS
                     // number, a name): the header carries only code and location.
-                    KafkaHeader(AdapterHeader.error, safeErrorText(error)),
+                    KafkaHeader(HXHeader.error, safeErrorText(error)),
                 ]
-                if tooLarge { headers.append(KafkaHeader(AdapterHeader.valueOmitted, "input of \(input.count) bytes kept by the source")) }
-                records.append(KafkaOutgoingMessage(topic: AdapterTopics.deadLetter, key: Array(id.utf8), value: tooLarge ? [] : input, headers: headers))
+                if tooLarge { headers.append(KafkaHeader(HXHeader.valueOmitted, "input of \(input.count) bytes kept by the source")) }
+                records.append(KafkaOutgoingMessage(topic: HXTopic.deadLetter, key: Array(id.utf8), value: tooLarge ? [] : input, headers: headers))
                 receipt.rejections.append(Rejection(messageID: id, index: index, code: error.code, location: error.location))
             }
         }

@@ -1,3 +1,4 @@
+import HXCanonical
 import Foundation
 import HXKafka
 import Logging
@@ -58,8 +59,8 @@ public final class Heartbeat: Service, Sendable {
 
     /// One beacon, waited for (bounded by the producer's message timeout) so beacons never pile up.
     func beat(state: String) async {
-        let record = KafkaOutgoingMessage(topic: AdapterTopics.heartbeat, key: Array(componentID.utf8), value: beacon(state: state).jsonBytes,
-                                          headers: [KafkaHeader(AdapterHeader.adapter, telemetry.adapter)])
+        let record = KafkaOutgoingMessage(topic: HXTopic.heartbeat, key: Array(componentID.utf8), value: beacon(state: state).jsonBytes,
+                                          headers: [KafkaHeader(HXHeader.adapter, telemetry.adapter)])
         do {
             let report = try await producer.send(batch: [record])[0]
             if let error = report.error {

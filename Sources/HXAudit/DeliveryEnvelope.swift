@@ -16,8 +16,8 @@ public struct DeliveryEnvelope: Sendable, Equatable {
         }
     }
 
-    public static let decisionIdHeader = "hx-decision-id"
-    public static let agreementIdHeader = "hx-agreement-id"
+    public static let decisionIdHeader = HXHeader.decisionID
+    public static let agreementIdHeader = HXHeader.agreementID
 
     public var topic: String
     /// Ten-digit NHS number.

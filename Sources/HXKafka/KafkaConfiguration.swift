@@ -173,6 +173,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// the prefetch queue is full. 100 ms here: with the default, a consumer catching
     /// up on a backlog sat idle for up to a second each time it drained the queue (measured).
     public var fetchQueueBackoff: Duration? = .milliseconds(100)
+    /// `enable.partition.eof`: needed by `readToEnd`, which must know where a
+    /// partition ends without asking for watermarks (some brokers answer
+    /// ListOffsets with less than the true end). `poll` skips these events.
+    public var partitionEOF: Bool = false
     /// Swift-only: most messages returned by one `poll`.
     public var maxBatchSize: Int = 1000
     /// Swift-only: how long one `poll` waits for the first message.
@@ -192,7 +196,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             ("enable.auto.commit", autoCommit ? "true" : "false"),
             // We commit explicit offsets; the client must not store any of its own.
             ("enable.auto.offset.store", "false"),
-            ("enable.partition.eof", "false"),
+            ("enable.partition.eof", partitionEOF ? "true" : "false"),
         ]
         if let sessionTimeout { list.append(("session.timeout.ms", String(sessionTimeout.milliseconds))) }
         if let maxPollInterval { list.append(("max.poll.interval.ms", String(maxPollInterval.milliseconds))) }

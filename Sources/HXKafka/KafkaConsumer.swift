@@ -120,6 +120,10 @@ public final class KafkaConsumer: Sendable {
             var failure: KafkaError?
             for slot in buffer.prefix(count) {
                 guard let raw = slot else { continue }
+                if raw.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    rd_kafka_message_destroy(raw)
+                    continue
+                }
                 if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     // An error in the stream (a topic vanished, say): report it after the good records.
                     if failure == nil { failure = KafkaError(rdkafka: raw.pointee.err, context: "consume") }
@@ -140,6 +144,57 @@ public final class KafkaConsumer: Sendable {
             }
             return messages
         }
+    }
+
+    /// Every record of one partition from `offset` to the partition's end as
+    /// it stands when reached, handed to `body` in order; returns the end
+    /// offset. For a consumer made with `partitionEOF` and used without a
+    /// group subscription (it replaces the assignment). The end comes from
+    /// the fetch itself, not from ListOffsets, so it is right on brokers
+    /// whose ListOffsets understates it; under read_committed it is the last
+    /// stable offset.
+    public func readToEnd(
+        _ partition: KafkaTopicPartition, from offset: Int64, timeout: Duration = .seconds(30), _ body: (KafkaMessage) throws -> Void
+    ) async throws -> Int64 {
+        guard configuration.partitionEOF else {
+            throw KafkaError.configuration("readToEnd needs a consumer configured with partitionEOF")
+        }
+        try assign([KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: offset)])
+        let queue = self.queue
+        let client = self.client
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (messages, end) = try await blocking.run { () throws -> ([KafkaMessage], Int64?) in
+                var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: 1000)
+                guard let first = rd_kafka_consume_queue(queue.pointer, 100) else { return ([], nil) }
+                buffer[0] = first
+                let more = buffer.withUnsafeMutableBufferPointer { rd_kafka_consume_batch_queue(queue.pointer, 0, $0.baseAddress! + 1, 999) }
+                var records: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+                var end: Int64?
+                var failure: KafkaError?
+                for slot in buffer.prefix(1 + max(0, more)) {
+                    guard let raw = slot else { continue }
+                    let err = raw.pointee.err
+                    let isOurs = raw.pointee.partition == partition.partition
+                        && raw.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } == partition.topic
+                    if err == RD_KAFKA_RESP_ERR_NO_ERROR, isOurs, end == nil {
+                        records.append(raw)
+                        continue
+                    }
+                    if err == RD_KAFKA_RESP_ERR__PARTITION_EOF, isOurs, end == nil { end = raw.pointee.offset }
+                    else if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__PARTITION_EOF, failure == nil {
+                        failure = KafkaError(rdkafka: err, context: "read \(partition)")
+                    }
+                    rd_kafka_message_destroy(raw)
+                }
+                let messages = RDKafkaMessageBatch(records, client: client).messages()
+                if let failure, end == nil { throw failure }
+                return (messages, end)
+            }
+            for message in messages { try body(message) }
+            if let end { return end }
+        }
+        throw KafkaError(code: .timedOut, message: "reading \(partition) to its end took longer than \(timeout)")
     }
 
     /// Records one at a time, polling in batches underneath. Ends when the

@@ -111,6 +111,15 @@ public struct ConsentState: Sendable, Equatable {
         byPerson = map
     }
 
+    /// Adds a directive as read from `hx.consent.v1`; earlier ones stay, as
+    /// a decision is judged on the directives known at its own time.
+    public mutating func add(_ directive: ConsentDirective) {
+        byPerson[directive.nhsNumber, default: []].append(directive)
+    }
+
+    /// How many people have any directive.
+    public var people: Int { byPerson.count }
+
     public static let empty = ConsentState()
 
     /// Reads JSON lines; blank lines are skipped; the first bad line is reported with its number.

@@ -81,7 +81,7 @@ public struct Decision: Sendable, Equatable {
     }
 
     /// The `hx.deliver.<recipient>` topic, for deliveries.
-    public var deliveryTopic: String { "hx.deliver.\(recipient.lowercased())" }
+    public var deliveryTopic: String { HXTopic.delivery(recipient) }
 }
 
 public enum IdentityOutcome: Sendable, Equatable {

@@ -1,7 +1,8 @@
 import HXCanonical
 
-/// A verified identity fact from `hx.identity.v1`: these demographics belong to this NHS number.
-public struct IdentityFact: Sendable, Equatable, Codable {
+/// What identity matching knows of one person: these demographics belong to
+/// this NHS number. Made from an `hx.identity.v1` fact that has all three.
+public struct IdentityEntry: Sendable, Equatable, Codable {
     public var nhsNumber: NHSNumber
     public var family: String
     public var birthDate: CalendarDate
@@ -12,6 +13,12 @@ public struct IdentityFact: Sendable, Equatable, Codable {
         self.family = family
         self.birthDate = birthDate
         self.postcode = postcode
+    }
+
+    /// nil when the fact lacks a family name, birth date or postcode: it cannot be matched on.
+    public init?(_ fact: IdentityFact) {
+        guard let family = fact.family, let birthDate = fact.birthDate, let postcode = fact.postcode else { return nil }
+        self.init(nhsNumber: fact.nhsNumber, family: family, birthDate: birthDate, postcode: postcode)
     }
 }
 
@@ -28,13 +35,32 @@ public enum IdentityMatch: Sendable, Equatable {
 /// a wrong match would send one person's record to another person's GP.
 public struct IdentityIndex: Sendable, Equatable {
     private var index: [String: [NHSNumber]] = [:]
+    /// Each person's current key, so that newer demographics (a move) replace older ones.
+    private var current: [NHSNumber: String] = [:]
 
-    public init(facts: [IdentityFact] = []) {
+    /// Every entry counts: a person may be known under several sets of details.
+    public init(facts: [IdentityEntry] = []) {
         for f in facts {
             guard let key = Self.key(family: f.family, birthDate: f.birthDate, postcode: f.postcode) else { continue }
             if !(index[key] ?? []).contains(f.nhsNumber) { index[key, default: []].append(f.nhsNumber) }
         }
     }
+
+    /// Records the person's latest details, replacing what was recorded for
+    /// them before: `hx.identity.v1` is compacted to the latest fact per NHS
+    /// number, and the router's index follows it the same way.
+    public mutating func replace(with entry: IdentityEntry) {
+        guard let key = Self.key(family: entry.family, birthDate: entry.birthDate, postcode: entry.postcode) else { return }
+        if let old = current[entry.nhsNumber], old != key {
+            index[old]?.removeAll { $0 == entry.nhsNumber }
+            if index[old]?.isEmpty == true { index[old] = nil }
+        }
+        current[entry.nhsNumber] = key
+        if !(index[key] ?? []).contains(entry.nhsNumber) { index[key, default: []].append(entry.nhsNumber) }
+    }
+
+    /// People known to the index.
+    public var count: Int { Set(index.values.joined()).count }
 
     public static let empty = IdentityIndex()
 

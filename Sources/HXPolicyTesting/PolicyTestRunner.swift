@@ -27,7 +27,7 @@ public struct PolicyTestCase: Sendable, Equatable {
     public var message: CanonicalMessage
     public var at: Instant
     public var consent: [ConsentDirective]
-    public var identities: [IdentityFact]
+    public var identities: [IdentityEntry]
     /// present | matched | unresolved | ambiguous; checked only when given.
     public var expectedIdentity: String?
     public var expected: [ExpectedDecision]
@@ -290,7 +290,7 @@ public enum PolicyTestRunner {
                                 recordedBy: reader.string(e["recordedBy"], what: "recordedBy"))
     }
 
-    static func readIdentity(_ node: Node, reader: YAMLReader) -> IdentityFact? {
+    static func readIdentity(_ node: Node, reader: YAMLReader) -> IdentityEntry? {
         let e = reader.mapping(node, what: "identity fact", allowed: ["nhsNumber", "family", "birthDate", "postcode"])
         let what = "identity fact"
         guard let numberText = reader.string(reader.required(e, "nhsNumber", what: what, at: node), what: "nhsNumber"),
@@ -306,7 +306,7 @@ public enum PolicyTestRunner {
             reader.error("birthDate must be YYYY-MM-DD", at: e["birthDate"])
             return nil
         }
-        return IdentityFact(nhsNumber: number, family: family, birthDate: birth, postcode: postcode)
+        return IdentityEntry(nhsNumber: number, family: family, birthDate: birth, postcode: postcode)
     }
 
     static func readExpected(_ node: Node, reader: YAMLReader) -> ExpectedDecision? {

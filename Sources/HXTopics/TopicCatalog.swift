@@ -1,3 +1,4 @@
+import HXCanonical
 import Foundation
 import HXConfigFile
 import HXKafka
@@ -48,7 +49,7 @@ public struct TopicCatalog: Sendable, Equatable {
 
     /// The delivery topic of a receiving organisation (DESIGN.md: code in lower case).
     public static func deliveryTopic(forOrganisation code: String) -> String {
-        "hx.deliver.\(code.lowercased())"
+        HXTopic.delivery(code)
     }
 
     public func deliveryTopics(forOrganisations codes: [String]) -> [Topic] {

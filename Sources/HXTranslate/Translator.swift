@@ -2,34 +2,6 @@ import Foundation
 import HL7v2
 import HXCanonical
 
-/// Demographics an ADT^A01/A08/A28 confirms for an NHS number; the adapter
-/// publishes these to `hx.identity.v1` for the router's identity matching.
-public struct IdentityFact: Codable, Sendable, Equatable {
-    public var nhsNumber: NHSNumber
-    public var family: String?
-    public var birthDate: CalendarDate?
-    public var postcode: String?
-    public var source: Source
-    public var recordedAt: RFC3339Timestamp
-
-    public init(nhsNumber: NHSNumber, family: String?, birthDate: CalendarDate?, postcode: String?, source: Source, recordedAt: RFC3339Timestamp) {
-        self.nhsNumber = nhsNumber
-        self.family = family
-        self.birthDate = birthDate
-        self.postcode = postcode
-        self.source = source
-        self.recordedAt = recordedAt
-    }
-
-    /// Same value, same bytes (sorted keys, no escaped slashes), like canonical messages.
-    public var jsonData: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Strings and nested strings only: encoding cannot fail.
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
-    }
-}
-
 /// What one input message became.
 public enum TranslationOutcome: Sendable, Equatable {
     case message(CanonicalMessage)

@@ -1,3 +1,4 @@
+import HXCanonical
 import ArgumentParser
 import Foundation
 import HXDevBroker
@@ -32,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         LogSetup.bootstrap()
         let logger = Logger(label: "hx.run")
-        let catalog = try loadCatalog(config.url)
+        let topics = try declaredTopics(config.url)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let servers: String
@@ -49,9 +50,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let client = KafkaClientConfiguration(bootstrapServers: [servers])
 
-        let applied = try await TopicApplier(admin: KafkaAdmin(configuration: client)).apply(catalog.topics)
+        let applied = try await TopicApplier(admin: KafkaAdmin(configuration: client)).apply(topics)
         let created = applied.filter { $0.outcome == .created }.count
-        print("topics:     \(applied.count) declared in \(config.config)/topics.yaml, \(created) created now")
+        print("topics:     \(applied.count) declared in \(config.config)/topics.yaml and organisations.yaml, \(created) created now")
         print("watch:      hx topics list --bootstrap-servers \(servers)")
         print("            hx tail hx.heartbeat.v1 --bootstrap-servers \(servers)")
         print("stop:       Ctrl-C")

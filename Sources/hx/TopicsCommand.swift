@@ -1,3 +1,4 @@
+import HXCanonical
 import ArgumentParser
 import Foundation
 import HXConfigFile
@@ -21,9 +22,9 @@ struct TopicsCommand: AsyncParsableCommand {
 
         func run() async throws {
             LogSetup.bootstrap()
-            let catalog = try loadCatalog(config.url)
+            let topics = try declaredTopics(config.url)
             let admin = try KafkaAdmin(configuration: kafka.clientConfiguration(clientID: "hx-topics"))
-            let results = try await TopicApplier(admin: admin).apply(catalog.topics)
+            let results = try await TopicApplier(admin: admin).apply(topics)
             var failed = false
             for result in results {
                 let text: String
@@ -52,7 +53,7 @@ struct TopicsCommand: AsyncParsableCommand {
 
         func run() async throws {
             LogSetup.bootstrap()
-            let declared = Set((try? loadCatalog(config.url))?.topics.map(\.name) ?? [])
+            let declared = Set((try? declaredTopics(config.url))?.map(\.name) ?? [])
             let admin = try KafkaAdmin(configuration: kafka.clientConfiguration(clientID: "hx-topics"))
             let cluster = try await admin.describeCluster()
             print("brokers: " + cluster.brokers.map { "\($0.id)@\($0.host):\($0.port)" }.joined(separator: ", "))
@@ -80,6 +81,14 @@ func loadCatalog(_ directory: URL) throws -> TopicCatalog {
         report(error.issues)
         throw ExitCode(78)  // EX_CONFIG
     }
+}
+
+/// Every topic the place needs: those of topics.yaml and one `hx.deliver.<code>`
+/// per organisation of organisations.yaml (any of them may be a recipient).
+func declaredTopics(_ directory: URL) throws -> [TopicCatalog.Topic] {
+    let catalog = try loadCatalog(directory)
+    let place = try RouterCommand.load(directory)
+    return catalog.topics + catalog.deliveryTopics(forOrganisations: place.organisations.map(\.code))
 }
 
 extension String {

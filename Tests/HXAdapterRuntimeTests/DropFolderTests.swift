@@ -72,12 +72,12 @@ extension BrokerTests {
                 #expect(ids == ["FILE-000001", "FILE-000002"])
                 #expect(Set(canonical.compactMap(\.keyString)) == Set(numbers))
 
-                let letters = try await readTopic(broker, AdapterTopics.deadLetter, partitions: 1, atLeast: 1)
+                let letters = try await readTopic(broker, HXTopic.deadLetter, partitions: 1, atLeast: 1)
                 #expect(letters.count == 1)
                 #expect(letters.first?.value == bad)
-                #expect(letters.first.flatMap { header($0, AdapterHeader.reasonCode) } == "nhs-number-invalid")
-                #expect(letters.first.flatMap { header($0, AdapterHeader.location) } == "PID-3.1")
-                #expect(letters.first.flatMap { header($0, AdapterHeader.adapter) } == "test-folder")
+                #expect(letters.first.flatMap { header($0, HXHeader.reasonCode) } == "nhs-number-invalid")
+                #expect(letters.first.flatMap { header($0, HXHeader.location) } == "PID-3.1")
+                #expect(letters.first.flatMap { header($0, HXHeader.adapter) } == "test-folder")
             }
         }
 
@@ -112,7 +112,7 @@ extension BrokerTests {
 
                 let records = try await readTopic(broker, MessageType.dischargeSummary.topic, partitions: 3, atLeast: 2)
                 #expect(records.count == 2)
-                #expect(Set(records.compactMap { header($0, AdapterHeader.messageID) }).count == 1)
+                #expect(Set(records.compactMap { header($0, HXHeader.messageID) }).count == 1)
             }
         }
     }

@@ -57,15 +57,15 @@ extension BrokerTests {
 
                 let records = try await readTopic(broker, MessageType.dischargeSummary.topic, partitions: 3, atLeast: 2)
                 #expect(records.count == 2)
-                #expect(Set(records.compactMap { header($0, AdapterHeader.messageID) }) == Set(ids))
+                #expect(Set(records.compactMap { header($0, HXHeader.messageID) }) == Set(ids))
                 #expect(Set(records.map(\.keyString)) == ["9990100055", "9990100063"])
                 for record in records {
                     let message = try CanonicalJSON.decode(Data(record.value))
-                    #expect(header(record, AdapterHeader.messageID) == message.id.uuidString.lowercased())
-                    #expect(header(record, AdapterHeader.messageType) == "discharge-summary")
-                    #expect(header(record, AdapterHeader.schema) == "hx.canonical/1")
-                    #expect(header(record, AdapterHeader.sourceOrganisation) == "RBN")
-                    #expect(header(record, AdapterHeader.adapter) == "sthk-edischarge")
+                    #expect(header(record, HXHeader.messageID) == message.id.uuidString.lowercased())
+                    #expect(header(record, HXHeader.messageType) == "discharge-summary")
+                    #expect(header(record, HXHeader.schema) == "hx.canonical/1")
+                    #expect(header(record, HXHeader.sourceOrganisation) == "RBN")
+                    #expect(header(record, HXHeader.adapter) == "sthk-edischarge")
                 }
             }
         }
@@ -107,12 +107,12 @@ extension BrokerTests {
                 #expect(!text.contains("9990100055"))
                 #expect(!text.contains("Stella"))
 
-                let letters = try await readTopic(broker, AdapterTopics.deadLetter, partitions: 1, atLeast: 2)
+                let letters = try await readTopic(broker, HXTopic.deadLetter, partitions: 1, atLeast: 2)
                 #expect(letters.count == 2)
                 #expect(letters.map(\.value) == [badNHS, noComposition])
-                #expect(letters.compactMap { header($0, AdapterHeader.reasonCode) } == ["nhs-number-invalid", "fhir-composition-missing"])
-                #expect(letters.compactMap { header($0, AdapterHeader.location) } == expected.map(\.location))
-                #expect(letters.allSatisfy { header($0, AdapterHeader.adapter) == "sthk-edischarge" })
+                #expect(letters.compactMap { header($0, HXHeader.reasonCode) } == ["nhs-number-invalid", "fhir-composition-missing"])
+                #expect(letters.compactMap { header($0, HXHeader.location) } == expected.map(\.location))
+                #expect(letters.allSatisfy { header($0, HXHeader.adapter) == "sthk-edischarge" })
                 let canonical = try await readTopic(broker, MessageType.dischargeSummary.topic, partitions: 3, atLeast: 1, timeout: .seconds(2))
                 #expect(canonical.isEmpty)
             }
@@ -145,7 +145,7 @@ extension BrokerTests {
                     let outcome = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
                     #expect(outcome?["resourceType"] as? String == "OperationOutcome")
                 }
-                let letters = try await readTopic(broker, AdapterTopics.deadLetter, partitions: 1, atLeast: 1, timeout: .seconds(2))
+                let letters = try await readTopic(broker, HXTopic.deadLetter, partitions: 1, atLeast: 1, timeout: .seconds(2))
                 #expect(letters.isEmpty)
             }
         }
@@ -185,7 +185,7 @@ extension BrokerTests {
 
                 let records = try await readTopic(broker, MessageType.dischargeSummary.topic, partitions: 3, atLeast: 1)
                 #expect(!records.isEmpty)
-                #expect(records.allSatisfy { header($0, AdapterHeader.messageID) == id })
+                #expect(records.allSatisfy { header($0, HXHeader.messageID) == id })
             }
         }
 

@@ -49,11 +49,11 @@ extension BrokerTests {
                     let controlID = message.source.messageId
                     seen.insert(controlID)
                     #expect(record.keyString == expectedNHS[controlID])
-                    #expect(header(record, AdapterHeader.messageID) == message.id.uuidString.lowercased())
-                    #expect(header(record, AdapterHeader.messageType) == "discharge-summary")
-                    #expect(header(record, AdapterHeader.schema) == "hx.canonical/1")
-                    #expect(header(record, AdapterHeader.sourceOrganisation) == "RWW")
-                    #expect(header(record, AdapterHeader.adapter) == "test-mllp")
+                    #expect(header(record, HXHeader.messageID) == message.id.uuidString.lowercased())
+                    #expect(header(record, HXHeader.messageType) == "discharge-summary")
+                    #expect(header(record, HXHeader.schema) == "hx.canonical/1")
+                    #expect(header(record, HXHeader.sourceOrganisation) == "RWW")
+                    #expect(header(record, HXHeader.adapter) == "test-mllp")
                 }
                 #expect(seen == Set(expectedNHS.keys))
             }
@@ -107,7 +107,7 @@ extension BrokerTests {
                 var valuesByID: [String: Set<[UInt8]>] = [:]
                 for record in records {
                     let message = try CanonicalJSON.decode(Data(record.value))
-                    let id = header(record, AdapterHeader.messageID) ?? ""
+                    let id = header(record, HXHeader.messageID) ?? ""
                     byControlID[message.source.messageId, default: []].insert(id)
                     valuesByID[id, default: []].insert(record.value)
                 }
@@ -202,16 +202,16 @@ extension BrokerTests {
                 #expect(!ack.raw.contains("SECRETNAME"))
                 #expect(ack.raw.contains("ERR|"))
 
-                let letters = try await readTopic(broker, AdapterTopics.deadLetter, partitions: 1, atLeast: 1)
+                let letters = try await readTopic(broker, HXTopic.deadLetter, partitions: 1, atLeast: 1)
                 let letter = try #require(letters.first)
                 #expect(letters.count == 1)
                 #expect(letter.value == input)
-                #expect(header(letter, AdapterHeader.stage) == "translate")
-                #expect(header(letter, AdapterHeader.reasonCode) == "nhs-number-invalid")
-                #expect(header(letter, AdapterHeader.adapter) == "test-mllp")
-                #expect(header(letter, AdapterHeader.location) == "PID-3.1")
-                #expect(header(letter, AdapterHeader.messageID) == letter.keyString)
-                let errorText = try #require(header(letter, AdapterHeader.error))
+                #expect(header(letter, HXHeader.stage) == "translate")
+                #expect(header(letter, HXHeader.reasonCode) == "nhs-number-invalid")
+                #expect(header(letter, HXHeader.adapter) == "test-mllp")
+                #expect(header(letter, HXHeader.location) == "PID-3.1")
+                #expect(header(letter, HXHeader.messageID) == letter.keyString)
+                let errorText = try #require(header(letter, HXHeader.error))
                 #expect(!errorText.contains(bad))
                 // The same input again gives the same dead letter id (deterministic).
                 let (records, _) = AdapterPublisher.records(configuration: testConfiguration(), input: input,

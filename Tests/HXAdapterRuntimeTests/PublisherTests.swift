@@ -32,7 +32,7 @@ struct PublisherTests {
         let nhs = testNHSNumbers(1, from: 42)[0]
         let text = "MSH|^~\\&|PAS|RWW|HX|HALTON|20260115083000||ADT^A08|I-1|P|2.4\rEVN|A08|20260115082500\rPID|1||\(nhs)^^^NHS^NH||X^Y||19400611|M|||^^^^WA7 1AA\r"
         let (out, receipt) = records(text)
-        #expect(out.map(\.topic) == [AdapterTopics.identity])
+        #expect(out.map(\.topic) == [HXTopic.identity])
         #expect(out[0].key == Array(nhs.utf8))
         #expect(receipt.identityFacts == 1)
     }
@@ -43,7 +43,7 @@ struct PublisherTests {
         let a = records("MSH|^~\\&|PAS|RWW|HX|HALTON|20260115083000||ADT^A03||P|2.4\rPID|1||\(bad)^^^NHS^NH\r").0
         let again = records("MSH|^~\\&|PAS|RWW|HX|HALTON|20260115083000||ADT^A03||P|2.4\rPID|1||\(bad)^^^NHS^NH\r").0
         let other = records("MSH|^~\\&|PAS|RWW|HX|HALTON|20260115083001||ADT^A03||P|2.4\rPID|1||\(bad)^^^NHS^NH\r").0
-        #expect(a[0].topic == AdapterTopics.deadLetter)
+        #expect(a[0].topic == HXTopic.deadLetter)
         #expect(a[0].key == again[0].key)
         #expect(a[0].key != other[0].key)
         for header in a[0].headers { #expect(header.text?.contains(bad) != true) }

@@ -24,9 +24,9 @@ struct BrokerTests {}
 /// The adapter's topics on a fresh broker.
 func createAdapterTopics(_ broker: DevBroker, canonical: String = MessageType.dischargeSummary.topic) async throws {
     try await createTopic(broker, name: canonical, partitions: 3)
-    try await createTopic(broker, name: AdapterTopics.deadLetter, partitions: 1)
-    try await createTopic(broker, name: AdapterTopics.identity, partitions: 1)
-    try await createTopic(broker, name: AdapterTopics.heartbeat, partitions: 1)
+    try await createTopic(broker, name: HXTopic.deadLetter, partitions: 1)
+    try await createTopic(broker, name: HXTopic.identity, partitions: 1)
+    try await createTopic(broker, name: HXTopic.heartbeat, partitions: 1)
 }
 
 /// Reads a whole topic from the beginning (no group, so no join delay) until

@@ -1,3 +1,4 @@
+import HXCanonical
 import Foundation
 import HXDevBroker
 import HXKafka
@@ -31,7 +32,7 @@ extension BrokerTests {
                 #expect(health.contains(#""status":"up""#))
 
                 // The adapter has stopped: its beacons include the running ones and the last, stopping one.
-                let beacons = try await readTopic(broker, AdapterTopics.heartbeat, partitions: 1, atLeast: 100, timeout: .seconds(3))
+                let beacons = try await readTopic(broker, HXTopic.heartbeat, partitions: 1, atLeast: 100, timeout: .seconds(3))
                 #expect(!beacons.isEmpty)
                 #expect(beacons.allSatisfy { $0.keyString == "adapter:test-mllp" })
                 let decoded = try beacons.map { try JSONDecoder().decode(HeartbeatBeacon.self, from: Data($0.value)) }

@@ -1,3 +1,4 @@
+import HXCanonical
 import HXKafka
 import HXKafkaTestSupport
 import HXTopics

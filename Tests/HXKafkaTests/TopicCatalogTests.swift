@@ -1,3 +1,4 @@
+import HXCanonical
 import Foundation
 import HXConfigFile
 import HXTopics

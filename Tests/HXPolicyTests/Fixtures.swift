@@ -136,7 +136,7 @@ enum Fixture {
 
     static let optOut = ConsentDirective(nhsNumber: person, directive: .nationalDataOptOut, recordedAt: time("2025-01-01T00:00:00Z"))
 
-    static func route(_ m: CanonicalMessage, consent: [ConsentDirective] = [], identities: [IdentityFact] = [], at: Instant = now) -> RoutingResult {
+    static func route(_ m: CanonicalMessage, consent: [ConsentDirective] = [], identities: [IdentityEntry] = [], at: Instant = now) -> RoutingResult {
         PolicyEngine.route(m, configuration: config, consent: ConsentState(directives: consent), identities: IdentityIndex(facts: identities), at: at)
     }
 }

@@ -1,0 +1,88 @@
+import HXAudit
+
+/// Where a router continues a chain after a restart or rebalance, worked
+/// out from the chain's records on the audit topic and the group's committed
+/// offset (DESIGN.md: "a chain continues ... from the record of the last
+/// committed input offset").
+///
+/// The audit topic, not the committed offset, is the authority: the
+/// development broker ignores offsets sent within a transaction, and a crash
+/// between a transaction's commit and the plain commit after it leaves the
+/// committed offset behind. So:
+/// - the last record L of the chain names the last input X that was worked on;
+/// - if the committed offset is past X, X's transaction committed: continue
+///   after L, from the committed offset (inputs after X that made no record,
+///   such as a message with no candidate recipient, are not redone);
+/// - otherwise X may be incomplete (a broker that shows aborted transactions
+///   can show part of one): continue from the record before X's first, found
+///   by following the hash links back from L, and redo X. Its records come
+///   out byte-identical; consumers de-duplicate by decision id.
+public enum ChainResumption {
+    public enum Plan: Sendable {
+        /// Continue `state` from input offset `from`; nil: the group's reset position (the partition's start).
+        case resume(RouterChainState, from: Int?)
+        /// The records read do not reach back far enough: read from an earlier offset.
+        case needEarlierRecords
+    }
+
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// A record links to a previous hash no record has, with nothing earlier left to read.
+        case brokenLink(chainId: String, sequence: Int)
+        /// A router chain's record without an input offset.
+        case noInputOffset(chainId: String, sequence: Int)
+        case chain(AuditChainError)
+
+        public var code: String {
+            switch self {
+            case .brokenLink: "audit-chain-broken"
+            case .noInputOffset: "audit-record-no-input"
+            case .chain: "audit-chain-invalid"
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .brokenLink(let id, let seq):
+                "\(code): \(id) sequence \(seq) links to a record that is not on the audit topic; run hx audit verify before routing more"
+            case .noInputOffset(let id, let seq): "\(code): \(id) sequence \(seq) names no input offset"
+            case .chain(let e): "\(code): \(e)"
+            }
+        }
+    }
+
+    /// - Parameters:
+    ///   - records: the chain's records in the order of the audit partition, from some offset to its end.
+    ///   - reachesStart: the records were read from the partition's first offset.
+    ///   - committed: the group's committed offset of the chain's input partition.
+    public static func plan(
+        chainId: String, records: [AuditRecord], reachesStart: Bool, committed: Int?, key: AuditKey?
+    ) throws(Failure) -> Plan {
+        guard let last = records.last else {
+            return reachesStart ? .resume(RouterChainState(chain: AuditChain(id: chainId, key: key), lastDigest: nil), from: committed) : .needEarlierRecords
+        }
+        guard let x = last.inputOffset else { throw .noInputOffset(chainId: chainId, sequence: last.sequence) }
+        if let committed, committed > x { return .resume(try state(after: last, key: key), from: committed) }
+        // Back along the hash links to the last record of an earlier input.
+        var byHash: [String: AuditRecord] = [:]
+        for r in records { byHash[r.hash] = r }
+        var current = last
+        while true {
+            guard let offset = current.inputOffset else { throw .noInputOffset(chainId: chainId, sequence: current.sequence) }
+            if offset < x { return .resume(try state(after: current, key: key), from: x) }
+            if current.sequence == 1 { return .resume(RouterChainState(chain: AuditChain(id: chainId, key: key), lastDigest: nil), from: x) }
+            guard let previous = byHash[current.previousHash], previous.sequence == current.sequence - 1 else {
+                if reachesStart { throw .brokenLink(chainId: chainId, sequence: current.sequence) }
+                return .needEarlierRecords
+            }
+            current = previous
+        }
+    }
+
+    static func state(after record: AuditRecord, key: AuditKey?) throws(Failure) -> RouterChainState {
+        do {
+            return RouterChainState(chain: try AuditChain.resume(from: record, key: key), lastDigest: record.configurationDigest)
+        } catch {
+            throw .chain(error)
+        }
+    }
+}

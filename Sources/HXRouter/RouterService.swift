@@ -1,0 +1,238 @@
+import Foundation
+import HXAudit
+import HXCanonical
+import HXKafka
+import HXPlace
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+public struct RouterSettings: Sendable {
+    public var client: KafkaClientConfiguration
+    /// This instance's name: unique among running routers, and the same after a
+    /// restart (it makes the transactional id, which fences a previous incarnation).
+    public var instance: String
+    public var groupID: String = "hx-router"
+    public var auditKey: AuditKey?
+    /// Most input records decided in one transaction.
+    public var batchSize: Int = 500
+    /// Consumer group session timeout; nil: librdkafka's default (45 s).
+    public var sessionTimeout: Duration?
+    /// Pause after an aborted batch before it is read again.
+    public var retryBackoff: Duration = .milliseconds(500)
+
+    public init(client: KafkaClientConfiguration, instance: String) {
+        self.client = client
+        self.instance = instance
+    }
+
+    public var transactionalID: String { "hx-router-\(instance)" }
+}
+
+/// `hx router`: consumes the canonical topics as a member of a consumer group
+/// and, per batch and in one Kafka transaction, writes the deliveries, the
+/// review and dead-letter records and the audit records, with the consumed
+/// offsets. The decisions themselves are `RouterStep`'s; this type does the
+/// Kafka side: recovery of chains on assignment, transactions, retries.
+public final class RouterService: Service, Sendable {
+    public let settings: RouterSettings
+    private let configuration: Mutex<PlaceConfiguration>
+    private let telemetry: RouterTelemetry
+    private let logger: Logger
+    private let rebalances = RebalanceInbox()
+
+    public init(settings: RouterSettings, configuration: PlaceConfiguration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+        self.settings = settings
+        self.configuration = Mutex(configuration)
+        self.telemetry = RouterTelemetry(factory: metricsFactory)
+        self.logger = logger
+    }
+
+    /// The digest of the configuration decisions are made with now.
+    public var configurationDigest: String { configuration.withLock { $0.configurationDigest } }
+
+    /// Decides from the next batch on with `new`. Each chain records the change
+    /// (a `configuration-reloaded` record) before its first decision under it.
+    public func reload(_ new: PlaceConfiguration) {
+        let old = configuration.withLock { c in
+            defer { c = new }
+            return c.configurationDigest
+        }
+        telemetry.reload(applied: true)
+        logger.notice("configuration reloaded", metadata: ["configuration.digest": "\(new.configurationDigest)", "configuration.previous": "\(old)"])
+    }
+
+    /// A reload that was refused (the new files did not load): counted and logged by the caller.
+    public func reloadRejected() { telemetry.reload(applied: false) }
+
+    public func run() async throws {
+        let client = settings.client
+        let cluster = try await KafkaAdmin(configuration: client).describeCluster()
+        for topic in HXTopic.canonicalTopics + [HXTopic.audit, HXTopic.review, HXTopic.deadLetter] where cluster.topic(topic) == nil {
+            throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(topic) does not exist; run `hx topics apply`")
+        }
+        let auditPartitions = Int32(cluster.topic(HXTopic.audit)!.partitions.count)
+
+        let reference = try ReferenceData(client: client, groupID: settings.groupID, logger: logger)
+        let ends = try await reference.load()
+
+        var producerConfiguration = KafkaProducerConfiguration(client: client)
+        producerConfiguration.transactionalID = settings.transactionalID
+        producerConfiguration.linger = .milliseconds(1)
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        try await producer.initTransactions()
+
+        var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: settings.groupID)
+        consumerConfiguration.sessionTimeout = settings.sessionTimeout
+        consumerConfiguration.fetchMaxWait = .milliseconds(10)
+        consumerConfiguration.maxBatchSize = settings.batchSize
+        let rebalances = self.rebalances
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
+            rebalances.events.withLock { $0.append(event) }
+        }
+        try consumer.subscribe(HXTopic.canonicalTopics)
+        let recovery = try ChainRecovery(client: client, groupID: settings.groupID, auditPartitions: auditPartitions, key: settings.auditKey, logger: logger)
+        logger.notice("router started", metadata: [
+            "router.instance": "\(settings.instance)", "configuration.digest": "\(configurationDigest)",
+            "audit.partitions": "\(auditPartitions)", "audit.hmac": "\(settings.auditKey != nil)"])
+
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await reference.follow(from: ends) }
+                try await self.loop(consumer: consumer, producer: producer, recovery: recovery, reference: reference, auditPartitions: auditPartitions)
+                group.cancelAll()
+            }
+        } catch {
+            logger.error("router stopped on an error", metadata: ["error": "\(error)"])
+            await close(consumer, producer, recovery, reference)
+            throw error
+        }
+        await close(consumer, producer, recovery, reference)
+        logger.notice("router stopped")
+    }
+
+    private func close(_ consumer: KafkaConsumer, _ producer: KafkaProducer, _ recovery: ChainRecovery, _ reference: ReferenceData) async {
+        await consumer.close()
+        await producer.close()
+        await recovery.close()
+        await reference.close()
+    }
+
+    /// One batch after another until graceful shutdown; a batch is never cut short by it.
+    private func loop(
+        consumer: KafkaConsumer, producer: KafkaProducer, recovery: ChainRecovery, reference: ReferenceData, auditPartitions: Int32
+    ) async throws {
+        var chains: [KafkaTopicPartition: RouterChainState] = [:]
+        var recovering: Set<KafkaTopicPartition> = []
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var batch = try await consumer.poll()
+            for event in rebalances.events.withLock({ e in defer { e = [] }; return e }) {
+                switch event {
+                case .assigned(let partitions): recovering.formUnion(partitions)
+                case .revoked(let partitions):
+                    for p in partitions { chains[p] = nil }
+                    recovering.subtract(partitions)
+                }
+            }
+            if !recovering.isEmpty {
+                let partitions = recovering.sorted()
+                let committed = try await consumer.committed(partitions)
+                var committedByPartition: [KafkaTopicPartition: Int64] = [:]
+                for c in committed where c.offset >= 0 { committedByPartition[c.topicPartition] = c.offset }
+                let plans = try await recovery.plans(for: partitions, committed: committedByPartition)
+                var seeks: [KafkaTopicPartitionOffset] = []
+                for (partition, (state, from)) in plans {
+                    chains[partition] = state
+                    seeks.append(KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: from ?? KafkaConsumer.beginning))
+                    logger.info("chain resumed", metadata: [
+                        "audit.chain": "\(state.chain.id)", "audit.next_sequence": "\(state.chain.nextSequence)",
+                        "kafka.offset": "\(from.map(String.init) ?? "beginning")"])
+                }
+                try await consumer.seek(seeks.sorted { $0.topicPartition < $1.topicPartition })
+                // Records polled before the seek are read again from the recovered position.
+                batch.removeAll { recovering.contains(KafkaTopicPartition(topic: $0.topic, partition: $0.partition)) }
+                recovering = []
+                telemetry.partitions.record(chains.count)
+            }
+            batch.removeAll { chains[KafkaTopicPartition(topic: $0.topic, partition: $0.partition)] == nil }
+            guard !batch.isEmpty else { continue }
+            try await process(batch, chains: &chains, consumer: consumer, producer: producer, reference: reference, auditPartitions: auditPartitions)
+        }
+    }
+
+    private func process(
+        _ batch: [KafkaMessage], chains: inout [KafkaTopicPartition: RouterChainState],
+        consumer: KafkaConsumer, producer: KafkaProducer, reference: ReferenceData, auditPartitions: Int32
+    ) async throws {
+        let started = ContinuousClock.now
+        let (consent, identities) = reference.snapshot
+        let context = RouterContext(
+            configuration: configuration.withLock { $0 }, consent: consent, identities: identities,
+            auditPartitions: auditPartitions, instance: settings.instance)
+        var updated = chains
+        var writes = RouterWrites()
+        for message in batch {
+            let tp = KafkaTopicPartition(topic: message.topic, partition: message.partition)
+            let input = RouterInput(
+                topic: message.topic, partition: Int(message.partition), offset: Int(message.offset),
+                timestampMilliseconds: message.timestampMilliseconds, value: message.value)
+            RouterStep.route(input, chain: &updated[tp]!, context: context, into: &writes)
+        }
+        let positions = KafkaTopicPartitionOffset.positions(after: batch)
+        do {
+            try producer.beginTransaction()
+            do {
+                // Outputs confirmed before any audit record is sent (see RouterWrites).
+                try Self.check(try await producer.send(batch: writes.outputs))
+                try Self.check(try await producer.send(batch: writes.audit))
+                try await producer.sendOffsetsToTransaction(positions, consumer: consumer)
+                try await producer.commitTransaction()
+            } catch let error as KafkaError where error.isFatal {
+                throw error
+            } catch {
+                try await producer.abortTransaction()
+                throw error
+            }
+        } catch let error as KafkaError where error.isFatal || error.code == .fenced {
+            // Another instance with this transactional id took over, or the producer is
+            // unusable: stop, and let the supervisor start a fresh process.
+            throw error
+        } catch {
+            telemetry.aborted.increment()
+            logger.warning("batch aborted; it will be read and decided again", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
+            var firsts: [KafkaTopicPartition: Int64] = [:]
+            for m in batch { firsts[KafkaTopicPartition(topic: m.topic, partition: m.partition)] = min(firsts[KafkaTopicPartition(topic: m.topic, partition: m.partition)] ?? m.offset, m.offset) }
+            try await consumer.seek(firsts.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) })
+            try? await Task.sleep(for: settings.retryBackoff)
+            return
+        }
+        chains = updated
+        // The same offsets again, outside the transaction: for lag reporting, and for
+        // brokers that ignore offsets sent within a transaction. Recovery does not rely on it.
+        do { try await consumer.commit(positions) } catch {
+            logger.info("plain offset commit after the transaction failed; recovery does not need it", metadata: ["error": "\(error)"])
+        }
+        telemetry.committed.increment()
+        telemetry.inputs.increment(by: batch.count)
+        telemetry.record(writes.tally)
+        telemetry.batchTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+    }
+
+    private static func check(_ reports: KafkaDeliveryReports) throws {
+        if let failure = reports.failures.first, let error = failure.error { throw error }
+    }
+}
+
+/// Rebalance events from the consumer's thread, handled by the loop after each poll
+/// (recovery reads Kafka, which must not happen inside librdkafka's callback).
+private final class RebalanceInbox: Sendable {
+    let events = Mutex<[KafkaRebalance]>([])
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, a) = components
+        return s * 1_000_000_000 + a / 1_000_000_000
+    }
+}

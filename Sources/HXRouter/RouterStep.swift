@@ -1,0 +1,221 @@
+import Foundation
+import HXAudit
+import HXCanonical
+import HXKafka
+import HXPlace
+import HXPolicy
+
+/// One record read from a canonical topic, copied out of the consumer's buffer.
+public struct RouterInput: Sendable {
+    public var topic: String
+    public var partition: Int
+    public var offset: Int
+    /// The record's timestamp (ms since 1970); nil when it has none.
+    public var timestampMilliseconds: Int64?
+    public var value: [UInt8]
+
+    public init(topic: String, partition: Int, offset: Int, timestampMilliseconds: Int64?, value: [UInt8]) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestampMilliseconds = timestampMilliseconds
+        self.value = value
+    }
+}
+
+/// A chain as the router continues it: the chain itself and the configuration
+/// digest of its last record (nil for a chain with no record yet), which
+/// decides when a `configuration-reloaded` record is due.
+public struct RouterChainState: Sendable {
+    public var chain: AuditChain
+    public var lastDigest: String?
+
+    public init(chain: AuditChain, lastDigest: String?) {
+        self.chain = chain
+        self.lastDigest = lastDigest
+    }
+}
+
+/// What one decision step reads besides the input: the configuration in force
+/// and the consent and identity state as the router knows it.
+public struct RouterContext: Sendable {
+    public var configuration: PlaceConfiguration
+    public var consent: ConsentState
+    public var identities: IdentityIndex
+    /// Partitions of the audit topic (where each chain's records go).
+    public var auditPartitions: Int32
+    /// This instance's name, put in a header of each audit record (outside the hashed bytes).
+    public var instance: String
+
+    public init(configuration: PlaceConfiguration, consent: ConsentState, identities: IdentityIndex, auditPartitions: Int32, instance: String) {
+        self.configuration = configuration
+        self.consent = consent
+        self.identities = identities
+        self.auditPartitions = auditPartitions
+        self.instance = instance
+    }
+}
+
+/// What a batch writes, in two groups: `outputs` (deliveries, review and
+/// dead letters) are confirmed by the broker before `audit` is sent, so an
+/// audit record is never visible without the writes it accounts for, even
+/// on a broker that shows an aborted transaction's records.
+public struct RouterWrites: Sendable {
+    public var outputs: [KafkaOutgoingMessage] = []
+    public var audit: [KafkaOutgoingMessage] = []
+    /// Decisions and dead letters by outcome and deciding reason, for metrics.
+    public var tally: [RouterTally: Int] = [:]
+
+    public init() {}
+}
+
+public struct RouterTally: Hashable, Sendable {
+    /// `deliver`, `deliver-redacted`, `deny`, `review` or `dead-letter`.
+    public var outcome: String
+    /// The deciding reason code (`none` for a delivery without one).
+    public var reason: String
+}
+
+/// Reason codes of records the router itself cannot route.
+public enum RouterReasonCode {
+    /// The record on a canonical topic has no timestamp an audit record can carry (decisions are timed by it).
+    public static let timestampMissing = "router-input-timestamp-missing"
+    /// A canonical message on the topic of another message type.
+    public static let wrongTopic = "canonical-wrong-topic"
+}
+
+/// The router's work for one input record, without I/O: the same input,
+/// context and chain state always give the same bytes (record timestamps
+/// included), so a redone batch writes exactly what the first attempt did.
+public enum RouterStep {
+    public static func route(_ input: RouterInput, chain state: inout RouterChainState, context: RouterContext, into writes: inout RouterWrites) {
+        let digest = context.configuration.configurationDigest
+        // A record without a timestamp the audit can carry (none, before 1970, after 9999)
+        // is dead-lettered, timed at 0 so that its record is still deterministic.
+        let timestamp = input.timestampMilliseconds.flatMap {
+            AuditTime.rfc3339(Instant(millisecondsSinceEpoch: $0)) == nil ? nil : $0
+        }
+        let auditInput = AuditInput(
+            topic: input.topic, partition: input.partition, offset: input.offset,
+            timestamp: Instant(millisecondsSinceEpoch: timestamp ?? 0))
+        let message: CanonicalMessage
+        do {
+            message = try read(input, timestamp: timestamp)
+        } catch {
+            deadLetter(input, auditInput, error, state: &state, context: context, into: &writes)
+            return
+        }
+        let messageId = message.id.uuidString.lowercased()
+        let result = PolicyEngine.route(
+            message, configuration: context.configuration, consent: context.consent, identities: context.identities, at: auditInput.timestamp)
+        var chain = state.chain
+        var records: [AuditRecord] = []
+        let output: RouterOutput
+        do {
+            // A reload record goes before the first decision made under the new digest.
+            if let reload = try reloadEntry(auditInput, state: state, digest: digest) { records.append(chain.append(reload)) }
+            output = try AuditRecordBuilder.output(for: result, message: message, input: auditInput, configurationDigest: digest, chain: &chain)
+        } catch {
+            deadLetter(input, auditInput, Rejection(code: error.code, location: "$", messageId: messageId), state: &state, context: context, into: &writes)
+            return
+        }
+        state.chain = chain
+        state.lastDigest = digest
+        for delivery in output.deliveries {
+            writes.outputs.append(KafkaOutgoingMessage(
+                topic: delivery.topic, key: Array(delivery.key.utf8), value: delivery.value,
+                headers: delivery.headers.map { KafkaHeader($0.name, $0.value) }, timestampMilliseconds: timestamp))
+        }
+        for (decision, record) in zip(result.decisions, output.records) where decision.outcome == .review {
+            // The message as received, for a person to resolve; only the review team reads this topic.
+            writes.outputs.append(KafkaOutgoingMessage(
+                topic: HXTopic.review, key: Array(messageId.utf8), value: input.value,
+                headers: [
+                    KafkaHeader(HXHeader.decisionID, record.decisionId),
+                    KafkaHeader(HXHeader.reasonCode, decision.reasons.first ?? ReasonCode.identityUnresolved),
+                ] + inputHeaders(input), timestampMilliseconds: timestamp))
+        }
+        for decision in result.decisions {
+            writes.tally[RouterTally(outcome: decision.outcome.rawValue, reason: decision.reasons.first ?? "none"), default: 0] += 1
+        }
+        for record in records + output.records { writes.audit.append(auditRecord(record, context: context, timestamp: timestamp)) }
+    }
+
+    static func read(_ input: RouterInput, timestamp: Int64?) throws(Rejection) -> CanonicalMessage {
+        guard timestamp != nil else { throw Rejection(code: RouterReasonCode.timestampMissing, location: "record timestamp", messageId: nil) }
+        let message: CanonicalMessage
+        do {
+            message = try CanonicalJSON.decode(Data(input.value))
+        } catch {
+            throw Rejection(code: error.code, location: error.path, messageId: nil)
+        }
+        guard message.type.topic == input.topic else {
+            throw Rejection(code: RouterReasonCode.wrongTopic, location: "type", messageId: message.id.uuidString.lowercased())
+        }
+        return message
+    }
+
+    /// Why an input could not be routed: where it goes on the dead-letter topic.
+    struct Rejection: Error {
+        var code: String
+        var location: String
+        var messageId: String?
+    }
+
+    static func reloadEntry(_ input: AuditInput, state: RouterChainState, digest: String) throws(AuditBuildError) -> AuditEntry? {
+        guard let previous = state.lastDigest, previous != digest else { return nil }
+        return try AuditRecordBuilder.configurationReloaded(input: input, previousDigest: previous, newDigest: digest)
+    }
+
+    /// The input goes to `hx.dlq.v1` as it was, and its audit record keeps only
+    /// the SHA-256 of its bytes (they may hold patient data that failed to parse).
+    static func deadLetter(
+        _ input: RouterInput, _ auditInput: AuditInput, _ rejection: Rejection,
+        state: inout RouterChainState, context: RouterContext, into writes: inout RouterWrites
+    ) {
+        let digest = context.configuration.configurationDigest
+        var chain = state.chain
+        let entries: [AuditEntry]
+        do {
+            // The input's time was checked (or replaced by 0) in `route`, so these cannot fail
+            // short of an offset past 2^53.
+            entries = [try reloadEntry(auditInput, state: state, digest: digest)].compactMap { $0 } + [
+                try AuditRecordBuilder.deadLetter(
+                    input: auditInput, reasonCode: rejection.code, value: input.value, configurationDigest: digest, messageId: rejection.messageId),
+            ]
+        } catch {
+            preconditionFailure("no audit record can be made for \(input.topic)[\(input.partition)]@\(input.offset): \(error)")
+        }
+        let records = chain.append(entries)
+        state.chain = chain
+        state.lastDigest = digest
+        let id = entries[entries.count - 1].decisionId
+        let time = auditInput.timestamp.millisecondsSinceEpoch
+        writes.outputs.append(KafkaOutgoingMessage(
+            topic: HXTopic.deadLetter, key: Array(id.utf8), value: input.value,
+            headers: [
+                KafkaHeader(HXHeader.stage, "router"),
+                KafkaHeader(HXHeader.reasonCode, rejection.code),
+                KafkaHeader(HXHeader.location, rejection.location),
+                KafkaHeader(HXHeader.decisionID, id),
+            ] + inputHeaders(input), timestampMilliseconds: time))
+        for record in records { writes.audit.append(auditRecord(record, context: context, timestamp: time)) }
+        writes.tally[RouterTally(outcome: "dead-letter", reason: rejection.code), default: 0] += 1
+    }
+
+    static func inputHeaders(_ input: RouterInput) -> [KafkaHeader] {
+        [
+            KafkaHeader(HXHeader.inputTopic, input.topic),
+            KafkaHeader(HXHeader.inputPartition, String(input.partition)),
+            KafkaHeader(HXHeader.inputOffset, String(input.offset)),
+        ]
+    }
+
+    static func auditRecord(_ record: AuditRecord, context: RouterContext, timestamp: Int64?) -> KafkaOutgoingMessage {
+        KafkaOutgoingMessage(
+            topic: HXTopic.audit,
+            partition: AuditPlacement.partition(chainId: record.chainId, partitions: context.auditPartitions),
+            key: Array(record.chainId.utf8), value: record.wireBytes,
+            headers: [KafkaHeader(HXHeader.routerInstance, context.instance)], timestampMilliseconds: timestamp)
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+import HXKafkaTestSupport
+import Testing
+
+@Suite(.serialized) struct RouterBrokerTests {
+    @Test(.timeLimit(.minutes(5)))
+    func tenThousandMixedMessagesThroughTwoRoutersExactlyOnce() async throws {
+        try await withBroker { broker in
+            var rig = try await RouterRig(broker: broker)
+            try await rig.produce(5_000)
+            let first = InProcessRouter(rig: rig, instance: "r1")
+            let second = InProcessRouter(rig: rig, instance: "r2")
+            // More traffic while both routers work (and rebalance as the second joins).
+            try await rig.produce(5_000)
+            try await rig.waitUntilRouted(timeout: .seconds(180))
+            try await first.stop()
+            try await second.stop()
+            try await rig.verify()
+        }
+    }
+}
