@@ -38,7 +38,7 @@ struct CommandTests {
             ["--help"], ["run", "--help"], ["adapter", "run", "--help"], ["translate", "--help"], ["route", "--help"], ["test", "--help"],
             ["config", "check", "--help"], ["topics", "apply", "--help"], ["topics", "list", "--help"],
             ["tail", "--help"], ["dev", "broker", "--help"],
-            ["consent", "record", "--help"], ["consent", "withdraw", "--help"], ["consent", "show", "--help"],
+            ["consent", "record", "--help"], ["consent", "withdraw", "--help"], ["consent", "show", "--help"], ["router", "--help"],
         ]
         for command in commands {
             let result = try await Self.run(command)
@@ -52,10 +52,12 @@ struct CommandTests {
         try await withBroker { broker in
             let first = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
             #expect(first.status == 0)
-            #expect(first.output.split(separator: "\n").filter { $0.hasSuffix(" created") }.count == 9)
+            // topics.yaml's nine and one delivery topic per organisation of config/organisations.yaml.
+            #expect(first.output.split(separator: "\n").filter { $0.hasSuffix(" created") }.count == 9 + 29)
+            #expect(first.output.contains("hx.deliver.placeholder-appleton"))
             let second = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
             #expect(second.status == 0)
-            #expect(second.output.split(separator: "\n").filter { $0.hasSuffix(" exists") }.count == 9)
+            #expect(second.output.split(separator: "\n").filter { $0.hasSuffix(" exists") }.count == 9 + 29)
             let list = try await Self.run(["topics", "list", "--bootstrap-servers", broker.bootstrapServers])
             #expect(list.status == 0)
             #expect(list.output.contains("hx.audit.ig.v1"))

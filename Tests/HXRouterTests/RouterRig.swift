@@ -130,7 +130,17 @@ struct RouterRig {
     /// audited exactly once after de-duplication by decision id, every repeat
     /// byte-identical, no gap or conflict in any chain, the deliveries exactly
     /// the allowed decisions, and per person the input order kept.
-    func verify() async throws {
+    /// What the checks saw besides pass or fail.
+    struct Observed {
+        /// Router instances named in the audit records' headers.
+        var instances: Set<String> = []
+        /// Audit records and deliveries written more than once (byte-identical): redone work.
+        var auditRepeats = 0
+        var deliveryRepeats = 0
+    }
+
+    @discardableResult
+    func verify() async throws -> Observed {
         let expected = expectations()
         // Audit.
         let audit = try await readAll(HXTopic.audit)
@@ -138,10 +148,13 @@ struct RouterRig {
         var byId: [String: [UInt8]] = [:]
         var decided: [String: (String, String)] = [:]
         var deadLettered: Set<String> = []
+        var observed = Observed()
         for r in audit {
+            if let instance = r.headers[HXHeader.routerInstance] { observed.instances.insert(instance) }
             let record = try AuditRecord(wire: r.value)
             records.append(record)
             if let first = byId[record.decisionId] {
+                observed.auditRepeats += 1
                 #expect(first == r.value, "decision \(record.decisionId) written twice with different bytes")
             } else {
                 byId[record.decisionId] = r.value
@@ -169,6 +182,7 @@ struct RouterRig {
             for r in try await readAll(topic) {
                 let id = try #require(r.headers[HXHeader.decisionID])
                 if let first = delivered[id] {
+                    observed.deliveryRepeats += 1
                     #expect(first.1 == r.value, "delivery \(id) repeated with different bytes")
                     continue
                 }
@@ -192,6 +206,7 @@ struct RouterRig {
         // Review.
         let reviews = Set(try await readAll(HXTopic.review).compactMap { $0.headers[HXHeader.decisionID] })
         #expect(reviews == expected.reviews)
+        return observed
     }
 }
 
