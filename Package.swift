@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "HXRouterTests",
             dependencies: [
-                "HXRouter", "HXWorkload", "HXKafka", "HXKafkaTestSupport", "HXDevBroker", "HXTopics", "HXAudit", "HXPolicy", "HXPlace", "HXCanonical", "hx",
+                "HXRouter", "HXWorkload", "HXKafka", "HXKafkaTestSupport", "HXDevBroker", "HXTopics", "HXAudit", "HXPolicy", "HXPlace", "HXCanonical", "HXTranslate", "hx",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

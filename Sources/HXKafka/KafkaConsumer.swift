@@ -301,6 +301,7 @@ public final class KafkaConsumer: Sendable {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let client = self.client
         let err = await blocking.run { rd_kafka_consumer_close(client.handle) }
+        callbacks.quiet.store(true, ordering: .relaxed)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("Kafka consumer did not leave its group cleanly", metadata: ["kafka.error": "\(KafkaError(rdkafka: err))"])
         }

@@ -174,6 +174,7 @@ public final class KafkaProducer: Sendable {
             pollThread.stop()
         }
         callbacks.tracker.failAll(KafkaError.closed())
+        callbacks.quiet.store(true, ordering: .relaxed)
     }
 
     // MARK: Transactions

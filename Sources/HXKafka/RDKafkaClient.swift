@@ -62,6 +62,9 @@ final class RDKafkaClient: @unchecked Sendable {
 class RDKafkaCallbacks: @unchecked Sendable {
     let logger: Logger
     let statistics: KafkaStatisticsReporter?
+    /// Set once the client is closed: a closed client whose handle still lives (records
+    /// may hold it) keeps reconnecting to a broker that may be gone; that is not news.
+    let quiet = Atomic<Bool>(false)
 
     init(logger: Logger, statistics: KafkaStatisticsReporter?) {
         self.logger = logger
@@ -103,12 +106,14 @@ class RDKafkaCallbacks: @unchecked Sendable {
         // librdkafka's info lines (connections coming and going) are routine: debug here.
         default: swiftLevel = .debug
         }
+        if quiet.load(ordering: .relaxed) && swiftLevel > .debug { return logger.debug("\(message)", metadata: ["kafka.facility": "\(facility)"]) }
         logger.log(level: swiftLevel, "\(message)", metadata: ["kafka.facility": "\(facility)"])
     }
 
     /// Errors librdkafka reports outside any one request. Most are transient
     /// (a broker went away and will be retried); fatal ones are logged as such.
     func clientError(_ error: KafkaError) {
+        if quiet.load(ordering: .relaxed) { return logger.debug("Kafka client error after close", metadata: ["kafka.error": "\(error)"]) }
         if error.isFatal {
             logger.critical("Kafka client fatal error", metadata: ["kafka.error": "\(error)"])
         } else {

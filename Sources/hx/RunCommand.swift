@@ -1,21 +1,28 @@
-import HXCanonical
 import ArgumentParser
 import Foundation
+import HXAdapterRuntime
+import HXAudit
+import HXCanonical
 import HXDevBroker
 import HXKafka
+import HXPlace
+import HXRouter
 import HXTopics
+import HXTranslate
 import Logging
 import ServiceLifecycle
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the system on its embedded defaults: a local broker, the topics, and a heartbeat round trip to watch.",
+        abstract: "Run the system on its embedded defaults: a local broker, the topics, the router, and the sample Halton feeds.",
         discussion: """
         Starts the development broker on 127.0.0.1 (unless --bootstrap-servers names a cluster to use), \
-        creates the topics of config/topics.yaml, then every second sends a heartbeat and reads it back, \
-        printing how long the broker took to confirm it and how long until a consumer saw it. \
-        Ctrl-C stops everything cleanly.
+        creates the topics of config/topics.yaml and a delivery topic per organisation, starts a router, \
+        and sends the sample feeds of every adapter under adapters/ through their translators onto the \
+        canonical topics. Each decision the router records is printed as it reaches the audit topic \
+        (message type, source, recipient, outcome, agreement and reasons; no patient identifiers). Every \
+        second a heartbeat is sent and read back, with how long the broker took. Ctrl-C stops everything cleanly.
         """
     )
 
@@ -29,6 +36,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Stop after this many heartbeats (default: run until Ctrl-C).")
     var heartbeats: Int?
+
+    @Option(help: "Folder of adapters whose samples/ are sent at start.")
+    var adapters: String = "adapters"
 
     func run() async throws {
         LogSetup.bootstrap()
@@ -57,11 +67,104 @@ struct RunCommand: AsyncParsableCommand {
         print("            hx tail hx.heartbeat.v1 --bootstrap-servers \(servers)")
         print("stop:       Ctrl-C")
 
+        var routerLogger = Logger(label: "hx.router")
+        routerLogger.logLevel = .warning
+        var routerSettings = RouterSettings(client: client, instance: "local")
+        // The development broker answers JoinGroup after half the session timeout: keep it short.
+        if bootstrapServers == nil { routerSettings.sessionTimeout = .seconds(6) }
+        let router = RouterService(settings: routerSettings, configuration: try RouterCommand.load(config.url), logger: routerLogger)
+        services.append(.init(service: router))
+        services.append(.init(service: try AuditWatch(client: client, logger: logger)))
+
+        let sent = try await SampleFeeds.send(adaptersDirectory: URL(fileURLWithPath: adapters, isDirectory: true), client: client)
+        print("feeds:      \(sent.files) sample files of \(sent.adapters) adapters: \(sent.messages) canonical messages, \(sent.identityFacts) identity facts, \(sent.deadLetters) dead letters (\(HXTopic.deadLetter))")
+        print("decisions:  printed below as the router records them on \(HXTopic.audit)")
+
         let roundTrip = try HeartbeatRoundTrip(client: client, limit: heartbeats, logger: logger)
         services.append(.init(service: roundTrip, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         print("stopped cleanly")
+    }
+}
+
+/// The adapters' sample files, translated and published once, as the adapters would.
+enum SampleFeeds {
+    struct Sent {
+        var adapters = 0
+        var files = 0
+        var messages = 0
+        var identityFacts = 0
+        var deadLetters = 0
+    }
+
+    static func send(adaptersDirectory: URL, client: KafkaClientConfiguration) async throws -> Sent {
+        var sent = Sent()
+        let fm = FileManager.default
+        let names = ((try? fm.contentsOfDirectory(atPath: adaptersDirectory.path)) ?? []).sorted()
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
+        for name in names {
+            let directory = adaptersDirectory.appendingPathComponent(name, isDirectory: true)
+            guard case .success(let configuration) = AdapterConfiguration.load(directory: directory) else { continue }
+            sent.adapters += 1
+            let samples = directory.appendingPathComponent("samples", isDirectory: true)
+            for file in ((try? fm.contentsOfDirectory(atPath: samples.path)) ?? []).sorted() {
+                guard let data = fm.contents(atPath: samples.appendingPathComponent(file).path) else { continue }
+                let outcomes = Translator.translate(configuration: configuration, input: data)
+                let (records, receipt) = AdapterPublisher.records(configuration: configuration, input: Array(data), outcomes: outcomes, sourceMessageID: file)
+                let reports = try await producer.send(batch: records)
+                if let failure = reports.failures.first?.error { throw failure }
+                sent.files += 1
+                sent.messages += receipt.canonicalMessageIDs.count
+                sent.identityFacts += receipt.identityFacts
+                sent.deadLetters += receipt.rejections.count
+            }
+        }
+        await producer.close()
+        return sent
+    }
+}
+
+/// Prints each record the router writes to the audit topic, one line each,
+/// without patient identifiers: what an operator watching the demo needs.
+struct AuditWatch: Service {
+    let consumer: KafkaConsumer
+    let client: KafkaClientConfiguration
+
+    init(client: KafkaClientConfiguration, logger: Logger) throws {
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hx-run-audit-watch")
+        configuration.fetchMaxWait = .milliseconds(50)
+        consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        self.client = client
+    }
+
+    func run() async throws {
+        let partitions = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit)?.partitions ?? []
+        try consumer.assign(partitions.map { KafkaTopicPartitionOffset(topic: HXTopic.audit, partition: $0.id, offset: KafkaConsumer.beginning) })
+        var seen: Set<String> = []
+        while !Task.isShuttingDownGracefully {
+            for message in try await consumer.poll() {
+                guard let record = try? AuditRecord(wire: message.value), seen.insert(record.decisionId).inserted else { continue }
+                print(Self.line(record))
+            }
+        }
+        await consumer.close()
+    }
+
+    static func line(_ r: AuditRecord) -> String {
+        let reasons = r.reasons.isEmpty ? "" : "  [" + r.reasons.joined(separator: ", ") + "]"
+        switch r.kind {
+        case .decision:
+            let agreement = r.agreementId.map { "  \($0) v\(r.agreementVersion ?? 0)" } ?? ""
+            let what = "\(r.messageType ?? "?") from \(r.source?.organisation ?? "?") to \(r.recipient ?? "?")"
+            return "decision:   " + what.padding(toLength: 72, withPad: " ", startingAt: 0) + " " + (r.outcome?.rawValue ?? "?") + agreement + reasons
+        case .deadLetter:
+            return "decision:   input \(r.inputTopic ?? "?")[\(r.inputPartition ?? -1)]@\(r.inputOffset ?? -1) dead-lettered" + reasons
+        case .configurationReloaded:
+            return "decision:   configuration \(r.configurationDigest.prefix(12)) in force for \(r.chainId)"
+        case .auditorAccess:
+            return "decision:   auditor access"
+        }
     }
 }
 

@@ -65,13 +65,21 @@ struct CommandTests {
         }
     }
 
-    @Test("hx run starts its own broker, makes heartbeat round trips and stops cleanly")
+    @Test("hx run starts its own broker, routes the sample feeds, makes heartbeat round trips and stops cleanly")
     func runEmbedded() async throws {
         let port = try DevBroker.freePort()
-        let result = try await Self.run(["run", "--port", String(port), "--heartbeats", "2"], timeout: .seconds(90))
+        // Enough heartbeats (one a second) for the router to join its group and route the samples.
+        let result = try await Self.run(["run", "--port", String(port), "--heartbeats", "10"], timeout: .seconds(90))
         #expect(result.status == 0)
-        #expect(result.output.contains("topics:     9 declared"))
-        #expect(result.output.contains("heartbeat 2: broker confirmed hx.heartbeat.v1[0]@1"))
+        #expect(result.output.contains("topics:     38 declared"))
+        #expect(result.output.contains("feeds:      22 sample files of 7 adapters: 19 canonical messages"))
+        let decisions = result.output.split(separator: "\n").filter { $0.hasPrefix("decision:") }
+        #expect(decisions.contains { $0.contains("discharge-summary from RWW to PLACEHOLDER-APPLETON") && $0.contains("deliver  DSA-HALTON-DISCHARGE-001") })
+        #expect(decisions.contains { $0.contains("review  [identity-unresolved]") })
+        #expect(decisions.contains { $0.contains("[sensitivity-denied:sexual-health]") })
+        // The samples' NHS numbers are all in the 999 test range.
+        #expect(result.output.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number on the console")
+        #expect(result.output.contains("heartbeat 10: broker confirmed hx.heartbeat.v1[0]@9"))
         #expect(!result.output.contains("NOT read back"))
         #expect(result.output.contains("stopped cleanly"))
         #expect(!DevBroker.canConnect(port: port), "the embedded broker stopped with hx run")

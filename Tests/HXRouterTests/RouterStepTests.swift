@@ -4,6 +4,7 @@ import HXCanonical
 import HXKafka
 import HXPlace
 import HXPolicy
+import HXTranslate
 import Testing
 @testable import HXRouter
 @testable import HXWorkload
@@ -244,6 +245,21 @@ enum Place {
         #expect(throws: ChainResumption.Failure.self) {
             try ChainResumption.plan(chainId: records[0].chainId, records: records, reachesStart: true,
                                      committed: records.last!.inputOffset! + 1, key: nil)
+        }
+    }
+}
+
+@Suite struct PlaceConsistencyTests {
+    /// An adapter whose organisation the place does not know sends messages no agreement can cover.
+    @Test func everyAdapterSendsAsAnOrganisationOfThePlace() throws {
+        let adapters = Place.root.appendingPathComponent("adapters")
+        let names = try FileManager.default.contentsOfDirectory(atPath: adapters.path).sorted()
+        #expect(names.count >= 7)
+        for name in names {
+            let loaded = AdapterConfiguration.load(directory: adapters.appendingPathComponent(name))
+            let configuration = try loaded.get()
+            #expect(Place.configuration.organisation(configuration.organisation) != nil,
+                    "adapters/\(name): organisation \(configuration.organisation) is not in config/organisations.yaml")
         }
     }
 }
