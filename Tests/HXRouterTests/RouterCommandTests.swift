@@ -44,7 +44,7 @@ import Testing
             let log = URL(fileURLWithPath: config.path + ".log")
             let router = try ChildProcess(
                 executable: RouterKillTests.hx.path,
-                arguments: ["router", "--bootstrap-servers", broker.bootstrapServers, "--config", config.path, "--instance", "reload",
+                arguments: ["router", "--bootstrap-servers", broker.bootstrapServers, "--config", config.path, "--instance", "reload", "--audit-key-file", RouterKillTests.keyFile.path,
                             "--session-timeout", "6", "--metrics-port", "0", "--listen", "127.0.0.1"],
                 output: log)
             defer { router.stop() }

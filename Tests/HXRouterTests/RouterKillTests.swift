@@ -8,11 +8,17 @@ import Testing
 @Suite(.serialized) struct RouterKillTests {
     static let hx = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hx")
 
+    static let keyFile: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hx-router-test-audit.key")
+        try? Data(RouterRig.auditKeyBytes).write(to: url)
+        return url
+    }()
+
     static func startRouter(_ rig: RouterRig, instance: String, log: URL) throws -> ChildProcess {
         try ChildProcess(
             executable: hx.path,
             arguments: ["router", "--bootstrap-servers", rig.broker.bootstrapServers, "--config", Place.root.appendingPathComponent("config").path,
-                        "--instance", instance, "--session-timeout", "6", "--metrics-port", "0", "--listen", "127.0.0.1"],
+                        "--instance", instance, "--session-timeout", "6", "--audit-key-file", keyFile.path, "--metrics-port", "0", "--listen", "127.0.0.1"],
             output: log)
     }
 

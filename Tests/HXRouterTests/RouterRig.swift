@@ -19,6 +19,9 @@ struct RouterRig {
     let broker: DevBroker
     let client: KafkaClientConfiguration
     var workload = SyntheticHalton()
+    /// The HMAC key routers under test are given (the same in every test: it is made up).
+    static let auditKeyBytes = Array("one-halton-exchange-test-audit-key-0123456789".utf8)
+    static var auditKey: AuditKey { AuditKey(bytes: auditKeyBytes) }
     /// What was produced, with where it landed.
     var produced: [Produced] = []
 
@@ -168,7 +171,8 @@ struct RouterRig {
             default: break
             }
         }
-        let report = AuditVerifier().verify(records)
+        #expect(records.allSatisfy { $0.hmac != nil }, "every record carries an HMAC")
+        let report = AuditVerifier(key: Self.auditKey).verify(records)
         #expect(report.isValid, "audit chains: \(report.problems.prefix(5))")
         #expect(Set(decided.keys) == Set(expected.decisions.keys), "audited \(decided.count) decisions, expected \(expected.decisions.count)")
         let mismatched = decided.filter { id, value in expected.decisions[id].map { $0 != value } ?? true }
@@ -218,6 +222,7 @@ struct InProcessRouter {
     init(rig: RouterRig, instance: String) {
         var settings = RouterSettings(client: rig.client, instance: instance)
         settings.sessionTimeout = .seconds(6)
+        settings.auditKey = RouterRig.auditKey
         var logger = Logger(label: "hx.router.test.\(instance)")
         logger.logLevel = .warning
         let router = RouterService(settings: settings, configuration: Place.configuration, logger: logger)
