@@ -54,33 +54,54 @@ public enum ChainResumption {
     ///   - records: the chain's records in the order of the audit partition, from some offset to its end.
     ///   - reachesStart: the records were read from the partition's first offset.
     ///   - committed: the group's committed offset of the chain's input partition.
+    ///   - remember: how many of the chain's last records `RouterChainState.recent` holds.
     public static func plan(
-        chainId: String, records: [AuditRecord], reachesStart: Bool, committed: Int?, key: AuditKey?
+        chainId: String, records: [AuditRecord], reachesStart: Bool, committed: Int?, key: AuditKey?,
+        remember: Int = RecentMessages.defaultCapacity
     ) throws(Failure) -> Plan {
-        guard let last = records.last else {
-            return reachesStart ? .resume(RouterChainState(chain: AuditChain(id: chainId, key: key), lastDigest: nil), from: committed) : .needEarlierRecords
-        }
+        let fresh = RouterChainState(chain: AuditChain(id: chainId, key: key), lastDigest: nil, recent: RecentMessages(capacity: remember))
+        guard let last = records.last else { return reachesStart ? .resume(fresh, from: committed) : .needEarlierRecords }
         guard let x = last.inputOffset else { throw .noInputOffset(chainId: chainId, sequence: last.sequence) }
-        if let committed, committed > x { return .resume(try state(after: last, key: key), from: committed) }
-        // Back along the hash links to the last record of an earlier input.
         var byHash: [String: AuditRecord] = [:]
         for r in records { byHash[r.hash] = r }
+        /// The record before `r` in the chain; nil at sequence 1; throws or asks for more when it is not among `records`.
+        func previous(_ r: AuditRecord) throws(Failure) -> AuditRecord?? {
+            if r.sequence == 1 { return .some(nil) }
+            guard let p = byHash[r.previousHash], p.sequence == r.sequence - 1 else {
+                if reachesStart { throw .brokenLink(chainId: chainId, sequence: r.sequence) }
+                return nil
+            }
+            return .some(p)
+        }
+        /// The chain continued after `head` (nil: from nothing), its last records remembered.
+        func resume(after head: AuditRecord?, from offset: Int?) throws(Failure) -> Plan {
+            guard let head else { return .resume(fresh, from: offset) }
+            var tail: [AuditRecord] = [head]
+            while tail.count < remember {
+                guard let step = try previous(tail[tail.count - 1]) else { return .needEarlierRecords }
+                guard let p = step else { break }
+                tail.append(p)
+            }
+            var state = try Self.state(after: head, key: key, remember: remember)
+            state.remember(tail.reversed())
+            return .resume(state, from: offset)
+        }
+        if let committed, committed > x { return try resume(after: last, from: committed) }
+        // Back along the hash links to the last record of an earlier input.
         var current = last
         while true {
             guard let offset = current.inputOffset else { throw .noInputOffset(chainId: chainId, sequence: current.sequence) }
-            if offset < x { return .resume(try state(after: current, key: key), from: x) }
-            if current.sequence == 1 { return .resume(RouterChainState(chain: AuditChain(id: chainId, key: key), lastDigest: nil), from: x) }
-            guard let previous = byHash[current.previousHash], previous.sequence == current.sequence - 1 else {
-                if reachesStart { throw .brokenLink(chainId: chainId, sequence: current.sequence) }
-                return .needEarlierRecords
-            }
-            current = previous
+            if offset < x { return try resume(after: current, from: x) }
+            guard let step = try previous(current) else { return .needEarlierRecords }
+            guard let p = step else { return try resume(after: nil, from: x) }
+            current = p
         }
     }
 
-    static func state(after record: AuditRecord, key: AuditKey?) throws(Failure) -> RouterChainState {
+    static func state(after record: AuditRecord, key: AuditKey?, remember: Int) throws(Failure) -> RouterChainState {
         do {
-            return RouterChainState(chain: try AuditChain.resume(from: record, key: key), lastDigest: record.configurationDigest)
+            return RouterChainState(chain: try AuditChain.resume(from: record, key: key), lastDigest: record.configurationDigest,
+                                    recent: RecentMessages(capacity: remember))
         } catch {
             throw .chain(error)
         }

@@ -23,16 +23,23 @@ public struct RouterInput: Sendable {
     }
 }
 
-/// A chain as the router continues it: the chain itself and the configuration
+/// A chain as the router continues it: the chain itself, the configuration
 /// digest of its last record (nil for a chain with no record yet), which
-/// decides when a `configuration-reloaded` record is due.
+/// decides when a `configuration-reloaded` record is due, and the message ids
+/// of its last records, which recognise a message sent again.
 public struct RouterChainState: Sendable {
     public var chain: AuditChain
     public var lastDigest: String?
+    public var recent: RecentMessages
 
-    public init(chain: AuditChain, lastDigest: String?) {
+    public init(chain: AuditChain, lastDigest: String?, recent: RecentMessages = RecentMessages()) {
         self.chain = chain
         self.lastDigest = lastDigest
+        self.recent = recent
+    }
+
+    mutating func remember(_ records: [AuditRecord]) {
+        for r in records { recent.append(r.messageId) }
     }
 }
 
@@ -70,7 +77,7 @@ public struct RouterWrites: Sendable {
 }
 
 public struct RouterTally: Hashable, Sendable {
-    /// `deliver`, `deliver-redacted`, `deny`, `review` or `dead-letter`.
+    /// `deliver`, `deliver-redacted`, `deny`, `review`, `dead-letter` or `repeat`.
     public var outcome: String
     /// The deciding reason code (`none` for a delivery without one).
     public var reason: String
@@ -82,6 +89,8 @@ public enum RouterReasonCode {
     public static let timestampMissing = "router-input-timestamp-missing"
     /// A canonical message on the topic of another message type.
     public static let wrongTopic = "canonical-wrong-topic"
+    /// A message this chain has already decided (metrics only: nothing is written for it).
+    public static let repeatedMessage = "message-repeated"
 }
 
 /// The router's work for one input record, without I/O: the same input,
@@ -106,6 +115,11 @@ public enum RouterStep {
             return
         }
         let messageId = message.id.uuidString.lowercased()
+        guard !state.recent.contains(messageId) else {
+            // Already decided in this chain: the sender sent it again. Nothing is shared twice.
+            writes.tally[RouterTally(outcome: "repeat", reason: RouterReasonCode.repeatedMessage), default: 0] += 1
+            return
+        }
         let result = PolicyEngine.route(
             message, configuration: context.configuration, consent: context.consent, identities: context.identities, at: auditInput.timestamp)
         var chain = state.chain
@@ -121,6 +135,7 @@ public enum RouterStep {
         }
         state.chain = chain
         state.lastDigest = digest
+        state.remember(records + output.records)
         for delivery in output.deliveries {
             writes.outputs.append(KafkaOutgoingMessage(
                 topic: delivery.topic, key: Array(delivery.key.utf8), value: delivery.value,
@@ -189,6 +204,7 @@ public enum RouterStep {
         let records = chain.append(entries)
         state.chain = chain
         state.lastDigest = digest
+        state.remember(records)
         let id = entries[entries.count - 1].decisionId
         let time = auditInput.timestamp.millisecondsSinceEpoch
         writes.outputs.append(KafkaOutgoingMessage(

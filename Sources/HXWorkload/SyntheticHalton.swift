@@ -5,8 +5,8 @@ import HXPolicy
 /// Made-up Halton traffic for tests, benchmarks and the demo: canonical
 /// messages of the three types from the place's real sources to its
 /// practices, with sensitivity labels, people without an NHS number (some
-/// matchable from identity facts, some not), objections, and now and then a
-/// record that is not a canonical message at all. Every value is invented;
+/// matchable from identity facts, some not), objections, a message sent
+/// twice now and then, and a record that is not a canonical message at all. Every value is invented;
 /// the NHS numbers are in the 999 range NHS England sets aside for testing.
 /// The same seed gives the same traffic.
 public struct SyntheticHalton: Sendable {
@@ -35,6 +35,8 @@ public struct SyntheticHalton: Sendable {
     /// Objections and opt-outs for some people, recorded before any message.
     public let directives: [ConsentDirective]
     private var random: SplitMix64
+    /// The last records made, some of which are sent again (a sender that missed its acknowledgement).
+    private var sentLately: [Record] = []
 
     public init(seed: UInt64 = 2026, people count: Int = 400) {
         var random = SplitMix64(seed: seed)
@@ -73,6 +75,10 @@ public struct SyntheticHalton: Sendable {
     /// The next record; `index` makes source message ids unique.
     public mutating func next(index: Int, occurredAt: RFC3339Timestamp = RFC3339Timestamp("2026-11-20T10:00:00Z")!) -> Record {
         let roll = random.next() % 1000
+        if roll >= 990, !sentLately.isEmpty {
+            // Sent again: the same record, as a retrying sender would.
+            return sentLately[Int(random.next() % UInt64(sentLately.count))]
+        }
         if roll < 5 {
             // Not a canonical message: the router must dead-letter it.
             let topic = MessageType.allCases[index % 3].topic
@@ -130,7 +136,10 @@ public struct SyntheticHalton: Sendable {
                     reason: "Made-up referral reason.", clinicalSummary: "Made-up summary \(index).", requestedAt: occurredAt)))
         }
         let key = message.subject.nhsNumber?.digits ?? "unresolved-\(personIndex)"
-        return Record(topic: message.type.topic, key: key, value: Array(CanonicalJSON.encode(message)), message: message)
+        let record = Record(topic: message.type.topic, key: key, value: Array(CanonicalJSON.encode(message)), message: message)
+        sentLately.append(record)
+        if sentLately.count > 50 { sentLately.removeFirst() }
+        return record
     }
 
     static func birthDate(_ i: Int) -> CalendarDate { CalendarDate(year: 1930 + i % 80, month: 1 + i % 12, day: 1 + i % 28)! }

@@ -103,9 +103,12 @@ struct RouterRig {
         var e = Expectations()
         let consent = ConsentState(directives: workload.directives)
         let identities = IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init))
+        var seen: Set<UUID> = []
         for p in produced {
             let input = "\(p.record.topic):\(p.partition):\(p.offset)"
             guard let message = p.record.message else { e.deadLetters.insert(input); continue }
+            // A message sent again is decided once, at its first arrival.
+            guard seen.insert(message.id).inserted else { e.repeats += 1; continue }
             let result = PolicyEngine.route(message, configuration: Place.configuration, consent: consent, identities: identities,
                                             at: Instant(millisecondsSinceEpoch: p.timestamp))
             for d in result.decisions {
@@ -127,6 +130,7 @@ struct RouterRig {
         var deliveries: [String: (String, [UInt8])] = [:]
         var reviews: Set<String> = []
         var deadLetters: Set<String> = []
+        var repeats = 0
     }
 
     /// The router's promises, checked on what the broker holds: every decision

@@ -263,3 +263,66 @@ enum Place {
         }
     }
 }
+
+@Suite struct RepeatedMessageTests {
+    /// Discharge summaries on one partition where some messages come again, at various distances.
+    static func inputsWithRepeats() -> [RouterInput] {
+        let originals = Place.inputs(200).filter {
+            $0.topic == MessageType.dischargeSummary.topic && (try? CanonicalJSON.decode(Data($0.value))) != nil
+        }
+        var out: [RouterInput] = []
+        for (i, input) in originals.enumerated() {
+            out.append(input)
+            if i % 7 == 3 { out.append(originals[i / 2]) }  // an earlier one, sent again
+        }
+        return out.enumerated().map { i, input in
+            var copy = input
+            copy.offset = i
+            copy.timestampMilliseconds = 1_795_000_000_000 + Int64(i)
+            return copy
+        }
+    }
+
+    static func route(_ inputs: ArraySlice<RouterInput>, state: inout RouterChainState) -> [KafkaOutgoingMessage] {
+        var writes = RouterWrites()
+        for input in inputs { RouterStep.route(input, chain: &state, context: Place.context(), into: &writes) }
+        return writes.outputs + writes.audit
+    }
+
+    @Test func aMessageSentAgainIsNotDecidedAgain() throws {
+        let inputs = Self.inputsWithRepeats()
+        var state = RouterChainState(chain: AuditChain.router(topic: inputs[0].topic, partition: 0), lastDigest: nil)
+        var writes = RouterWrites()
+        for input in inputs { RouterStep.route(input, chain: &state, context: Place.context(), into: &writes) }
+        let records = try writes.audit.map { try AuditRecord(wire: $0.value) }
+        #expect(AuditVerifier().verify(records).isValid, "no decision id twice")
+        let repeats = inputs.count - Set(inputs.map(\.value)).count
+        #expect(repeats > 5)
+        #expect(writes.tally[RouterTally(outcome: "repeat", reason: RouterReasonCode.repeatedMessage)] == repeats)
+    }
+
+    /// Whether a message counts as a repeat depends on the chain alone, so a
+    /// router that recovers the chain from the audit topic judges as one that never stopped.
+    @Test(arguments: [3, 40])
+    func recoveryRemembersExactlyWhatTheRunningRouterDid(capacity: Int) throws {
+        let inputs = Self.inputsWithRepeats()
+        func fresh() -> RouterChainState {
+            RouterChainState(chain: AuditChain.router(topic: inputs[0].topic, partition: 0), lastDigest: nil, recent: RecentMessages(capacity: capacity))
+        }
+        var straight = fresh()
+        let all = Self.route(inputs[...], state: &straight)
+        for cut in stride(from: 5, to: inputs.count - 1, by: 9) {
+            var before = fresh()
+            let first = Self.route(inputs[..<cut], state: &before)
+            let records = try first.filter { $0.topic == HXTopic.audit }.map { try AuditRecord(wire: $0.value) }
+            guard !records.isEmpty else { continue }
+            let plan = try ChainResumption.plan(chainId: records[0].chainId, records: records, reachesStart: true, committed: cut, key: nil, remember: capacity)
+            guard case .resume(var state, let from) = plan else { Issue.record("no plan at \(cut)"); continue }
+            #expect(from == cut)
+            let rest = Self.route(inputs[cut...], state: &state)
+            let together = (first + rest).map(\.value)
+            #expect(Set(together) == Set(all.map(\.value)), "cut at \(cut)")
+            #expect(together.count == all.count, "cut at \(cut)")
+        }
+    }
+}
