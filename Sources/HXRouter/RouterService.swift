@@ -99,8 +99,16 @@ public final class RouterService: Service, Sendable {
 
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await reference.follow(from: ends) }
-                try await self.loop(consumer: consumer, producer: producer, recovery: recovery, reference: reference, auditPartitions: auditPartitions)
+                // If following consent and identity fails, routing stops too: deciding on
+                // directives that no longer update would ignore new objections.
+                group.addTask {
+                    try await reference.follow(from: ends)
+                    if !Task.isCancelled { throw KafkaError(code: .broker, message: "following \(HXTopic.consent) and \(HXTopic.identity) stopped") }
+                }
+                group.addTask {
+                    try await self.loop(consumer: consumer, producer: producer, recovery: recovery, reference: reference, auditPartitions: auditPartitions)
+                }
+                try await group.next()
                 group.cancelAll()
             }
         } catch {
