@@ -38,7 +38,7 @@ struct CommandTests {
             ["--help"], ["run", "--help"], ["adapter", "run", "--help"], ["translate", "--help"], ["route", "--help"], ["test", "--help"],
             ["config", "check", "--help"], ["topics", "apply", "--help"], ["topics", "list", "--help"],
             ["tail", "--help"], ["dev", "broker", "--help"],
-            ["consent", "record", "--help"], ["consent", "withdraw", "--help"], ["consent", "show", "--help"], ["router", "--help"],
+            ["consent", "record", "--help"], ["consent", "withdraw", "--help"], ["consent", "show", "--help"], ["router", "--help"], ["audit", "verify", "--help"],
         ]
         for command in commands {
             let result = try await Self.run(command)

@@ -1,0 +1,65 @@
+import Foundation
+import HXAudit
+import HXCanonical
+import HXKafka
+import HXKafkaTestSupport
+import Testing
+
+@Suite(.serialized) struct AuditVerifyCommandTests {
+    /// Runs hx, returning its exit status and standard output.
+    static func hx(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("hx-out-\(UUID().uuidString.prefix(8))")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: out)
+        let process = Process()
+        process.executableURL = RouterKillTests.hx
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        try handle.close()
+        return (process.terminationStatus, try String(contentsOf: out, encoding: .utf8))
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func verifyPassesARoutedLogAndNamesTheExactPlaceOfATamperedCopy() async throws {
+        try await withBroker { broker in
+            var rig = try await RouterRig(broker: broker)
+            try await rig.produce(400)
+            let router = InProcessRouter(rig: rig, instance: "verify")
+            try await rig.waitUntilRouted(timeout: .seconds(60))
+            try await router.stop()
+            let servers = ["--bootstrap-servers", broker.bootstrapServers]
+            let key = ["--audit-key-file", RouterKillTests.keyFile.path]
+
+            let clean = try await Self.hx(["audit", "verify"] + servers + key)
+            #expect(clean.status == 0, "\(clean.output)")
+            #expect(clean.output.contains("chains hold"))
+            #expect(clean.output.contains("router:hx.canonical.discharge-summary.v1:0  holds"))
+            #expect(clean.output.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number in the output")
+
+            // The wrong key: every record's HMAC fails.
+            let wrongKey = FileManager.default.temporaryDirectory.appendingPathComponent("hx-wrong-\(UUID().uuidString.prefix(8)).key")
+            try Data(repeating: 7, count: 32).write(to: wrongKey)
+            let badKey = try await Self.hx(["audit", "verify"] + servers + ["--audit-key-file", wrongKey.path])
+            #expect(badKey.status == 1)
+            #expect(badKey.output.contains("bad-hmac"))
+
+            // A record rewritten after the fact: an outcome changed, then appended as if it were the original.
+            let audit = try await rig.readAll(HXTopic.audit)
+            let victim = try #require(audit.first { (try? AuditRecord(wire: $0.value))?.outcome == .deny })
+            var record = try AuditRecord(wire: victim.value)
+            record.entry.outcome = .deliver
+            let producer = try KafkaProducer(configuration: producerConfiguration(broker))
+            let report = try await producer.send(KafkaOutgoingMessage(
+                topic: HXTopic.audit, partition: victim.partition, key: Array(record.chainId.utf8), value: record.wireBytes))
+            await producer.close()
+            let tampered = try await Self.hx(["audit", "verify", "--json"] + servers + key)
+            #expect(tampered.status == 1)
+            #expect(tampered.output.contains(#""holds":false"#))
+            #expect(tampered.output.contains(#""chainId":"\#(record.chainId)","sequence":\#(record.sequence),"code":"conflict","where":"\#(victim.partition)@\#(report.offset)""#),
+                    "\(tampered.output)")
+        }
+    }
+}
