@@ -187,6 +187,16 @@ public struct KafkaConsumerConfiguration: Sendable {
         self.groupID = groupID
     }
 
+    /// For reading partitions by offset (`assign`, `readToEnd`), outside any group
+    /// rebalancing: partition ends reported, fetches answered quickly. `groupID`
+    /// only names the reader to the broker; it never commits.
+    public static func partitionReader(client: KafkaClientConfiguration, groupID: String) -> KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: groupID)
+        configuration.partitionEOF = true
+        configuration.fetchMaxWait = .milliseconds(10)
+        return configuration
+    }
+
     func librdkafkaProperties() -> [(String, String)] {
         var list = client.librdkafkaProperties()
         list += [

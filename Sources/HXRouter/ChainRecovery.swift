@@ -16,10 +16,7 @@ struct ChainRecovery {
     var firstWindow: Int64 = 2_000
 
     init(client: KafkaClientConfiguration, groupID: String, auditPartitions: Int32, key: AuditKey?, logger: Logger) throws {
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: groupID + "-recovery")
-        configuration.partitionEOF = true
-        configuration.fetchMaxWait = .milliseconds(10)
-        reader = try KafkaConsumer(configuration: configuration, logger: logger)
+        reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: groupID + "-recovery"), logger: logger)
         self.auditPartitions = auditPartitions
         self.key = key
         self.logger = logger

@@ -27,8 +27,8 @@ final class ReferenceData: Sendable {
     static let topics = [HXTopic.consent, HXTopic.identity]
 
     init(client: KafkaClientConfiguration, groupID: String, logger: Logger) throws {
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: groupID + "-reference")
-        configuration.partitionEOF = true
+        var configuration = KafkaConsumerConfiguration.partitionReader(client: client, groupID: groupID + "-reference")
+        // Followed for as long as the router runs: no need to ask the broker a hundred times a second.
         configuration.fetchMaxWait = .milliseconds(100)
         consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         self.client = client

@@ -209,9 +209,13 @@ public final class RouterService: Service, Sendable {
         } catch {
             telemetry.aborted.increment()
             logger.warning("batch aborted; it will be read and decided again", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
+            // Back to the batch's first record of each partition; the chains were not advanced.
             var firsts: [KafkaTopicPartition: Int64] = [:]
-            for m in batch { firsts[KafkaTopicPartition(topic: m.topic, partition: m.partition)] = min(firsts[KafkaTopicPartition(topic: m.topic, partition: m.partition)] ?? m.offset, m.offset) }
-            try await consumer.seek(firsts.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) })
+            for m in batch {
+                let tp = KafkaTopicPartition(topic: m.topic, partition: m.partition)
+                firsts[tp] = min(firsts[tp] ?? m.offset, m.offset)
+            }
+            try await consumer.seek(firsts.sorted { $0.key < $1.key }.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) })
             try? await Task.sleep(for: settings.retryBackoff)
             return
         }

@@ -46,10 +46,7 @@ struct AuditCommand: AsyncParsableCommand {
             guard let topic = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit) else {
                 throw ValidationError("topic \(HXTopic.audit) does not exist on \(kafka.bootstrapServers)")
             }
-            var configuration = KafkaConsumerConfiguration(client: client, groupID: "hx-audit-verify")
-            configuration.partitionEOF = true
-            configuration.fetchMaxWait = .milliseconds(10)
-            let reader = try KafkaConsumer(configuration: configuration)
+            let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-audit-verify"))
             var records: [AuditRecord] = []
             var places: [String] = []  // partition@offset of each record, by position
             var unreadable: [String] = []

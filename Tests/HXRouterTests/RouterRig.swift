@@ -82,10 +82,7 @@ struct RouterRig {
 
     /// Every record of `topic`, partition by partition, copied out.
     func readAll(_ topic: String) async throws -> [(partition: Int32, offset: Int64, key: String?, value: [UInt8], headers: [String: String])] {
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hx-router-test-reader")
-        configuration.partitionEOF = true
-        configuration.fetchMaxWait = .milliseconds(10)
-        let reader = try KafkaConsumer(configuration: configuration)
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-router-test-reader"))
         defer { Task { await reader.close() } }
         let partitions = try await KafkaAdmin(configuration: client).describeCluster().topic(topic)?.partitions.map(\.id) ?? []
         var out: [(partition: Int32, offset: Int64, key: String?, value: [UInt8], headers: [String: String])] = []
