@@ -24,6 +24,7 @@ public indirect enum AuditJSON: Sendable, Equatable {
     /// section 3.2.3), no whitespace, strings escaped as RFC 8785 section 3.2.2.2.
     public var bytes: [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(1024)
         write(into: &out)
         return out
     }
@@ -32,11 +33,11 @@ public indirect enum AuditJSON: Sendable, Equatable {
 
     private func write(into out: inout [UInt8]) {
         switch self {
-        case .null: out += Array("null".utf8)
-        case .bool(let b): out += Array((b ? "true" : "false").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         // Callers keep integers within ±(2^53 − 1), where RFC 8785's
         // ECMAScript number form is the plain decimal Swift prints.
-        case .int(let i): out += Array(String(i).utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
         case .string(let s): Self.quote(s, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -47,7 +48,10 @@ public indirect enum AuditJSON: Sendable, Equatable {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let names = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+            // For ASCII names (all of ours) UTF-8 byte order is UTF-16 order, and much cheaper to compare.
+            let names = members.keys.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+                ? members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                : members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
             for (i, name) in names.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 Self.quote(name, into: &out)
@@ -64,8 +68,10 @@ public indirect enum AuditJSON: Sendable, Equatable {
     /// written as they are: no normalisation, so "é" and "e\u{301}" differ.
     static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for scalar in s.unicodeScalars {
-            switch scalar.value {
+        // Byte by byte: a UTF-8 byte of 0x80 or more belongs to a non-ASCII scalar,
+        // written as its own bytes, so only ASCII bytes ever need escaping.
+        for byte in s.utf8 {
+            switch byte {
             case 0x22: out += [0x5C, 0x22]
             case 0x5C: out += [0x5C, 0x5C]
             case 0x08: out += [0x5C, UInt8(ascii: "b")]
@@ -74,10 +80,10 @@ public indirect enum AuditJSON: Sendable, Equatable {
             case 0x0C: out += [0x5C, UInt8(ascii: "f")]
             case 0x0D: out += [0x5C, UInt8(ascii: "r")]
             case 0x00..<0x20:
-                out += Array("\\u00".utf8)
-                out += Hex.encode([UInt8(scalar.value)])
+                out.append(contentsOf: "\\u00".utf8)
+                out += Hex.encode([byte])
             default:
-                UTF8.encode(scalar) { out.append($0) }
+                out.append(byte)
             }
         }
         out.append(UInt8(ascii: "\""))

@@ -41,15 +41,25 @@ public struct DeliveryEnvelope: Sendable, Equatable {
     /// skipped: the audit would otherwise show a delivery that did not happen.
     public static func envelopes(for result: RoutingResult) throws(AuditBuildError) -> [DeliveryEnvelope] {
         var out: [DeliveryEnvelope] = []
+        // Recipients under one agreement usually get the same minimised message
+        // (a practice and its hub): encode each distinct one once.
+        var encoded: [(message: CanonicalMessage, bytes: [UInt8])] = []
         for d in result.decisions where d.outcome == .deliver || d.outcome == .deliverRedacted {
             guard let message = d.delivery, let nhsNumber = message.subject.nhsNumber, let agreement = d.agreement else {
                 throw .deliveryIncomplete(recipient: d.recipient)
             }
             let id = AuditIdentifiers.decisionId(messageId: result.messageId, recipient: d.recipient)
+            let bytes: [UInt8]
+            if let known = encoded.first(where: { $0.message == message }) {
+                bytes = known.bytes
+            } else {
+                bytes = Array(CanonicalJSON.encode(message))
+                encoded.append((message, bytes))
+            }
             out.append(DeliveryEnvelope(
                 topic: d.deliveryTopic,
                 key: nhsNumber.digits,
-                value: Array(CanonicalJSON.encode(message)),
+                value: bytes,
                 headers: [Header(name: decisionIdHeader, value: id), Header(name: agreementIdHeader, value: agreement.id)],
                 decisionId: id))
         }

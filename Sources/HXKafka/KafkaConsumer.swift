@@ -77,6 +77,14 @@ public final class KafkaConsumer: Sendable {
         callbacks.replaceOwned(with: Set(positions.map(\.topicPartition)))
     }
 
+    /// Stops reading every assigned partition (outside group rebalancing), so that
+    /// librdkafka stops prefetching them.
+    public func unassign() throws {
+        let err = rd_kafka_assign(client.handle, nil)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "unassign") }
+        callbacks.replaceOwned(with: [])
+    }
+
     /// Offset meaning "the first record still kept".
     public static let beginning: Int64 = -2
     /// Offset meaning "only records written from now on".
@@ -152,7 +160,9 @@ public final class KafkaConsumer: Sendable {
     /// group subscription (it replaces the assignment). The end comes from
     /// the fetch itself, not from ListOffsets, so it is right on brokers
     /// whose ListOffsets understates it; under read_committed it is the last
-    /// stable offset.
+    /// stable offset. Leaves the consumer unassigned: a partition left assigned
+    /// but no longer polled would be prefetched into memory (up to
+    /// `queued.max.messages.kbytes`, 64 MiB) for nothing.
     public func readToEnd(
         _ partition: KafkaTopicPartition, from offset: Int64, timeout: Duration = .seconds(30), _ body: (KafkaMessage) throws -> Void
     ) async throws -> Int64 {
@@ -160,6 +170,7 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError.configuration("readToEnd needs a consumer configured with partitionEOF")
         }
         try assign([KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: offset)])
+        defer { try? unassign() }
         let queue = self.queue
         let client = self.client
         let deadline = ContinuousClock.now + timeout

@@ -180,12 +180,27 @@ public final class RouterService: Service, Sendable {
             auditPartitions: auditPartitions, instance: settings.instance)
         var updated = chains
         var writes = RouterWrites()
-        for message in batch {
-            let tp = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-            let input = RouterInput(
-                topic: message.topic, partition: Int(message.partition), offset: Int(message.offset),
-                timestampMilliseconds: message.timestampMilliseconds, value: message.value)
-            RouterStep.route(input, chain: &updated[tp]!, context: context, into: &writes)
+        // Chains are independent: each partition's inputs are decided in order, partitions side by side.
+        let byPartition = Dictionary(grouping: batch) { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
+        await withTaskGroup(of: (KafkaTopicPartition, RouterChainState, RouterWrites).self) { group in
+            for (tp, messages) in byPartition {
+                guard let start = chains[tp] else { continue }
+                group.addTask {
+                    var state = start
+                    var partial = RouterWrites()
+                    for message in messages {
+                        let input = RouterInput(
+                            topic: message.topic, partition: Int(message.partition), offset: Int(message.offset),
+                            timestampMilliseconds: message.timestampMilliseconds, value: message.value)
+                        RouterStep.route(input, chain: &state, context: context, into: &partial)
+                    }
+                    return (tp, state, partial)
+                }
+            }
+            for await (tp, state, partial) in group {
+                updated[tp] = state
+                writes.merge(partial)
+            }
         }
         let positions = KafkaTopicPartitionOffset.positions(after: batch)
         do {

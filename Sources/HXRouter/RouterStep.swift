@@ -74,6 +74,13 @@ public struct RouterWrites: Sendable {
     public var tally: [RouterTally: Int] = [:]
 
     public init() {}
+
+    /// Adds another partition's writes (the order within each partition is what matters).
+    public mutating func merge(_ other: RouterWrites) {
+        outputs += other.outputs
+        audit += other.audit
+        tally.merge(other.tally, uniquingKeysWith: +)
+    }
 }
 
 public struct RouterTally: Hashable, Sendable {
