@@ -1,7 +1,7 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
-.PHONY: run test setup bench bench-hl7 build
+.PHONY: run test setup bench bench-hl7 bench-router build
 
-run:        ## run the system on its embedded defaults (local broker, topics, a round trip to watch)
+run:        ## run the system on its embedded defaults (local broker, topics, router, the sample Halton feeds)
 	bash scripts/run.sh
 
 test:       ## run every test (installs librdkafka >= 2.2 and the development broker if missing)
@@ -18,3 +18,6 @@ bench:      ## throughput of the Swift Kafka client against plain librdkafka (do
 
 bench-hl7:  ## HL7 v2 parse and parse + translate throughput against python-hl7
 	bash Benchmarks/hl7-run.sh
+
+bench-router: ## router throughput against the plain passthrough, and end-to-end latency at 1,000 msg/s
+	bash scripts/setup.sh >&2 && swift build -c release --product router-bench && .build/release/router-bench $(ARGS)

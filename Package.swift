@@ -118,6 +118,18 @@ let package = Package(
             path: "Benchmarks/KafkaBench",
             swiftSettings: strict
         ),
+        // `make bench-router`: router throughput against the plain passthrough, and end-to-end latency.
+        .executableTarget(
+            name: "router-bench",
+            dependencies: [
+                "HXRouter", "HXWorkload", "HXKafka", "HXDevBroker", "HXTopics", "HXPlace", "HXCanonical", "HXPolicy", "HXAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/RouterBench",
+            swiftSettings: strict
+        ),
         // `bash Benchmarks/hl7-run.sh`: HL7 v2 parse and parse + translate throughput against python-hl7.
         .executableTarget(
             name: "hl7-bench",

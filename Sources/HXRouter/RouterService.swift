@@ -87,6 +87,11 @@ public final class RouterService: Service, Sendable {
         consumerConfiguration.sessionTimeout = settings.sessionTimeout
         consumerConfiguration.fetchMaxWait = .milliseconds(10)
         consumerConfiguration.maxBatchSize = settings.batchSize
+        // librdkafka prefetches up to 64 MiB per consumer by default; a router that falls
+        // behind would hold that much input it cannot use yet. 16 MiB is many batches ahead.
+        if consumerConfiguration.client.properties["queued.max.messages.kbytes"] == nil {
+            consumerConfiguration.client.properties["queued.max.messages.kbytes"] = "16384"
+        }
         let rebalances = self.rebalances
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
             rebalances.events.withLock { $0.append(event) }
