@@ -51,7 +51,7 @@ import Testing
             let victim = try #require(audit.first { (try? AuditRecord(wire: $0.value))?.outcome == .deny })
             var record = try AuditRecord(wire: victim.value)
             record.entry.outcome = .deliver
-            let producer = try KafkaProducer(configuration: producerConfiguration(broker))
+            let producer = try KafkaProducer(configuration: rig.producerConfiguration())
             let report = try await producer.send(KafkaOutgoingMessage(
                 topic: HXTopic.audit, partition: victim.partition, key: Array(record.chainId.utf8), value: record.wireBytes))
             await producer.close()

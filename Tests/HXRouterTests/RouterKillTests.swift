@@ -17,7 +17,7 @@ import Testing
     static func startRouter(_ rig: RouterRig, instance: String, log: URL) throws -> ChildProcess {
         try ChildProcess(
             executable: hx.path,
-            arguments: ["router", "--bootstrap-servers", rig.broker.bootstrapServers, "--config", Place.root.appendingPathComponent("config").path,
+            arguments: ["router", "--bootstrap-servers", rig.bootstrapServers, "--config", Place.root.appendingPathComponent("config").path,
                         "--instance", instance, "--session-timeout", "6", "--audit-key-file", keyFile.path, "--metrics-port", "0", "--listen", "127.0.0.1"],
             output: log)
     }

@@ -10,13 +10,15 @@ import HXRouter
 import HXTopics
 import HXWorkload
 import Logging
+import Metrics
 import ServiceLifecycle
 import Testing
 
 /// A development broker with the place's topics, synthetic traffic on the
 /// canonical topics, and the checks the router's guarantees come down to.
 struct RouterRig {
-    let broker: DevBroker
+    /// `host:port` of the broker (the development broker, or librdkafka's mock cluster).
+    let bootstrapServers: String
     let client: KafkaClientConfiguration
     var workload = SyntheticHalton()
     /// The HMAC key routers under test are given (the same in every test: it is made up).
@@ -33,14 +35,25 @@ struct RouterRig {
     }
 
     init(broker: DevBroker) async throws {
-        self.broker = broker
-        client = clientConfiguration(broker, clientID: "hx-router-test")
+        try await self.init(bootstrapServers: broker.bootstrapServers)
+    }
+
+    /// - Parameter create: makes the topics; by default through the admin API (the mock cluster has its own call).
+    init(bootstrapServers: String, create: (@Sendable ([TopicCatalog.Topic]) async throws -> Void)? = nil) async throws {
+        self.bootstrapServers = bootstrapServers
+        var client = KafkaClientConfiguration(bootstrapServers: [bootstrapServers])
+        client.clientID = "hx-router-test"
+        self.client = client
         let catalog = try TopicCatalog.load(configDirectory: Place.root.appendingPathComponent("config"))
         let topics = catalog.topics + catalog.deliveryTopics(forOrganisations: Place.configuration.organisations.map(\.code))
-        let results = try await TopicApplier(admin: KafkaAdmin(configuration: client)).apply(topics)
-        for r in results { if case .failed(let reason) = r.outcome { throw KafkaError(code: .broker, message: "\(r.topic): \(reason)") } }
+        if let create {
+            try await create(topics)
+        } else {
+            let results = try await TopicApplier(admin: KafkaAdmin(configuration: client)).apply(topics)
+            for r in results { if case .failed(let reason) = r.outcome { throw KafkaError(code: .broker, message: "\(r.topic): \(reason)") } }
+        }
         // Consent and identity first: the router reads them before it decides anything.
-        let producer = try KafkaProducer(configuration: producerConfiguration(broker))
+        let producer = try KafkaProducer(configuration: producerConfiguration())
         let directives = workload.directives.map { d in
             KafkaOutgoingMessage(topic: HXTopic.consent, key: Array(d.nhsNumber.digits.utf8), value: Array((try? JSONEncoder().encode(d)) ?? Data()))
         }
@@ -49,9 +62,15 @@ struct RouterRig {
         await producer.close()
     }
 
+    func producerConfiguration() -> KafkaProducerConfiguration {
+        var configuration = KafkaProducerConfiguration(client: client)
+        configuration.messageTimeout = .seconds(30)
+        return configuration
+    }
+
     /// Produces the next `count` synthetic records, timestamped one millisecond apart.
     mutating func produce(_ count: Int) async throws {
-        let producer = try KafkaProducer(configuration: producerConfiguration(broker))
+        let producer = try KafkaProducer(configuration: producerConfiguration())
         let start = produced.count
         let base: Int64 = 1_795_000_000_000
         let records = (start..<start + count).map { workload.next(index: $0) }
@@ -80,17 +99,33 @@ struct RouterRig {
         Issue.record("the routers did not get through \(produced.count) records in \(timeout)")
     }
 
+    typealias Copied = (partition: Int32, offset: Int64, key: String?, value: [UInt8], headers: [String: String])
+
     /// Every record of `topic`, partition by partition, copied out.
-    func readAll(_ topic: String) async throws -> [(partition: Int32, offset: Int64, key: String?, value: [UInt8], headers: [String: String])] {
+    func readAll(_ topic: String) async throws -> [Copied] {
+        try await readAll([topic])[topic] ?? []
+    }
+
+    /// Every record of each topic, with one reader (a reader per topic costs seconds on the mock cluster).
+    func readAll(_ topics: [String]) async throws -> [String: [Copied]] {
         let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-router-test-reader"))
-        defer { Task { await reader.close() } }
-        let partitions = try await KafkaAdmin(configuration: client).describeCluster().topic(topic)?.partitions.map(\.id) ?? []
-        var out: [(partition: Int32, offset: Int64, key: String?, value: [UInt8], headers: [String: String])] = []
-        for p in partitions.sorted() {
-            _ = try await reader.readToEnd(KafkaTopicPartition(topic: topic, partition: p), from: KafkaConsumer.beginning) { m in
-                out.append((p, m.offset, m.keyString, m.value, Dictionary(m.headers.map { ($0.name, $0.text ?? "") }, uniquingKeysWith: { a, _ in a })))
+        let cluster = try await KafkaAdmin(configuration: client).describeCluster()
+        var out: [String: [Copied]] = [:]
+        do {
+            for topic in topics {
+                var copied: [Copied] = []
+                for p in (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted() {
+                    _ = try await reader.readToEnd(KafkaTopicPartition(topic: topic, partition: p), from: KafkaConsumer.beginning) { m in
+                        copied.append((p, m.offset, m.keyString, m.value, Dictionary(m.headers.map { ($0.name, $0.text ?? "") }, uniquingKeysWith: { a, _ in a })))
+                    }
+                }
+                out[topic] = copied
             }
+        } catch {
+            await reader.close()
+            throw error
         }
+        await reader.close()
         return out
     }
 
@@ -146,8 +181,10 @@ struct RouterRig {
     @discardableResult
     func verify() async throws -> Observed {
         let expected = expectations()
+        let deliveryTopics = Set(expected.deliveries.values.map(\.0)).union(Place.configuration.organisations.map { HXTopic.delivery($0.code) }).sorted()
+        let read = try await readAll([HXTopic.audit, HXTopic.review] + deliveryTopics)
         // Audit.
-        let audit = try await readAll(HXTopic.audit)
+        let audit = read[HXTopic.audit] ?? []
         var records: [AuditRecord] = []
         var byId: [String: [UInt8]] = [:]
         var decided: [String: (String, String)] = [:]
@@ -183,8 +220,8 @@ struct RouterRig {
         // Deliveries.
         var delivered: [String: (String, [UInt8])] = [:]
         var order: [String: [(String, Int)]] = [:]  // delivery topic + key → (input topic, offset) in delivery order
-        for topic in Set(expected.deliveries.values.map(\.0)).union(Place.configuration.organisations.map { HXTopic.delivery($0.code) }).sorted() {
-            for r in try await readAll(topic) {
+        for topic in deliveryTopics {
+            for r in read[topic] ?? [] {
                 let id = try #require(r.headers[HXHeader.decisionID])
                 if let first = delivered[id] {
                     observed.deliveryRepeats += 1
@@ -209,7 +246,7 @@ struct RouterRig {
         }
 
         // Review.
-        let reviews = Set(try await readAll(HXTopic.review).compactMap { $0.headers[HXHeader.decisionID] })
+        let reviews = Set((read[HXTopic.review] ?? []).compactMap { $0.headers[HXHeader.decisionID] })
         #expect(reviews == expected.reviews)
         return observed
     }
@@ -220,13 +257,14 @@ struct InProcessRouter {
     let group: ServiceGroup
     let task: Task<Void, any Error>
 
-    init(rig: RouterRig, instance: String) {
+    init(rig: RouterRig, instance: String, metrics: (any MetricsFactory)? = nil) {
         var settings = RouterSettings(client: rig.client, instance: instance)
         settings.sessionTimeout = .seconds(6)
         settings.auditKey = RouterRig.auditKey
         var logger = Logger(label: "hx.router.test.\(instance)")
         logger.logLevel = .warning
-        let router = RouterService(settings: settings, configuration: Place.configuration, logger: logger)
+        let router = RouterService(settings: settings, configuration: Place.configuration, logger: logger,
+                                   metricsFactory: metrics ?? MetricsSystem.factory)
         let group = ServiceGroup(configuration: .init(services: [.init(service: router)], logger: logger))
         self.group = group
         task = Task { try await group.run() }
