@@ -74,6 +74,9 @@ public final class DevBroker: @unchecked Sendable {
             if canConnect(port: port) { return broker }
             try await Task.sleep(for: .milliseconds(50))
         }
+        // Once more after the deadline: a busy machine may have run this task late,
+        // and a broker that is listening by now has started.
+        if process.isRunning && canConnect(port: port) { return broker }
         broker.stop()
         throw Failure.didNotStart(port: port, log: (try? String(contentsOf: logFile, encoding: .utf8)) ?? "")
     }
