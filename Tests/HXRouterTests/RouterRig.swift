@@ -85,15 +85,22 @@ struct RouterRig {
         await producer.close()
     }
 
+    /// Whether the router group has committed past every produced record.
+    func isRouted(group: String = "hx-router") async throws -> Bool {
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        for p in produced {
+            let tp = KafkaTopicPartition(topic: p.record.topic, partition: p.partition)
+            ends[tp] = max(ends[tp] ?? 0, p.offset + 1)
+        }
+        let committed = try await KafkaAdmin(configuration: client).committedOffsets(group: group, partitions: Array(ends.keys))
+        return committed.allSatisfy { $0.offset >= (ends[$0.topicPartition] ?? 0) }
+    }
+
     /// Waits until the router group has committed past every produced record.
     func waitUntilRouted(group: String = "hx-router", timeout: Duration) async throws {
-        var ends: [KafkaTopicPartition: Int64] = [:]
-        for p in produced { ends[KafkaTopicPartition(topic: p.record.topic, partition: p.partition), default: 0] = max(ends[KafkaTopicPartition(topic: p.record.topic, partition: p.partition)] ?? 0, p.offset + 1) }
-        let admin = try KafkaAdmin(configuration: client)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let committed = try await admin.committedOffsets(group: group, partitions: Array(ends.keys))
-            if committed.allSatisfy({ $0.offset >= (ends[$0.topicPartition] ?? 0) }) { return }
+            if try await isRouted(group: group) { return }
             try await Task.sleep(for: .milliseconds(500))
         }
         Issue.record("the routers did not get through \(produced.count) records in \(timeout)")
