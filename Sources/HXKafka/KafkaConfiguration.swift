@@ -177,6 +177,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// partition ends without asking for watermarks (some brokers answer
     /// ListOffsets with less than the true end). `poll` skips these events.
     public var partitionEOF: Bool = false
+    /// `queued.max.messages.kbytes` (librdkafka default 64 MiB): how much fetched input
+    /// librdkafka holds ahead of `poll`; a consumer that falls behind holds this much.
+    public var prefetchLimitKilobytes: Int?
     /// Swift-only: most messages returned by one `poll`.
     public var maxBatchSize: Int = 1000
     /// Swift-only: how long one `poll` waits for the first message.
@@ -212,6 +215,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         if let maxPollInterval { list.append(("max.poll.interval.ms", String(maxPollInterval.milliseconds))) }
         if let fetchQueueBackoff { list.append(("fetch.queue.backoff.ms", String(fetchQueueBackoff.milliseconds))) }
         if let fetchMaxWait { list.append(("fetch.wait.max.ms", String(fetchMaxWait.milliseconds))) }
+        if let prefetchLimitKilobytes { list.append(("queued.max.messages.kbytes", String(prefetchLimitKilobytes))) }
         if let assignmentStrategy { list.append(("partition.assignment.strategy", assignmentStrategy)) }
         return list + client.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }

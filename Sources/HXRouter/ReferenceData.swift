@@ -22,7 +22,6 @@ final class ReferenceData: Sendable {
 
     private let state = Mutex(State())
     private let consumer: KafkaConsumer
-    private let client: KafkaClientConfiguration
     private let logger: Logger
     static let topics = [HXTopic.consent, HXTopic.identity]
 
@@ -31,7 +30,6 @@ final class ReferenceData: Sendable {
         // Followed for as long as the router runs: no need to ask the broker a hundred times a second.
         configuration.fetchMaxWait = .milliseconds(100)
         consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        self.client = client
         self.logger = logger
     }
 
@@ -40,8 +38,7 @@ final class ReferenceData: Sendable {
     }
 
     /// Reads both topics to their ends; returns where following continues.
-    func load() async throws -> [KafkaTopicPartitionOffset] {
-        let cluster = try await KafkaAdmin(configuration: client).describeCluster()
+    func load(cluster: KafkaClusterDescription) async throws -> [KafkaTopicPartitionOffset] {
         var ends: [KafkaTopicPartitionOffset] = []
         for topic in Self.topics {
             guard let description = cluster.topic(topic) else {

@@ -75,7 +75,7 @@ public final class RouterService: Service, Sendable {
         let auditPartitions = Int32(cluster.topic(HXTopic.audit)!.partitions.count)
 
         let reference = try ReferenceData(client: client, groupID: settings.groupID, logger: logger)
-        let ends = try await reference.load()
+        let ends = try await reference.load(cluster: cluster)
 
         var producerConfiguration = KafkaProducerConfiguration(client: client)
         producerConfiguration.transactionalID = settings.transactionalID
@@ -87,11 +87,9 @@ public final class RouterService: Service, Sendable {
         consumerConfiguration.sessionTimeout = settings.sessionTimeout
         consumerConfiguration.fetchMaxWait = .milliseconds(10)
         consumerConfiguration.maxBatchSize = settings.batchSize
-        // librdkafka prefetches up to 64 MiB per consumer by default; a router that falls
-        // behind would hold that much input it cannot use yet. 16 MiB is many batches ahead.
-        if consumerConfiguration.client.properties["queued.max.messages.kbytes"] == nil {
-            consumerConfiguration.client.properties["queued.max.messages.kbytes"] = "16384"
-        }
+        // A router that falls behind would otherwise hold librdkafka's default 64 MiB of
+        // input it cannot use yet; 16 MiB is many batches ahead.
+        consumerConfiguration.prefetchLimitKilobytes = 16_384
         let rebalances = self.rebalances
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
             rebalances.events.withLock { $0.append(event) }

@@ -35,13 +35,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             LogSetup.bootstrap()
-            var key: AuditKey?
-            if let path = auditKeyFile ?? ProcessInfo.processInfo.environment["HX_AUDIT_KEY_FILE"] {
-                guard let bytes = FileManager.default.contents(atPath: path), bytes.count >= 32 else {
-                    throw ValidationError("--audit-key-file \(path): cannot be read or holds fewer than 32 bytes")
-                }
-                key = AuditKey(bytes: Array(bytes))
-            }
+            let key = try loadAuditKey(auditKeyFile)
             let client = try kafka.clientConfiguration(clientID: "hx-audit-verify")
             guard let topic = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit) else {
                 throw ValidationError("topic \(HXTopic.audit) does not exist on \(kafka.bootstrapServers)")

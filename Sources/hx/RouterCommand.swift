@@ -53,12 +53,7 @@ struct RouterCommand: AsyncParsableCommand {
         var settings = RouterSettings(client: try kafka.clientConfiguration(clientID: "hx-router-\(instance)"), instance: instance)
         settings.batchSize = batchSize
         settings.sessionTimeout = sessionTimeout.map { .seconds($0) }
-        if let auditKeyFile = auditKeyFile ?? ProcessInfo.processInfo.environment["HX_AUDIT_KEY_FILE"] {
-            guard let bytes = FileManager.default.contents(atPath: auditKeyFile), bytes.count >= 32 else {
-                throw ValidationError("--audit-key-file \(auditKeyFile): cannot be read or holds fewer than 32 bytes")
-            }
-            settings.auditKey = AuditKey(bytes: Array(bytes))
-        }
+        settings.auditKey = try loadAuditKey(auditKeyFile)
         let registry = PrometheusCollectorRegistry()
         let router = RouterService(settings: settings, configuration: place, logger: logger, metricsFactory: PrometheusMetricsFactory(registry: registry))
         let metrics = try await MetricsServer.bind(host: listen, port: metricsPort, registry: registry, component: "router-\(instance)", logger: logger)
@@ -82,6 +77,15 @@ struct RouterCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
     }
+}
+
+/// The audit HMAC key from `--audit-key-file` or `HX_AUDIT_KEY_FILE`; nil when neither is given.
+func loadAuditKey(_ option: String?) throws -> AuditKey? {
+    guard let path = option ?? ProcessInfo.processInfo.environment["HX_AUDIT_KEY_FILE"] else { return nil }
+    guard let bytes = FileManager.default.contents(atPath: path), bytes.count >= 32 else {
+        throw ValidationError("--audit-key-file \(path): cannot be read or holds fewer than 32 bytes")
+    }
+    return AuditKey(bytes: Array(bytes))
 }
 
 /// SIGHUP: load the configuration again and hand it to the router when it is valid.
