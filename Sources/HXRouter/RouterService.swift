@@ -136,13 +136,17 @@ public final class RouterService: Service, Sendable {
     ) async throws {
         var chains: [KafkaTopicPartition: RouterChainState] = [:]
         var recovering: Set<KafkaTopicPartition> = []
+        var continuity = InputContinuity()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var batch = try await consumer.poll()
             for event in rebalances.events.withLock({ e in defer { e = [] }; return e }) {
                 switch event {
                 case .assigned(let partitions): recovering.formUnion(partitions)
                 case .revoked(let partitions):
-                    for p in partitions { chains[p] = nil }
+                    for p in partitions {
+                        chains[p] = nil
+                        continuity.forget(p)
+                    }
                     recovering.subtract(partitions)
                 }
             }
@@ -155,6 +159,7 @@ public final class RouterService: Service, Sendable {
                 var seeks: [KafkaTopicPartitionOffset] = []
                 for (partition, (state, from)) in plans {
                     chains[partition] = state
+                    continuity.resume(partition, at: from)
                     seeks.append(KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: from ?? KafkaConsumer.beginning))
                     logger.info("chain resumed", metadata: [
                         "audit.chain": "\(state.chain.id)", "audit.next_sequence": "\(state.chain.nextSequence)",
@@ -167,15 +172,26 @@ public final class RouterService: Service, Sendable {
                 telemetry.partitions.record(chains.count)
             }
             batch.removeAll { chains[KafkaTopicPartition(topic: $0.topic, partition: $0.partition)] == nil }
+            let admission = continuity.admit(batch.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) })
+            if !admission.rewind.isEmpty {
+                telemetry.rewinds.increment(by: admission.rewind.count)
+                logger.warning("input offsets jumped ahead of a chain; reading again from the offset it expects", metadata: [
+                    "kafka.positions": "\(admission.rewind.map { "\($0.topic)[\($0.partition)]@\($0.offset)" })"])
+                try await consumer.seek(admission.rewind)
+            }
+            batch = zip(batch, admission.admitted).compactMap { $1 ? $0 : nil }
             guard !batch.isEmpty else { continue }
-            try await process(batch, chains: &chains, consumer: consumer, producer: producer, reference: reference, auditPartitions: auditPartitions)
+            if try await process(batch, chains: &chains, consumer: consumer, producer: producer, reference: reference, auditPartitions: auditPartitions) {
+                continuity.committed(KafkaTopicPartitionOffset.positions(after: batch))
+            }
         }
     }
 
+    /// Decides and commits one batch; false when it was aborted (and will be read again).
     private func process(
         _ batch: [KafkaMessage], chains: inout [KafkaTopicPartition: RouterChainState],
         consumer: KafkaConsumer, producer: KafkaProducer, reference: ReferenceData, auditPartitions: Int32
-    ) async throws {
+    ) async throws -> Bool {
         let started = ContinuousClock.now
         let (consent, identities) = reference.snapshot
         let context = RouterContext(
@@ -235,7 +251,7 @@ public final class RouterService: Service, Sendable {
             }
             try await consumer.seek(firsts.sorted { $0.key < $1.key }.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) })
             try? await Task.sleep(for: settings.retryBackoff)
-            return
+            return false
         }
         chains = updated
         // The same offsets again, outside the transaction: for lag reporting, and for
@@ -247,6 +263,7 @@ public final class RouterService: Service, Sendable {
         telemetry.inputs.increment(by: batch.count)
         telemetry.record(writes.tally)
         telemetry.batchTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        return true
     }
 
     private static func check(_ reports: KafkaDeliveryReports) throws {

@@ -11,6 +11,7 @@ import Metrics
 /// | `hx_router_batch_seconds` | timer (histogram) | |
 /// | `hx_router_partitions` | gauge | |
 /// | `hx_router_configuration_reloads_total` | counter | result (applied, rejected) |
+/// | `hx_router_input_rewinds_total` | counter | |
 public struct RouterTelemetry: Sendable {
     public enum Name {
         public static let inputs = "hx_router_inputs_total"
@@ -19,6 +20,8 @@ public struct RouterTelemetry: Sendable {
         public static let batchSeconds = "hx_router_batch_seconds"
         public static let partitions = "hx_router_partitions"
         public static let reloads = "hx_router_configuration_reloads_total"
+        /// Partitions read again because the read position jumped past the chain (InputContinuity).
+        public static let rewinds = "hx_router_input_rewinds_total"
     }
 
     let factory: any MetricsFactory
@@ -27,6 +30,7 @@ public struct RouterTelemetry: Sendable {
     let aborted: Counter
     let batchTime: Metrics.Timer
     let partitions: Gauge
+    let rewinds: Counter
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -35,6 +39,7 @@ public struct RouterTelemetry: Sendable {
         aborted = Counter(label: Name.batches, dimensions: [("result", "aborted")], factory: factory)
         batchTime = Metrics.Timer(label: Name.batchSeconds, factory: factory)
         partitions = Gauge(label: Name.partitions, factory: factory)
+        rewinds = Counter(label: Name.rewinds, factory: factory)
     }
 
     func record(_ tally: [RouterTally: Int]) {

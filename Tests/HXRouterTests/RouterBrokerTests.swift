@@ -16,9 +16,11 @@ import Testing
             try await first.stop()
             try await second.stop()
             #expect(rig.expectations().repeats > 50, "the traffic includes messages sent again")
-            // Known bug (stop 10 note): under a heavily loaded run, a few dozen inputs were
-            // committed without being decided around the rebalance as the second router joins
-            // (1 of 5 fresh-clone CI runs). Reported as a known issue until it is found and fixed.
+            // Seen once (stop 10, 1 of 5 fresh-clone CI runs, not reproduced since in 8 loaded
+            // runs): a few dozen inputs missing around the rebalance as the second router joins,
+            // with the chains intact. The router now refuses any jump in its input offsets
+            // (InputContinuity); if it recurs, the cause is elsewhere (a read stopping short of
+            // the end, say), so it stays a known intermittent issue until seen fixed in CI.
             await withKnownIssue("inputs skipped around a rebalance under load", isIntermittent: true) {
                 try await rig.verify()
             }
