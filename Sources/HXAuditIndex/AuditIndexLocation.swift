@@ -39,7 +39,9 @@ struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard let parts = URLComponents(string: text) else {
             throw bad("not a well-formed URL (a special character in the password must be percent-encoded)")
         }
-        guard let host = parts.host, !host.isEmpty else { throw bad("no host") }
+        guard var host = parts.host, !host.isEmpty else { throw bad("no host") }
+        // An IPv6 address comes bracketed, as a URL writes it.
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard let user = parts.user, !user.isEmpty else { throw bad("no user name (postgres://USER@host/database)") }
         let port = parts.port ?? Self.defaultPort
         guard (1...65535).contains(port) else { throw bad("port \(port) is not between 1 and 65535") }
