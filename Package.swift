@@ -203,6 +203,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "HXAuditIndexTests",
+            dependencies: [
+                "HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXDevBroker",
+                // Raw access to the test databases, to tamper with them as an intruder would.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "HXAuditTests",
             dependencies: ["HXAudit", "HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
