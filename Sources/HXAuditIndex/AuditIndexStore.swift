@@ -63,22 +63,50 @@ extension AuditIndexStore {
         try await chainPage(chainId: chainId, afterSequence: afterSequence, limit: limit).records
     }
 
-    /// Every record of a chain from the index, page by page, verified as the
-    /// topic's records would be: the chain starts at its prune anchor if any.
+    /// Verifies one chain from the index, page by page so that a long chain is
+    /// never in memory at once: each page is checked from where the previous
+    /// one ended (its last sequence and hash), the first from the chain's prune
+    /// anchor if any. The report is `AuditVerifier`'s for the whole chain, with
+    /// one difference: a record moved across a page boundary is reported as
+    /// `missing` at the sequence where the page expected it, since the page
+    /// that holds it is not read until later.
     public func verifyChain(_ chainId: String, key: AuditKey? = nil, pageSize: Int = 10_000) async throws(AuditIndexError)
-        -> AuditVerificationReport
+        -> ChainVerification
     {
-        let anchors = try await pruneAnchors()
-        // Pages are verified as one list: the verifier needs a chain's whole
-        // history of sequences to tell reordered from missing.
-        var records: [AuditRecord] = []
-        var after = anchors[chainId]?.sequence ?? 0
+        var anchor = try await pruneAnchors()[chainId]
+        var summary = AuditChainSummary(chainId: chainId, firstSequence: nil, lastSequence: nil, lastHash: nil, records: 0, duplicates: 0)
+        var after = anchor?.sequence ?? 0
+        var position = 0
         while true {
             let page = try await chainPage(chainId: chainId, afterSequence: after, limit: pageSize)
             guard let next = page.nextAfterSequence else { break }
-            records.append(contentsOf: page.records.map(\.record))
+            let anchors = anchor.map { [chainId: $0] } ?? [:]
+            let report = AuditVerifier(key: key, anchors: anchors).verify(page.records.map(\.record))
+            if let part = report.chain(chainId) {
+                summary.firstSequence = summary.firstSequence ?? part.firstSequence
+                summary.lastSequence = part.lastSequence ?? summary.lastSequence
+                summary.lastHash = part.lastHash ?? summary.lastHash
+                summary.records += part.records
+                summary.duplicates += part.duplicates
+                if let last = part.lastSequence, let hash = part.lastHash { anchor = AuditChainAnchor(sequence: last, hash: hash) }
+            }
+            if var problem = report.problem(chainId: chainId) {
+                problem.position += position
+                return ChainVerification(summary: summary, problem: problem)
+            }
+            position += page.records.count
             after = next
         }
-        return AuditVerifier(key: key, anchors: anchors.filter { $0.key == chainId }).verify(records)
+        return ChainVerification(summary: summary, problem: nil)
     }
+}
+
+/// The verification of one chain from the index.
+public struct ChainVerification: Sendable, Equatable {
+    /// What was accepted, from the anchor (or sequence 1) up to the first problem.
+    public var summary: AuditChainSummary
+    /// The first place the chain goes wrong, if it does.
+    public var problem: AuditProblem?
+
+    public var isValid: Bool { problem == nil }
 }

@@ -33,9 +33,9 @@ struct ChainTests {
 
     /// A chain of 12 and a second chain of 5; `tamper` changes the first in the database.
     private func tampered(_ backend: Backend, _ tamper: (TestDatabase, [IndexedAuditRecord]) async throws -> Void)
-        async throws -> (AuditVerificationReport, AuditVerificationReport)
+        async throws -> (ChainVerification, ChainVerification)
     {
-        var reports: (AuditVerificationReport, AuditVerificationReport)?
+        var reports: (ChainVerification, ChainVerification)?
         try await withStore(backend) { store, db in
             let chain = F.simpleChain(12, partition: 0)
             let other = F.simpleChain(5, partition: 1)
@@ -58,10 +58,11 @@ struct ChainTests {
             try await db.execute(
                 "UPDATE audit_records SET wire = \(db.bytesLiteral(forged.wireBytes)) WHERE chain_id = '\(F.chainId(partition: 0))' AND sequence = 7")
         }
-        let problem = try #require(report.problem(chainId: F.chainId(partition: 0)))
+        let problem = try #require(report.problem)
         #expect(problem.kind == .altered)
         #expect(problem.sequence == 7)
         #expect(problem.chainId == "router:hx.canonical.discharge-summary.v1:0")
+        #expect(report.summary.lastSequence == 6)
         #expect(other.isValid)
     }
 
@@ -70,7 +71,7 @@ struct ChainTests {
         let (report, other) = try await tampered(backend) { db, _ in
             try await db.execute("DELETE FROM audit_records WHERE chain_id = '\(F.chainId(partition: 0))' AND sequence = 5")
         }
-        let problem = try #require(report.problem(chainId: F.chainId(partition: 0)))
+        let problem = try #require(report.problem)
         #expect(problem.kind == .missing)
         #expect(problem.sequence == 5)
         #expect(other.isValid)
@@ -78,17 +79,26 @@ struct ChainTests {
 
     @Test("two records swapped in the index are named reordered", arguments: Backend.allCases)
     func swapped(backend: Backend) async throws {
-        let (report, other) = try await tampered(backend) { db, _ in
-            try await db.execute(
-                """
-                UPDATE audit_records SET sequence = CASE sequence WHEN 4 THEN 5 ELSE 4 END
-                WHERE chain_id = '\(F.chainId(partition: 0))' AND sequence IN (4, 5)
-                """)
+        func swap(_ a: Int, _ b: Int) -> (TestDatabase, [IndexedAuditRecord]) async throws -> Void {
+            { db, _ in
+                try await db.execute(
+                    """
+                    UPDATE audit_records SET sequence = CASE sequence WHEN \(a) THEN \(b) ELSE \(a) END
+                    WHERE chain_id = '\(F.chainId(partition: 0))' AND sequence IN (\(a), \(b))
+                    """)
+            }
         }
-        let problem = try #require(report.problem(chainId: F.chainId(partition: 0)))
+        // Pages of 4 (sequences 1-4, 5-8, 9-12): 6 and 7 share a page.
+        let (report, other) = try await tampered(backend, swap(6, 7))
+        let problem = try #require(report.problem)
         #expect(problem.kind == .reordered)
-        #expect(problem.sequence == 4)
+        #expect(problem.sequence == 6)
+        #expect(report.summary.lastSequence == 5)
         #expect(other.isValid)
+        // Across a page boundary the page that expected 4 never sees it: named missing, at the same place.
+        let (across, _) = try await tampered(backend, swap(4, 5))
+        #expect(across.problem?.kind == .missing)
+        #expect(across.problem?.sequence == 4)
     }
 
     @Test("bytes that no longer decode are a typed error naming the place", arguments: Backend.allCases)

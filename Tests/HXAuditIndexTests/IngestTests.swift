@@ -48,7 +48,7 @@ struct IngestTests {
             #expect(try await store.conflicts().isEmpty)
             let report = try await store.verifyChain(F.chainId(partition: 0))
             #expect(report.isValid)
-            #expect(report.chain(F.chainId(partition: 0))?.records == 8)
+            #expect(report.summary.records == 8)
         }
     }
 
@@ -131,8 +131,8 @@ struct IngestTests {
         #expect(Set(all.map(\.record.decisionId)).count == 100)
         for partition in [0, 1] {
             let report = try await store.verifyChain(F.chainId(partition: partition))
-            #expect(report.isValid, "\(report.problems)")
-            #expect(report.chain(F.chainId(partition: partition))?.lastSequence == topic[partition]!.count)
+            #expect(report.isValid, "\(String(describing: report.problem))")
+            #expect(report.summary.lastSequence == topic[partition]!.count)
         }
         await store.close()
     }
