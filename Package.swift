@@ -147,6 +147,13 @@ let package = Package(
             path: "Benchmarks/RouterBench",
             swiftSettings: strict
         ),
+        // The audit index's indexing rate and subject-search latency, SQLite and PostgreSQL.
+        .executableTarget(
+            name: "audit-index-bench",
+            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXDevBroker"],
+            path: "Benchmarks/AuditIndexBench",
+            swiftSettings: strict
+        ),
         // `bash Benchmarks/hl7-run.sh`: HL7 v2 parse and parse + translate throughput against python-hl7.
         .executableTarget(
             name: "hl7-bench",
