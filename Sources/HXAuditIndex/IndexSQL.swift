@@ -38,20 +38,35 @@ struct IndexSQL {
             values.append(v)
             return placeholder(values.count)
         }
-        var terms: [String] = []
-        if let v = q.nhsNumber { terms.append("nhs_number = \(bind(.text(v)))") }
-        if let v = q.organisation { terms.append("(source_org = \(bind(.text(v))) OR recipient = \(bind(.text(v))))") }
-        if let v = q.agreementId { terms.append("agreement_id = \(bind(.text(v)))") }
-        if let v = q.outcome { terms.append("outcome = \(bind(.text(v)))") }
-        if let v = q.kind { terms.append("kind = \(bind(.text(v)))") }
-        if let v = q.from { terms.append("time >= \(bind(.text(v)))") }
-        if let v = q.to { terms.append("time < \(bind(.text(v)))") }
-        if let v = q.reason {
-            terms.append("EXISTS (SELECT 1 FROM audit_reasons x WHERE x.decision_id = r.decision_id AND x.reason = \(bind(.text(v))))")
+        let order = "ORDER BY time DESC, topic DESC, kafka_partition DESC, kafka_offset DESC"
+        /// One SELECT with every filter but the organisation, plus `extra`; binds as it goes.
+        func select(_ extra: String?) -> String {
+            var terms: [String] = extra.map { [$0] } ?? []
+            if let v = q.nhsNumber { terms.append("nhs_number = \(bind(.text(v)))") }
+            if let v = q.agreementId { terms.append("agreement_id = \(bind(.text(v)))") }
+            if let v = q.outcome { terms.append("outcome = \(bind(.text(v)))") }
+            if let v = q.kind { terms.append("kind = \(bind(.text(v)))") }
+            if let v = q.from { terms.append("time >= \(bind(.text(v)))") }
+            if let v = q.to { terms.append("time < \(bind(.text(v)))") }
+            if let v = q.reason {
+                terms.append("EXISTS (SELECT 1 FROM audit_reasons x WHERE x.decision_id = r.decision_id AND x.reason = \(bind(.text(v))))")
+            }
+            let filter = terms.isEmpty ? "" : " WHERE " + terms.joined(separator: " AND ")
+            return "SELECT \(Self.storedColumns), time, decision_id FROM audit_records r\(filter) \(order) LIMIT \(bind(.int(q.limit)))"
         }
-        let filter = terms.isEmpty ? "" : " WHERE " + terms.joined(separator: " AND ")
-        let sql = "SELECT \(Self.storedColumns) FROM audit_records r\(filter)"
-            + " ORDER BY time DESC, topic DESC, kafka_partition DESC, kafka_offset DESC LIMIT \(bind(.int(q.limit)))"
+        guard let organisation = q.organisation else {
+            return (select(nil), values)
+        }
+        // Source OR recipient as one condition would sort every record of a busy
+        // organisation; as two searches, each reads its own index newest first
+        // and stops at the limit. UNION drops a record found by both.
+        let source = select("source_org = \(bind(.text(organisation)))")
+        let recipient = select("recipient = \(bind(.text(organisation)))")
+        let sql = """
+            SELECT \(Self.storedColumns) FROM (
+                SELECT * FROM (\(source)) AS s UNION SELECT * FROM (\(recipient)) AS t
+            ) AS u \(order) LIMIT \(bind(.int(q.limit)))
+            """
         return (sql, values)
     }
 

@@ -25,6 +25,8 @@ struct SearchTests {
                     recipient: F.recipients[i % 3], outcome: outcome, reasons: reasons, agreementId: F.agreements[(i / 2) % 2],
                     seconds: 2 * n + partition)
             } + [F.deadLetter(1000 + partition, partition: partition)]
+                // Sent to its own organisation: found once by an organisation search, not twice.
+                + [F.decision(500, partition: partition, source: "RWW", recipient: "RWW", seconds: 500 + partition)]
         }
         return F.chain(entries(partition: 0), partition: 0) + F.chain(entries(partition: 1), partition: 1)
     }()
@@ -50,6 +52,9 @@ struct SearchTests {
         ("time range with offset", AuditQuery(from: "2026-03-01T17:00:20+01:00", to: "2026-03-01T16:00:41.000Z"),
          { $0.time >= F.time(20) && $0.time < F.time(41) }),
         ("limit", AuditQuery(limit: 7), { _ in true }),
+        ("organisation, limit", AuditQuery(organisation: "PLACEHOLDER-APPLETON", limit: 3), { $0.recipient == "PLACEHOLDER-APPLETON" }),
+        ("organisation as source and recipient", AuditQuery(organisation: "RWW", limit: 5),
+         { $0.source?.organisation == "RWW" || $0.recipient == "RWW" }),
         ("subject, newest first, limit", AuditQuery(nhsNumber: F.nhsNumbers[2], limit: 5), { $0.nhsNumber == F.nhsNumbers[2] }),
         ("combined", AuditQuery(nhsNumber: F.nhsNumbers[3], organisation: "RWW", outcome: .deny, reason: "sensitivity-denied:sexual-health",
                                 kind: .decision, from: F.time(10), to: F.time(110)),
@@ -72,6 +77,7 @@ struct SearchTests {
             }
             // The organisation filter finds a source organisation and a recipient alike.
             #expect(try await store.search(AuditQuery(organisation: "RBN")).allSatisfy { $0.record.source?.organisation == "RBN" })
+            #expect(try await store.search(AuditQuery(organisation: "RWW", limit: 2)).map(\.record.recipient) == ["RWW", "RWW"])
             #expect(try await store.search(AuditQuery(organisation: "HBC-ASC")).allSatisfy { $0.record.recipient == "HBC-ASC" })
             // Newest first.
             let times = try await store.search(AuditQuery(nhsNumber: F.nhsNumbers[0])).map(\.record.time)
