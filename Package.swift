@@ -100,6 +100,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // hx.audit.ig.v1 → the audit index, each chunk stored with its offsets in one database transaction.
+        .target(
+            name: "HXAuditIndexing",
+            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
         .target(
             name: "HXAdapterRuntime",
@@ -120,6 +126,7 @@ let package = Package(
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
+                "HXAuditIndex", "HXAuditIndexing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

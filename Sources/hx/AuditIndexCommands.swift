@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import HXAudit
+import HXAuditIndex
+import HXAuditIndexing
+import HXKafka
+import Logging
+
+/// Where the audit index is: a SQLite file by default, PostgreSQL when a URL is given.
+struct AuditIndexOptions: ParsableArguments {
+    @Option(name: .customLong("index"), help: ArgumentHelp("SQLite file of the audit index (env HX_AUDIT_INDEX).", valueName: "path"))
+    var path: String = ProcessInfo.processInfo.environment["HX_AUDIT_INDEX"] ?? "var/audit-index.sqlite"
+
+    @Option(name: .customLong("index-url"), help: ArgumentHelp(
+        "PostgreSQL instead of SQLite, e.g. postgres://hx@db:5432/audit?sslmode=require (env HX_AUDIT_INDEX_URL).", valueName: "url"))
+    var urlOption: String?
+
+    var url: String? { urlOption ?? ProcessInfo.processInfo.environment["HX_AUDIT_INDEX_URL"] }
+    var location: AuditIndexLocation { url.map { .postgres(url: $0) } ?? .sqlite(path: path) }
+
+    /// Opens and prepares the index; a problem stops the command naming the index, never its contents.
+    func open() async throws -> any AuditIndexStore {
+        if url == nil {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        do {
+            let store = try await AuditIndex.open(location)
+            try await store.prepare()
+            return store
+        } catch {
+            throw ValidationError("audit index \(url == nil ? path : "at --index-url"): \(error)")
+        }
+    }
+}
+
+extension AuditCommand {
+    struct Index: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read hx.audit.ig.v1 into the audit index (SQLite, or PostgreSQL with --index-url).",
+            discussion: """
+            Each chunk of records is stored in one database transaction together with the offsets to read \
+            next, so indexing killed at any point resumes where it stopped, and a record read twice is stored \
+            once. A decision id met again with different content is kept as a conflict and reported (exit 1); \
+            `hx audit verify --index` reports it too. Without --follow, stops at the topic's current end.
+            """
+        )
+
+        @OptionGroup var kafka: KafkaOptions
+        @OptionGroup var index: AuditIndexOptions
+
+        @Flag(help: "Keep indexing new records until interrupted.")
+        var follow = false
+
+        func run() async throws {
+            LogSetup.bootstrap()
+            let logger = Logger(label: "hx.audit.index")
+            let store = try await index.open()
+            let feed = AuditIndexFeed(client: try kafka.clientConfiguration(clientID: "hx-audit-index"), store: store, logger: logger)
+            do {
+                if follow {
+                    try await feed.follow { p in
+                        logger.notice("indexed", metadata: ["stored": "\(p.stored)", "repeats": "\(p.repeats)", "conflicts": "\(p.conflicts)", "unreadable": "\(p.unreadable)"])
+                    }
+                    await store.close()
+                    return
+                }
+                let p = try await feed.catchUp()
+                await store.close()
+                print("indexed \(p.stored) records (\(p.repeats) repeats, \(p.conflicts) conflicts, \(p.unreadable) unreadable)")
+                if p.conflicts > 0 { throw ExitCode(1) }
+            } catch {
+                await store.close()
+                throw error
+            }
+        }
+    }
+
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Search the audit index; newest first.",
+            discussion: "Every filter given must match. Times are RFC 3339 or a date (UTC midnight); --to is exclusive."
+        )
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+
+        @OptionGroup var index: AuditIndexOptions
+        @Option(help: "Ten-digit NHS number.") var nhsNumber: String?
+        @Option(help: "Organisation code, as sender or recipient.") var organisation: String?
+        @Option(help: "Data sharing agreement id.") var agreement: String?
+        @Option(help: "deliver, deliver-redacted, deny or review.") var outcome: String?
+        @Option(help: "A reason code, e.g. objection.") var reason: String?
+        @Option(help: "decision, dead-letter, configuration-reloaded or auditor-access.") var kind: String?
+        @Option(help: "At or after this time.") var from: String?
+        @Option(help: "Before this time.") var to: String?
+        @Option(help: "At most this many records.") var limit: Int = AuditQuery.defaultLimit
+        @Option(help: "table, json (the records themselves) or csv.") var format: Format = .table
+
+        func validate() throws {
+            if let n = nhsNumber, n.count != 10 || !n.allSatisfy(\.isASCII) || !n.allSatisfy(\.isNumber) {
+                throw ValidationError("--nhs-number must be ten digits")
+            }
+            if let o = outcome, AuditOutcome(rawValue: o) == nil {
+                throw ValidationError("--outcome \(o): expected one of \(AuditOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let k = kind, AuditRecordKind(rawValue: k) == nil {
+                throw ValidationError("--kind \(k): expected one of \(AuditRecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() async throws {
+            LogSetup.bootstrap()
+            let query = AuditQuery(
+                nhsNumber: nhsNumber, organisation: organisation, agreementId: agreement, outcome: outcome.flatMap(AuditOutcome.init),
+                reason: reason, kind: kind.flatMap(AuditRecordKind.init), from: from, to: to, limit: limit)
+            let store = try await index.open()
+            let found: [IndexedAuditRecord]
+            do {
+                found = try await store.search(query)
+                await store.close()
+            } catch {
+                await store.close()
+                throw ValidationError("\(error)")
+            }
+            switch format {
+            case .json: print("[" + found.map { String(decoding: $0.wireBytes, as: UTF8.self) }.joined(separator: ",\n") + "]")
+            case .csv: print(AuditSearchOutput.csv(found.map(\.record)))
+            case .table: print(AuditSearchOutput.table(found.map(\.record)))
+            }
+        }
+    }
+}
+
+/// The columns an auditor reads a search by, as text.
+enum AuditSearchOutput {
+    static let header = ["time", "kind", "outcome", "nhsNumber", "source", "recipient", "agreement", "reasons", "removedFields", "decisionId"]
+
+    static func row(_ r: AuditRecord) -> [String] {
+        [r.time, r.kind.rawValue, r.outcome?.rawValue ?? "", r.nhsNumber ?? "", r.source?.organisation ?? "", r.recipient ?? "",
+         r.agreementId.map { id in r.agreementVersion.map { "\(id) v\($0)" } ?? id } ?? "",
+         r.reasons.joined(separator: " "), r.removedFields.joined(separator: " "), r.decisionId]
+    }
+
+    static func csv(_ records: [AuditRecord]) -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        return ([header] + records.map(row)).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n")
+    }
+
+    static func table(_ records: [AuditRecord]) -> String {
+        let rows = [header] + records.map(row)
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        let lines = rows.map { row in
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+        return (lines + ["\(records.count) records"]).joined(separator: "\n")
+    }
+}
