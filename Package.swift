@@ -106,6 +106,8 @@ let package = Package(
             dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The subject access report: a person's decisions from the audit log, as a page they can read.
+        .target(name: "HXSubjectAccess", dependencies: ["HXAudit", "HXPlace", "HXPolicy"], swiftSettings: strict),
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
         .target(
             name: "HXAdapterRuntime",
@@ -126,7 +128,7 @@ let package = Package(
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
-                "HXAuditIndex", "HXAuditIndexing",
+                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -228,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HXAuditTests",
-            dependencies: ["HXAudit", "HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HXAudit", "HXSubjectAccess", "HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
     ]

@@ -55,6 +55,16 @@ import Testing
             #expect(Set(found.compactMap { $0["decisionId"] as? String }) == Set(denials.map(\.decisionId)))
             #expect(!denials.isEmpty, "the traffic includes objections")
 
+            // Their subject access report: one row per decision about them, and nobody else's number.
+            let page = FileManager.default.temporaryDirectory.appendingPathComponent("hx-sar-\(UUID().uuidString.prefix(8)).html")
+            let sar = try await hx(["audit", "report", "--nhs-number", person, "--config", Place.root.appendingPathComponent("config").path,
+                                    "--output", page.path] + index)
+            #expect(sar.status == 0, "\(sar.output)")
+            let html = try String(contentsOf: page, encoding: .utf8)
+            let decisions = theirs.filter { $0.kind == .decision }
+            #expect(html.components(separatedBy: "<tr><td>").count - 1 == decisions.count)
+            #expect(Set(audit.compactMap(\.nhsNumber)).subtracting([person]).allSatisfy { !html.contains($0) })
+
             let bad = try await hx(["audit", "search", "--outcome", "maybe"] + index)
             #expect(bad.status != 0)
 
