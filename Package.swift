@@ -103,7 +103,7 @@ let package = Package(
         // hx.audit.ig.v1 → the audit index, each chunk stored with its offsets in one database transaction.
         .target(
             name: "HXAuditIndexing",
-            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXKafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // The subject access report: a person's decisions from the audit log, as a page they can read.

@@ -3,6 +3,8 @@ import Foundation
 import HXAudit
 import HXAuditIndex
 import HXAuditIndexing
+import HXCanonical
+import HXPlace
 import HXKafka
 import Logging
 
@@ -85,6 +87,8 @@ extension AuditCommand {
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
         @OptionGroup var index: AuditIndexOptions
+        @OptionGroup var kafka: KafkaOptions
+        @OptionGroup var auditor: AuditorOptions
         @Option(help: "Ten-digit NHS number.") var nhsNumber: String?
         @Option(help: "Organisation code, as sender or recipient.") var organisation: String?
         @Option(help: "Data sharing agreement id.") var agreement: String?
@@ -113,7 +117,17 @@ extension AuditCommand {
             let query = AuditQuery(
                 nhsNumber: nhsNumber, organisation: organisation, agreementId: agreement, outcome: outcome.flatMap(AuditOutcome.init),
                 reason: reason, kind: kind.flatMap(AuditRecordKind.init), from: from, to: to, limit: limit)
+            let place = try auditor.place()
             let store = try await index.open()
+            // The filters as asked, the NHS number apart (it has its own field in the access record).
+            let asked = [("organisation", organisation), ("agreement", agreement), ("outcome", outcome), ("reason", reason), ("kind", kind),
+                         ("from", from), ("to", to)].compactMap { name, value in value.map { "\(name)=\($0)" } } + ["limit=\(limit)", "format=\(format.rawValue)"]
+            do {
+                try await auditor.record("search", query: asked.joined(separator: " "), nhsNumber: nhsNumber, place: place, kafka: kafka)
+            } catch {
+                await store.close()
+                throw error
+            }
             let found: [IndexedAuditRecord]
             do {
                 found = try await store.search(query)
@@ -156,5 +170,42 @@ enum AuditSearchOutput {
             row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
         return (lines + ["\(records.count) records"]).joined(separator: "\n")
+    }
+}
+
+/// Who is looking, so that `hx audit search` and `report` can record it on the audit topic first.
+struct AuditorOptions: ParsableArguments {
+    @Option(help: "The auditor's name, recorded with every search and report (env HX_AUDITOR, else the login name).")
+    var actor: String?
+
+    @Option(help: "File holding the audit HMAC key (env HX_AUDIT_KEY_FILE): the access record carries an HMAC like the routers' records.")
+    var auditKeyFile: String?
+
+    @Option(help: "The place configuration directory; its digest is recorded with the access.")
+    var config: String = "config"
+
+    var who: String {
+        let env = ProcessInfo.processInfo.environment
+        return actor ?? env["HX_AUDITOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "unknown"
+    }
+
+    func place() throws -> PlaceConfiguration {
+        do {
+            return try PlaceConfiguration.load(directory: URL(fileURLWithPath: config, isDirectory: true))
+        } catch {
+            report(error.issues)
+            throw ExitCode(78)
+        }
+    }
+
+    /// Records the access; nothing is shown when this fails.
+    func record(_ action: String, query: String, nhsNumber: String?, place: PlaceConfiguration, kafka: KafkaOptions) async throws {
+        let recorder = AuditAccessRecorder(
+            client: try kafka.clientConfiguration(clientID: "hx-auditor"), key: try loadAuditKey(auditKeyFile), logger: Logger(label: "hx.audit.access"))
+        do {
+            _ = try await recorder.record(actor: who, action: action, query: query, nhsNumber: nhsNumber, configurationDigest: place.configurationDigest)
+        } catch {
+            throw ValidationError("could not record this access on \(HXTopic.audit), so nothing is shown: \(error)")
+        }
     }
 }

@@ -12,13 +12,14 @@ extension AuditCommand {
             discussion: """
             Every decision about the person's information in the index: when, from whom, to whom, what kind, under \
             which agreement, and why anything was withheld or removed, in plain words. Organisation and agreement \
-            names come from --config. Index the topic first (`hx audit index`) so the report is complete.
+            names come from --config. The report is recorded on the audit topic (who, when, whose) before it is made. Index the topic first (`hx audit index`) so the report is complete.
             """
         )
 
         @OptionGroup var index: AuditIndexOptions
+        @OptionGroup var kafka: KafkaOptions
+        @OptionGroup var auditor: AuditorOptions
         @Option(help: "The person's ten-digit NHS number.") var nhsNumber: String
-        @Option(help: "The place configuration directory.") var config: String = "config"
         @Option(help: "Write the report here instead of standard output.") var output: String?
 
         func validate() throws {
@@ -29,13 +30,8 @@ extension AuditCommand {
 
         func run() async throws {
             LogSetup.bootstrap()
-            let place: PlaceConfiguration
-            do {
-                place = try PlaceConfiguration.load(directory: URL(fileURLWithPath: config, isDirectory: true))
-            } catch {
-                report(error.issues)
-                throw ExitCode(78)
-            }
+            let place = try auditor.place()
+            try await auditor.record("subject-access-report", query: output.map { "output=\($0)" } ?? "output=stdout", nhsNumber: nhsNumber, place: place, kafka: kafka)
             let store = try await index.open()
             let found: [IndexedAuditRecord]
             do {

@@ -18,6 +18,9 @@ import Testing
             let database = FileManager.default.temporaryDirectory.appendingPathComponent("hx-index-\(UUID().uuidString.prefix(8)).sqlite")
             let index = ["--index", database.path]
             let hx = AuditVerifyCommandTests.hx
+            let keyFile = ["--audit-key-file", RouterKillTests.keyFile.path]
+            // Searches and reports are recorded on the audit topic as this auditor's, before anything is shown.
+            let auditor = servers + keyFile + ["--config", Place.root.appendingPathComponent("config").path, "--actor", "test-auditor"]
 
             var audit = try await rig.readAll(HXTopic.audit).map { try AuditRecord(wire: $0.value) }
             let first = try await hx(["audit", "index"] + servers + index)
@@ -40,7 +43,7 @@ import Testing
             // A person's history: every record with their NHS number, newest first.
             let person = try #require(audit.compactMap(\.nhsNumber).first)
             let theirs = audit.filter { $0.nhsNumber == person }
-            let csv = try await hx(["audit", "search", "--nhs-number", person, "--format", "csv"] + index)
+            let csv = try await hx(["audit", "search", "--nhs-number", person, "--format", "csv"] + index + auditor)
             #expect(csv.status == 0)
             let rows = csv.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
             #expect(Set(rows.map { String($0.last ?? "") }) == Set(theirs.map(\.decisionId)))
@@ -50,25 +53,38 @@ import Testing
 
             // Filters combine: denials for an objection.
             let denials = audit.filter { $0.outcome == .deny && $0.reasons.contains("objection") }
-            let json = try await hx(["audit", "search", "--outcome", "deny", "--reason", "objection", "--format", "json"] + index)
+            let json = try await hx(["audit", "search", "--outcome", "deny", "--reason", "objection", "--format", "json"] + index + auditor)
             let found = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]] ?? []
             #expect(Set(found.compactMap { $0["decisionId"] as? String }) == Set(denials.map(\.decisionId)))
             #expect(!denials.isEmpty, "the traffic includes objections")
 
             // Their subject access report: one row per decision about them, and nobody else's number.
             let page = FileManager.default.temporaryDirectory.appendingPathComponent("hx-sar-\(UUID().uuidString.prefix(8)).html")
-            let sar = try await hx(["audit", "report", "--nhs-number", person, "--config", Place.root.appendingPathComponent("config").path,
-                                    "--output", page.path] + index)
+            let sar = try await hx(["audit", "report", "--nhs-number", person, "--output", page.path] + index + auditor)
             #expect(sar.status == 0, "\(sar.output)")
             let html = try String(contentsOf: page, encoding: .utf8)
             let decisions = theirs.filter { $0.kind == .decision }
             #expect(html.components(separatedBy: "<tr><td>").count - 1 == decisions.count)
             #expect(Set(audit.compactMap(\.nhsNumber)).subtracting([person]).allSatisfy { !html.contains($0) })
 
-            let bad = try await hx(["audit", "search", "--outcome", "maybe"] + index)
+            let bad = try await hx(["audit", "search", "--outcome", "maybe"] + index + auditor)
             #expect(bad.status != 0)
 
-            let verified = try await hx(["audit", "verify", "--from-index", "--audit-key-file", RouterKillTests.keyFile.path] + index)
+            // The two searches and the report, indexed like any record: who, what, and whose record.
+            #expect(try await hx(["audit", "index"] + servers + index).output.contains("indexed 3 records"))
+            let access = try await hx(["audit", "search", "--kind", "auditor-access", "--format", "json"] + index + auditor)
+            let accesses = try JSONSerialization.jsonObject(with: Data(access.output.utf8)) as? [[String: Any]] ?? []
+            #expect(accesses.count == 3)
+            #expect(accesses.allSatisfy { $0["chainId"] as? String == "auditor:test-auditor" })
+            let actions = accesses.compactMap { ($0["details"] as? [String: String])?["action"] }
+            #expect(actions.sorted() == ["search", "search", "subject-access-report"])
+            #expect(accesses.filter { $0["nhsNumber"] as? String == person }.count == 2)
+            // The auditor's chain holds on the topic with the routers' chains.
+            let onTopic = try await hx(["audit", "verify"] + servers + keyFile)
+            #expect(onTopic.status == 0, "\(onTopic.output)")
+            #expect(onTopic.output.contains("auditor:test-auditor  holds  records 4"))
+
+            let verified = try await hx(["audit", "verify", "--from-index"] + keyFile + index)
             #expect(verified.status == 0, "\(verified.output)")
             #expect(verified.output.contains("chains in the index hold"))
         }

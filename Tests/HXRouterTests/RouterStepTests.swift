@@ -1,5 +1,5 @@
 import Foundation
-import HXAudit
+@testable import HXAudit
 import HXCanonical
 import HXKafka
 import HXPlace

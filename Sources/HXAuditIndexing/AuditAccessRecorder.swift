@@ -1,0 +1,92 @@
+import Foundation
+import HXAudit
+import HXCanonical
+import HXKafka
+import HXPlace
+import Logging
+
+/// Records auditors' own use of patient data (searches, reports) on
+/// `hx.audit.ig.v1`, so that access to the log is itself in the log: one
+/// hash chain per auditor, `auditor:<actor>`, in the audit partition its id
+/// hashes to, continued from its last record there.
+///
+/// Fails closed: the caller shows nothing if recording fails. Two sessions of
+/// the same auditor at once are kept from forking the chain by the
+/// transactional id `hx-auditor-<actor>`: the later one fences the earlier.
+public struct AuditAccessRecorder: Sendable {
+    let client: KafkaClientConfiguration
+    let key: AuditKey?
+    let logger: Logger
+
+    public init(client: KafkaClientConfiguration, key: AuditKey?, logger: Logger) {
+        self.client = client
+        self.key = key
+        self.logger = logger
+    }
+
+    public static func chainId(actor: String) -> String { "auditor:\(actor)" }
+
+    /// Appends one `auditor-access` record and waits until it is committed.
+    /// `query` describes what was asked, without the NHS number (that has its own field).
+    public func record(
+        actor: String, action: String, query: String, nhsNumber: String?, configurationDigest: String, at time: Date = Date()
+    ) async throws -> AuditRecord {
+        guard let topic = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit) else {
+            throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(HXTopic.audit) does not exist; run `hx topics apply`")
+        }
+        let chainId = Self.chainId(actor: actor)
+        let partition = AuditPlacement.partition(chainId: chainId, partitions: Int32(topic.partitions.count))
+        var configuration = KafkaProducerConfiguration(client: client)
+        configuration.transactionalID = "hx-auditor-\(actor)"
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        do {
+            // Fences an earlier session of this auditor and settles its open transaction before the head is read.
+            try await producer.initTransactions()
+            var chain = try await head(chainId, partition: partition).map { last throws in try AuditChain.resume(from: last, key: key) }
+                ?? AuditChain(id: chainId, key: key)
+            let entry = try AuditRecordBuilder.auditorAccess(
+                requestId: UUID().uuidString.lowercased(), time: Instant(millisecondsSinceEpoch: Int64(time.timeIntervalSince1970 * 1000)),
+                actor: actor, role: "auditor", action: action, query: query, nhsNumber: nhsNumber, configurationDigest: configurationDigest)
+            let record = chain.append(entry)
+            try producer.beginTransaction()
+            let reports = try await producer.send(batch: [KafkaOutgoingMessage(
+                topic: HXTopic.audit, partition: partition, key: Array(chainId.utf8), value: record.wireBytes)])
+            if let error = reports.failures.first?.error {
+                try await producer.abortTransaction()
+                throw error
+            }
+            try await producer.commitTransaction()
+            await producer.close()
+            return record
+        } catch {
+            await producer.close()
+            throw error
+        }
+    }
+
+    /// The chain's last record, reading the partition backwards in growing windows.
+    private func head(_ chainId: String, partition: Int32) async throws -> AuditRecord? {
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-auditor"))
+        do {
+            let tp = KafkaTopicPartition(topic: HXTopic.audit, partition: partition)
+            let end = try await reader.readToEnd(tp, from: KafkaConsumer.end) { _ in }
+            var window: Int64 = 2_000
+            while true {
+                let from = max(0, end - window)
+                var last: AuditRecord?
+                _ = try await reader.readToEnd(tp, from: from) { m in
+                    guard m.keyString == chainId, let r = try? AuditRecord(wire: m.value), r.chainId == chainId else { return }
+                    if last.map({ r.sequence > $0.sequence }) ?? true { last = r }
+                }
+                if last != nil || from == 0 {
+                    await reader.close()
+                    return last
+                }
+                window *= 4
+            }
+        } catch {
+            await reader.close()
+            throw error
+        }
+    }
+}
