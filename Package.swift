@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "HXAuditIndex",
             dependencies: [
-                "HXAudit", "HXPlace",
+                "HXAudit", "HXPlace", "HXConfigFile",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "HXAuditIndexTests",
             dependencies: [
-                "HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXDevBroker",
+                "HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXDevBroker", "HXConfigFile",
                 // Raw access to the test databases, to tamper with them as an intruder would.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

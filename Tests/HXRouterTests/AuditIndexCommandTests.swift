@@ -87,6 +87,19 @@ import Testing
             let verified = try await hx(["audit", "verify", "--from-index"] + keyFile + index)
             #expect(verified.status == 0, "\(verified.output)")
             #expect(verified.output.contains("chains in the index hold"))
+
+            // Retention (8 years in config/audit-index.yaml): 8 years after a middle record, what is older goes,
+            // and what remains still verifies from each chain's anchor.
+            let recordTimes = audit.map(\.time).sorted()
+            let cut = recordTimes[recordTimes.count / 2]
+            let now = "2034" + cut.dropFirst(4)
+            let pruned = try await hx(["audit", "prune", "--config", Place.root.appendingPathComponent("config").path, "--now", now] + index)
+            #expect(pruned.status == 0, "\(pruned.output)")
+            #expect(pruned.output.contains("pruned \(recordTimes.filter { $0 < cut }.count) records older than \(cut)"), "\(pruned.output)")
+            let old = try await hx(["audit", "search", "--to", cut, "--format", "csv"] + index + auditor)
+            #expect(old.output.split(separator: "\n").count == 1, "only the header is left before the cutoff")
+            let afterPrune = try await hx(["audit", "verify", "--from-index"] + keyFile + index)
+            #expect(afterPrune.status == 0, "\(afterPrune.output)")
         }
     }
 }
