@@ -54,11 +54,13 @@ extension AuditCommand {
         @Flag(help: "Keep indexing new records until interrupted.")
         var follow = false
 
+        @Option(help: .hidden) var chunk: Int = 5_000
+
         func run() async throws {
             LogSetup.bootstrap()
             let logger = Logger(label: "hx.audit.index")
             let store = try await index.open()
-            let feed = AuditIndexFeed(client: try kafka.clientConfiguration(clientID: "hx-audit-index"), store: store, logger: logger)
+            let feed = AuditIndexFeed(client: try kafka.clientConfiguration(clientID: "hx-audit-index"), store: store, chunk: max(1, chunk), logger: logger)
             do {
                 if follow {
                     try await feed.follow { p in
