@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HXAuditIndex
 import HXCanonical
 import HXConfigFile
 import HXPlace
@@ -129,7 +130,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate organisations, agreements, topics and the sensitivity code list; name file, line and problem for each error (exit 78 on error).",
+            abstract: "Validate organisations, agreements, topics, the sensitivity code list and the audit index retention; name file, line and problem for each error (exit 78 on error).",
             discussion: "Warnings (agreements expiring within 90 days, say) are printed but do not fail the check."
         )
 
@@ -149,6 +150,10 @@ struct ConfigCommand: ParsableCommand {
                 issues += error.issues
             }
             do { _ = try TopicCatalog.load(configDirectory: url) } catch { issues += error.issues }
+            // Only `hx audit prune` needs it; a place without an audit index may leave it out.
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent(AuditRetention.fileName).path) {
+                do { _ = try AuditRetention.load(directory: url) } catch { issues += error.issues }
+            }
             if case .failure(let errors) = SensitivityCodes.load(contentsOf: url.appendingPathComponent("sensitivity-codes.yaml")) {
                 issues += errors.issues
             }

@@ -108,6 +108,17 @@ struct CommandTests {
         #expect(test.output.contains(" 0 failed"))
     }
 
+    @Test("hx config check refuses a bad audit index retention")
+    func configCheckRetention() async throws {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("hx-config-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("config"), to: copy)
+        try Data("# kept in the index\nretentionYears: 0\n".utf8).write(to: copy.appendingPathComponent("audit-index.yaml"))
+        let check = try await Self.run(["config", "check", copy.path])
+        #expect(check.status == 78)
+        // The file:line itself goes to standard error (RetentionTests checks the line).
+        #expect(check.output.contains("1 error(s)"), "\(check.output)")
+    }
+
     @Test("hx consent records and withdraws directives on hx.consent.v1 and shows a person's, oldest first")
     func consent() async throws {
         try await withBroker { broker in
