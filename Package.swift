@@ -159,7 +159,7 @@ let package = Package(
         // The audit index's indexing rate and subject-search latency, SQLite and PostgreSQL.
         .executableTarget(
             name: "audit-index-bench",
-            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXDevBroker"],
+            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXDevBroker", "HXWorkload"],
             path: "Benchmarks/AuditIndexBench",
             swiftSettings: strict
         ),

@@ -2,18 +2,7 @@ import HXAudit
 import HXAuditIndex
 import HXCanonical
 import HXPlace
-
-/// A deterministic pseudo-random source (SplitMix64): the same seed gives the same index.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import HXWorkload
 
 /// Synthetic but router-shaped audit records: messages keyed by NHS number onto
 /// input partitions (one chain each), one to three decisions per message
@@ -40,7 +29,7 @@ struct Workload {
 
     init(total: Int, subjects: Int, chains: Int, seed: UInt64) {
         self.total = total
-        random = SplitMix64(state: seed)
+        random = SplitMix64(seed: seed)
         self.subjects = (0..<subjects).map { i in
             let digits = String(i)
             return "999" + String(repeating: "0", count: 7 - digits.count) + digits

@@ -135,3 +135,18 @@ struct IndexSQL {
             """
     }
 }
+
+/// The indexes on `audit_records`, the same text in both backends. Each search
+/// filter reads its own index in time order, so "newest first, limit N" stops
+/// after N rows however large the index.
+enum RecordIndexes {
+    static let statements: [String] = [
+        "CREATE INDEX IF NOT EXISTS audit_records_nhs_time ON audit_records (nhs_number, time)",
+        "CREATE INDEX IF NOT EXISTS audit_records_source_time ON audit_records (source_org, time)",
+        "CREATE INDEX IF NOT EXISTS audit_records_recipient_time ON audit_records (recipient, time)",
+        "CREATE INDEX IF NOT EXISTS audit_records_agreement_time ON audit_records (agreement_id, time)",
+        "CREATE INDEX IF NOT EXISTS audit_records_time ON audit_records (time)",
+        // Not unique: a conflict or tampering can put two records at one sequence.
+        "CREATE INDEX IF NOT EXISTS audit_records_chain_sequence ON audit_records (chain_id, sequence)",
+    ]
+}

@@ -33,12 +33,7 @@ enum PostgresSchema {
             wire BYTEA NOT NULL
         )
         """,
-        "CREATE INDEX IF NOT EXISTS audit_records_nhs_time ON audit_records (nhs_number, time)",
-        "CREATE INDEX IF NOT EXISTS audit_records_source_time ON audit_records (source_org, time)",
-        "CREATE INDEX IF NOT EXISTS audit_records_recipient_time ON audit_records (recipient, time)",
-        "CREATE INDEX IF NOT EXISTS audit_records_agreement_time ON audit_records (agreement_id, time)",
-        "CREATE INDEX IF NOT EXISTS audit_records_time ON audit_records (time)",
-        "CREATE INDEX IF NOT EXISTS audit_records_chain_sequence ON audit_records (chain_id, sequence)",
+    ] + RecordIndexes.statements + [
         """
         CREATE TABLE IF NOT EXISTS audit_reasons (
             decision_id TEXT NOT NULL,

@@ -82,10 +82,9 @@ struct AuditCommand: AsyncParsableCommand {
 
         /// Each chain of the index, page by page; a conflict the indexer kept fails verification too.
         func verifyIndex(key: AuditKey?) async throws {
-            let store = try await index.open()
-            var problems: [String] = []
-            var lines: [String] = []
-            do {
+            let (lines, problems) = try await index.withStore { store in
+                var lines: [String] = []
+                var problems: [String] = []
                 for chainId in try await store.chainIds() {
                     let v = try await store.verifyChain(chainId, key: key)
                     let c = v.summary
@@ -93,14 +92,10 @@ struct AuditCommand: AsyncParsableCommand {
                     if let p = v.problem { problems.append("problem: \(p.chainId) sequence \(p.sequence): \(p.code): \(p.message)") }
                 }
                 for c in try await store.conflicts() { problems.append("problem: conflict: \(c)") }
-                await store.close()
-            } catch {
-                await store.close()
-                throw ValidationError("\(error)")
+                return (lines, problems)
             }
             if json {
-                func string(_ s: String) -> String { String(decoding: (try? JSONEncoder().encode(s)) ?? Data(), as: UTF8.self) }
-                print(#"{"holds":\#(problems.isEmpty),"chains":\#(lines.count),"problems":[\#(problems.map(string).joined(separator: ","))]}"#)
+                print(#"{"holds":\#(problems.isEmpty),"chains":\#(lines.count),"problems":[\#(problems.map(jsonString).joined(separator: ","))]}"#)
             } else {
                 lines.forEach { print($0) }
                 problems.forEach { print($0) }
@@ -110,10 +105,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         static func json(_ report: AuditVerificationReport, places: [String], unreadable: [String], records: Int, holds: Bool) -> String {
-            func string(_ s: String) -> String {
-                let data = (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8)
-                return String(decoding: data, as: UTF8.self)
-            }
+            let string = jsonString
             let chains = report.chains.sorted { $0.chainId < $1.chainId }.map { c in
                 #"{"chainId":\#(string(c.chainId)),"records":\#(c.records),"firstSequence":\#(c.firstSequence ?? 0),"lastSequence":\#(c.lastSequence ?? 0),"repeats":\#(c.duplicates),"lastHash":\#(string(c.lastHash ?? "")),"holds":\#(report.problem(chainId: c.chainId) == nil)}"#
             }
@@ -123,4 +115,9 @@ struct AuditCommand: AsyncParsableCommand {
             return #"{"holds":\#(holds),"recordsRead":\#(records),"chains":[\#(chains.joined(separator: ","))],"problems":[\#(problems.joined(separator: ","))]}"#
         }
     }
+}
+
+/// A string as a JSON string literal.
+private func jsonString(_ s: String) -> String {
+    String(decoding: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
 }

@@ -20,6 +20,23 @@ struct AuditIndexOptions: ParsableArguments {
     var url: String? { urlOption ?? ProcessInfo.processInfo.environment["HX_AUDIT_INDEX_URL"] }
     var location: AuditIndexLocation { url.map { .postgres(url: $0) } ?? .sqlite(path: path) }
 
+    /// Opens the index, runs `body` on it, and closes it whether or not `body` throws.
+    /// The index's own errors reach the user as ValidationErrors (they name no patient data).
+    func withStore<T>(_ body: (any AuditIndexStore) async throws -> T) async throws -> T {
+        let store = try await open()
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch let error as AuditIndexError {
+            await store.close()
+            throw ValidationError("\(error)")
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
     /// Opens and prepares the index; a problem stops the command naming the index, never its contents.
     func open() async throws -> any AuditIndexStore {
         if url == nil {
@@ -59,24 +76,20 @@ extension AuditCommand {
         func run() async throws {
             LogSetup.bootstrap()
             let logger = Logger(label: "hx.audit.index")
-            let store = try await index.open()
-            let feed = AuditIndexFeed(client: try kafka.clientConfiguration(clientID: "hx-audit-index"), store: store, chunk: max(1, chunk), logger: logger)
-            do {
-                if follow {
+            let client = try kafka.clientConfiguration(clientID: "hx-audit-index")
+            let progress = try await index.withStore { store -> AuditIndexFeed.Progress? in
+                let feed = AuditIndexFeed(client: client, store: store, chunk: max(1, chunk), logger: logger)
+                guard !follow else {
                     try await feed.follow { p in
                         logger.notice("indexed", metadata: ["stored": "\(p.stored)", "repeats": "\(p.repeats)", "conflicts": "\(p.conflicts)", "unreadable": "\(p.unreadable)"])
                     }
-                    await store.close()
-                    return
+                    return nil
                 }
-                let p = try await feed.catchUp()
-                await store.close()
-                print("indexed \(p.stored) records (\(p.repeats) repeats, \(p.conflicts) conflicts, \(p.unreadable) unreadable)")
-                if p.conflicts > 0 { throw ExitCode(1) }
-            } catch {
-                await store.close()
-                throw error
+                return try await feed.catchUp()
             }
+            guard let p = progress else { return }
+            print("indexed \(p.stored) records (\(p.repeats) repeats, \(p.conflicts) conflicts, \(p.unreadable) unreadable)")
+            if p.conflicts > 0 { throw ExitCode(1) }
         }
     }
 
@@ -120,23 +133,12 @@ extension AuditCommand {
                 nhsNumber: nhsNumber, organisation: organisation, agreementId: agreement, outcome: outcome.flatMap(AuditOutcome.init),
                 reason: reason, kind: kind.flatMap(AuditRecordKind.init), from: from, to: to, limit: limit)
             let place = try auditor.place()
-            let store = try await index.open()
             // The filters as asked, the NHS number apart (it has its own field in the access record).
             let asked = [("organisation", organisation), ("agreement", agreement), ("outcome", outcome), ("reason", reason), ("kind", kind),
                          ("from", from), ("to", to)].compactMap { name, value in value.map { "\(name)=\($0)" } } + ["limit=\(limit)", "format=\(format.rawValue)"]
-            do {
+            let found = try await index.withStore { store in
                 try await auditor.record("search", query: asked.joined(separator: " "), nhsNumber: nhsNumber, place: place, kafka: kafka)
-            } catch {
-                await store.close()
-                throw error
-            }
-            let found: [IndexedAuditRecord]
-            do {
-                found = try await store.search(query)
-                await store.close()
-            } catch {
-                await store.close()
-                throw ValidationError("\(error)")
+                return try await store.search(query)
             }
             switch format {
             case .json: print("[" + found.map { String(decoding: $0.wireBytes, as: UTF8.self) }.joined(separator: ",\n") + "]")

@@ -32,15 +32,8 @@ extension AuditCommand {
                 clock = parsed
             }
             let cutoff = retention.cutoff(now: clock)
-            let store = try await index.open()
-            do {
-                let summary = try await store.prune(olderThan: cutoff)
-                await store.close()
-                print("pruned \(summary.deleted) records older than \(cutoff) (retention \(retention.years) years); \(summary.anchors.count) chains now start from an anchor")
-            } catch {
-                await store.close()
-                throw ValidationError("\(error)")
-            }
+            let summary = try await index.withStore { try await $0.prune(olderThan: cutoff) }
+            print("pruned \(summary.deleted) records older than \(cutoff) (retention \(retention.years) years); \(summary.anchors.count) chains now start from an anchor")
         }
     }
 }
