@@ -24,6 +24,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.20.0"),
         // Already required by postgres-nio; named so the index can offer TLS to PostgreSQL.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        // The console: HTTP server, bcrypt for its users' passwords, Mustache page templates.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // librdkafka (>= 2.2) as found by pkg-config; scripts/setup.sh provides it.
@@ -108,6 +113,32 @@ let package = Package(
         ),
         // The subject access report: a person's decisions from the audit log, as a page they can read.
         .target(name: "HXSubjectAccess", dependencies: ["HXAudit", "HXPlace", "HXPolicy"], swiftSettings: strict),
+        // What operators watch and do, Kafka side: heartbeats, topic rates and lag, dead letters and their replay.
+        .target(
+            name: "HXOperations",
+            dependencies: [
+                "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXAudit", "HXAuditIndexing", "HXPlace", "HXConfigFile",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // `hx console`: the web pages for operators and auditors, with users, roles, sessions and CSRF.
+        .target(
+            name: "HXConsole",
+            dependencies: [
+                "HXOperations", "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXAudit", "HXPlace", "HXCanonical", "HXConfigFile",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
         .target(
             name: "HXAdapterRuntime",
@@ -128,8 +159,9 @@ let package = Package(
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
-                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess",
+                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -231,6 +263,17 @@ let package = Package(
         .testTarget(
             name: "HXAuditTests",
             dependencies: ["HXAudit", "HXSubjectAccess", "HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HXConsoleTests",
+            dependencies: [
+                "HXConsole", "HXOperations", "HXAudit", "HXAuditIndex", "HXCanonical", "HXPlace", "HXKafka", "HXKafkaTestSupport", "hx",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -16,6 +16,8 @@
 #   5. SQLite's headers (GRDB links the system libsqlite3) and the PostgreSQL
 #      server, for the audit index; its tests start their own PostgreSQL
 #      (scripts/test-postgres.sh), so the cluster Debian creates is not used.
+#   6. Chromium and its WebDriver (chromedriver), for the console's end-to-end
+#      browser test (scripts/console-browser-test.py).
 set -euo pipefail
 
 MIN_RDKAFKA=2.2.0
@@ -148,3 +150,9 @@ fi
 # --- 5. The audit index: SQLite headers and a PostgreSQL server -----------------
 apt_install libsqlite3-dev postgresql
 say "PostgreSQL server binaries in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -n1)"
+
+# --- 6. Chromium and its WebDriver, for the console's browser test --------------
+# scripts/console-browser-test.py drives a headless chromium through
+# chromedriver over the W3C WebDriver protocol (no Selenium needed).
+apt_install chromium chromium-driver
+say "$(chromium --version 2>/dev/null | head -n1), $(chromedriver --version 2>/dev/null | head -n1)"

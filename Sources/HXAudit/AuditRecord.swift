@@ -12,6 +12,9 @@ public enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
     case configurationReloaded = "configuration-reloaded"
     /// An auditor looked at patient data (who, what query): recorded by the console.
     case auditorAccess = "auditor-access"
+    /// A member of staff re-sent a dead letter after a fix: which one, by whom,
+    /// and the ids of the messages it became. Recorded by the console and `hx dlq replay`.
+    case deadLetterReplay = "dead-letter-replay"
 }
 
 /// DESIGN.md "Information governance": the outcome of one decision.

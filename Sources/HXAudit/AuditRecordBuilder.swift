@@ -75,6 +75,9 @@ public enum AuditIdentifiers {
 
     /// The console names each access request; the same request id is the same access.
     public static func auditorAccessId(requestId: String) -> String { id("auditor-access|" + requestId) }
+    public static func deadLetterReplayId(requestId: String, deadLetter: String) -> String {
+        id("dead-letter-replay|" + requestId + "|" + deadLetter)
+    }
 
     static func id(_ name: String) -> String { UUIDv5.make(namespace: namespace, name: name).uuidString.lowercased() }
 }
@@ -201,6 +204,25 @@ public enum AuditRecordBuilder {
             kind: .auditorAccess, decisionId: AuditIdentifiers.auditorAccessId(requestId: requestId), time: text,
             nhsNumber: nhsNumber, configurationDigest: configurationDigest,
             details: ["actor": actor, "role": role, "action": action, "query": query, "requestId": requestId])
+    }
+
+    /// A dead letter re-sent by a member of staff. `deadLetter` is its place on the
+    /// dead-letter topic (`hx.dlq.v1:P:O`), which links the replay to the original;
+    /// `messageIds` are what the replay wrote. No patient identifier: replays are
+    /// operators' work, and the messages themselves are audited when routed.
+    public static func deadLetterReplay(
+        requestId: String, time: Instant, actor: String, role: String, deadLetter: String, deadLetterId: String,
+        reasonCode: String, adapter: String?, messageIds: [String], configurationDigest: String
+    ) throws(AuditBuildError) -> AuditEntry {
+        guard let text = AuditTime.rfc3339(time) else { throw .inputOutOfRange("time \(time) is outside 1970–9999") }
+        var details = [
+            "actor": actor, "role": role, "requestId": requestId, "deadLetter": deadLetter, "deadLetterId": deadLetterId,
+            "messageIds": messageIds.joined(separator: ","),
+        ]
+        if let adapter { details["adapter"] = adapter }
+        return AuditEntry(
+            kind: .deadLetterReplay, decisionId: AuditIdentifiers.deadLetterReplayId(requestId: requestId, deadLetter: deadLetter),
+            time: text, reasons: [reasonCode], configurationDigest: configurationDigest, details: details)
     }
 
     // MARK: Helpers

@@ -24,6 +24,11 @@ public protocol AuditIndexStore: Sendable {
     /// Records matching every filter of `query`, newest first, at most `query.limit`.
     func search(_ query: AuditQuery) async throws(AuditIndexError) -> [IndexedAuditRecord]
 
+    /// How many decisions of each outcome were recorded at or after `since`
+    /// (RFC 3339 UTC with milliseconds, as records store their time): the
+    /// console's "decisions by outcome". Outcomes with none are absent.
+    func outcomeCounts(since: String) async throws(AuditIndexError) -> [AuditOutcome: Int]
+
     /// Every chain id with records in the index, sorted.
     func chainIds() async throws(AuditIndexError) -> [String]
 

@@ -84,6 +84,10 @@ struct IndexSQL {
         return (sql, values)
     }
 
+    var outcomeCounts: String {
+        "SELECT outcome, COUNT(*) FROM audit_records WHERE kind = 'decision' AND time >= \(placeholder(1)) GROUP BY outcome"
+    }
+
     var storedByDecision: String { "SELECT \(Self.storedColumns) FROM audit_records WHERE decision_id = \(placeholder(1))" }
 
     var chainsWithOldRecords: String { "SELECT DISTINCT chain_id FROM audit_records WHERE time < \(placeholder(1))" }

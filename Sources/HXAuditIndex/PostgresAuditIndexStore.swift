@@ -241,6 +241,17 @@ final class PostgresAuditIndexStore: AuditIndexStore {
         }
     }
 
+    func outcomeCounts(since: String) async throws(AuditIndexError) -> [AuditOutcome: Int] {
+        try await withConnection("counting outcomes") { c in
+            var counts: [AuditOutcome: Int] = [:]
+            for row in try await rows(c, sql.outcomeCounts, [.text(since)]) {
+                let (outcome, count) = try row.decode((String?, Int64).self)
+                if let outcome = outcome.flatMap(AuditOutcome.init(rawValue:)) { counts[outcome] = Int(count) }
+            }
+            return counts
+        }
+    }
+
     func chainIds() async throws(AuditIndexError) -> [String] {
         try await withConnection("listing chains") { c in
             try await rows(c, IndexSQL.chainIds, []).map { try $0.decode(String.self) }

@@ -161,6 +161,17 @@ final class SQLiteAuditIndexStore: AuditIndexStore {
         }
     }
 
+    func outcomeCounts(since: String) async throws(AuditIndexError) -> [AuditOutcome: Int] {
+        let text = sql.outcomeCounts
+        return try await read("counting outcomes") { db in
+            var counts: [AuditOutcome: Int] = [:]
+            for row in try Row.fetchAll(db, sql: text, arguments: [since]) {
+                if let outcome = (row[0] as String?).flatMap(AuditOutcome.init(rawValue:)) { counts[outcome] = row[1] }
+            }
+            return counts
+        }
+    }
+
     func chainIds() async throws(AuditIndexError) -> [String] {
         try await read("listing chains") { db in try String.fetchAll(db, sql: IndexSQL.chainIds) }
     }

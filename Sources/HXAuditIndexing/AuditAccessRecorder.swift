@@ -7,13 +7,38 @@ import Logging
 
 /// Records auditors' own use of patient data (searches, reports) on
 /// `hx.audit.ig.v1`, so that access to the log is itself in the log: one
-/// hash chain per auditor, `auditor:<actor>`, in the audit partition its id
-/// hashes to, continued from its last record there.
+/// hash chain per auditor, `auditor:<actor>`.
 ///
-/// Fails closed: the caller shows nothing if recording fails. Two sessions of
-/// the same auditor at once are kept from forking the chain by the
-/// transactional id `hx-auditor-<actor>`: the later one fences the earlier.
+/// Fails closed: the caller shows nothing if recording fails.
 public struct AuditAccessRecorder: Sendable {
+    let writer: StaffAuditWriter
+
+    public init(client: KafkaClientConfiguration, key: AuditKey?, logger: Logger) {
+        writer = StaffAuditWriter(client: client, key: key, logger: logger)
+    }
+
+    public static func chainId(actor: String) -> String { "auditor:\(actor)" }
+
+    /// Appends one `auditor-access` record and waits until it is committed.
+    /// `query` describes what was asked, without the NHS number (that has its own field).
+    public func record(
+        actor: String, action: String, query: String, nhsNumber: String?, configurationDigest: String, at time: Date = Date()
+    ) async throws -> AuditRecord {
+        let entry = try AuditRecordBuilder.auditorAccess(
+            requestId: UUID().uuidString.lowercased(), time: Instant(millisecondsSinceEpoch: Int64(time.timeIntervalSince1970 * 1000)),
+            actor: actor, role: "auditor", action: action, query: query, nhsNumber: nhsNumber, configurationDigest: configurationDigest)
+        return try await writer.append([entry], chainId: Self.chainId(actor: actor), transactionalID: "hx-auditor-\(actor)")[0]
+    }
+}
+
+/// Appends records to a member of staff's own chain on `hx.audit.ig.v1` (in the
+/// audit partition its id hashes to, continued from its last record there),
+/// optionally in the same Kafka transaction as other records, so that what
+/// staff do and its record land together or not at all.
+///
+/// Two sessions of one person at once are kept from forking the chain by a
+/// transactional id per person: the later one fences the earlier.
+public struct StaffAuditWriter: Sendable {
     let client: KafkaClientConfiguration
     let key: AuditKey?
     let logger: Logger
@@ -24,40 +49,36 @@ public struct AuditAccessRecorder: Sendable {
         self.logger = logger
     }
 
-    public static func chainId(actor: String) -> String { "auditor:\(actor)" }
-
-    /// Appends one `auditor-access` record and waits until it is committed.
-    /// `query` describes what was asked, without the NHS number (that has its own field).
-    public func record(
-        actor: String, action: String, query: String, nhsNumber: String?, configurationDigest: String, at time: Date = Date()
-    ) async throws -> AuditRecord {
+    /// Appends `entries` to `chainId` and writes them with `alongside`, committed
+    /// together; returns the sealed records once Kafka has committed them.
+    public func append(
+        _ entries: [AuditEntry], chainId: String, transactionalID: String, alongside: [KafkaOutgoingMessage] = []
+    ) async throws -> [AuditRecord] {
         guard let topic = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit) else {
             throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(HXTopic.audit) does not exist; run `hx topics apply`")
         }
-        let chainId = Self.chainId(actor: actor)
         let partition = AuditPlacement.partition(chainId: chainId, partitions: Int32(topic.partitions.count))
         var configuration = KafkaProducerConfiguration(client: client)
-        configuration.transactionalID = "hx-auditor-\(actor)"
+        configuration.transactionalID = transactionalID
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         do {
-            // Fences an earlier session of this auditor and settles its open transaction before the head is read.
+            // Fences an earlier session and settles its open transaction before the head is read.
             try await producer.initTransactions()
             var chain = try await head(chainId, partition: partition).map { last throws in try AuditChain.resume(from: last, key: key) }
                 ?? AuditChain(id: chainId, key: key)
-            let entry = try AuditRecordBuilder.auditorAccess(
-                requestId: UUID().uuidString.lowercased(), time: Instant(millisecondsSinceEpoch: Int64(time.timeIntervalSince1970 * 1000)),
-                actor: actor, role: "auditor", action: action, query: query, nhsNumber: nhsNumber, configurationDigest: configurationDigest)
-            let record = chain.append(entry)
+            let records = chain.append(entries)
             try producer.beginTransaction()
-            let reports = try await producer.send(batch: [KafkaOutgoingMessage(
-                topic: HXTopic.audit, partition: partition, key: Array(chainId.utf8), value: record.wireBytes)])
+            let audit = records.map {
+                KafkaOutgoingMessage(topic: HXTopic.audit, partition: partition, key: Array(chainId.utf8), value: $0.wireBytes)
+            }
+            let reports = try await producer.send(batch: alongside + audit)
             if let error = reports.failures.first?.error {
                 try await producer.abortTransaction()
                 throw error
             }
             try await producer.commitTransaction()
             await producer.close()
-            return record
+            return records
         } catch {
             await producer.close()
             throw error
@@ -66,7 +87,7 @@ public struct AuditAccessRecorder: Sendable {
 
     /// The chain's last record, reading the partition backwards in growing windows.
     private func head(_ chainId: String, partition: Int32) async throws -> AuditRecord? {
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-auditor"))
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-staff-audit"))
         do {
             let tp = KafkaTopicPartition(topic: HXTopic.audit, partition: partition)
             let end = try await reader.readToEnd(tp, from: KafkaConsumer.end) { _ in }

@@ -35,4 +35,6 @@ public enum HXHeader {
     public static let inputTopic = "hx-input-topic"
     public static let inputPartition = "hx-input-partition"
     public static let inputOffset = "hx-input-offset"
+    /// On a message re-sent from the dead-letter topic: the dead letter's place, `hx.dlq.v1:P:O`.
+    public static let replayOf = "hx-replay-of"
 }

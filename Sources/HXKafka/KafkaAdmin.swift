@@ -66,6 +66,17 @@ public struct KafkaWatermarks: Sendable, Equatable {
     }
 }
 
+/// One consumer group as the cluster lists it.
+public struct KafkaConsumerGroupListing: Sendable, Equatable {
+    public var id: String
+    public var state: String
+
+    public init(id: String, state: String) {
+        self.id = id
+        self.state = state
+    }
+}
+
 /// How far a consumer group is behind on one partition.
 public struct KafkaPartitionLag: Sendable {
     public var topicPartition: KafkaTopicPartition
@@ -191,6 +202,26 @@ public final class KafkaAdmin: Sendable {
                 }
                 guard let offsets = rd_kafka_group_result_partitions(result) else { return [] }
                 return RDKafkaPartitionList.offsets(offsets)
+            }
+        }
+    }
+
+    /// The cluster's consumer groups, by id, with the state the group
+    /// coordinator reports (`Stable`, `Empty`, `PreparingRebalance`, ...).
+    public func consumerGroups(timeout: Duration = .seconds(10)) async throws -> [KafkaConsumerGroupListing] {
+        let client = self.client
+        return try await blocking.run {
+            try Self.adminRequest(client, op: RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout: timeout) { options, queue in
+                rd_kafka_ListConsumerGroups(client.handle, options, queue)
+            } result: { event in
+                var count = 0
+                guard let result = rd_kafka_event_ListConsumerGroups_result(event),
+                      let groups = rd_kafka_ListConsumerGroups_result_valid(result, &count) else { return [] }
+                return (0..<count).compactMap { i in
+                    guard let group = groups[i], let id = rd_kafka_ConsumerGroupListing_group_id(group) else { return nil }
+                    let state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(group)).map { String(cString: $0) } ?? "Unknown"
+                    return KafkaConsumerGroupListing(id: String(cString: id), state: state)
+                }.sorted { $0.id < $1.id }
             }
         }
     }

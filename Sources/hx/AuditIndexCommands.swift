@@ -149,22 +149,11 @@ extension AuditCommand {
     }
 }
 
-/// The columns an auditor reads a search by, as text.
+/// The columns an auditor reads a search by, as text (CSV: `AuditSearchExport`, shared with the console).
 enum AuditSearchOutput {
-    static let header = ["time", "kind", "outcome", "nhsNumber", "source", "recipient", "agreement", "reasons", "removedFields", "decisionId"]
-
-    static func row(_ r: AuditRecord) -> [String] {
-        [r.time, r.kind.rawValue, r.outcome?.rawValue ?? "", r.nhsNumber ?? "", r.source?.organisation ?? "", r.recipient ?? "",
-         r.agreementId.map { id in r.agreementVersion.map { "\(id) v\($0)" } ?? id } ?? "",
-         r.reasons.joined(separator: " "), r.removedFields.joined(separator: " "), r.decisionId]
-    }
-
-    static func csv(_ records: [AuditRecord]) -> String {
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
-        return ([header] + records.map(row)).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n")
-    }
+    static let header = AuditSearchExport.header
+    static func row(_ r: AuditRecord) -> [String] { AuditSearchExport.row(r) }
+    static func csv(_ records: [AuditRecord]) -> String { AuditSearchExport.csv(records) }
 
     static func table(_ records: [AuditRecord]) -> String {
         let rows = [header] + records.map(row)

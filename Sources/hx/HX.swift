@@ -10,7 +10,7 @@ struct HX: AsyncParsableCommand {
         discussion: "Start with `hx run` to see the system on its embedded defaults, or `hx <subcommand> --help`.",
         subcommands: [
             RunCommand.self, AdapterCommand.self, TranslateCommand.self, RouteCommand.self, TestCommand.self, ConfigCommand.self,
-            ConsentCommand.self, RouterCommand.self, AuditCommand.self,
+            ConsentCommand.self, RouterCommand.self, AuditCommand.self, ConsoleCommand.self, DeadLetterCommand.self,
             TopicsCommand.self, TailCommand.self, DevCommand.self,
         ]
     )

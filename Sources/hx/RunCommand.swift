@@ -164,6 +164,8 @@ struct AuditWatch: Service {
             return "decision:   configuration \(r.configurationDigest.prefix(12)) in force for \(r.chainId)"
         case .auditorAccess:
             return "decision:   auditor access"
+        case .deadLetterReplay:
+            return "decision:   dead letter \(r.details["deadLetter"] ?? "?") replayed"
         }
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+import HXAudit
+import HXAuditIndex
+import HXOperations
+import HXPlace
+
+/// One chain's verification, as the audit page lists it.
+public struct ChainStatus: Sendable, Equatable {
+    public init(chainId: String, records: Int, lastSequence: Int?, problem: String?) {
+        self.chainId = chainId
+        self.records = records
+        self.lastSequence = lastSequence
+        self.problem = problem
+    }
+
+    public var chainId: String
+    public var records: Int
+    public var lastSequence: Int?
+    /// Nil when the chain holds.
+    public var problem: String?
+}
+
+public struct VerificationStatus: Sendable, Equatable {
+    public init(checkedAt: Date, chains: [ChainStatus], conflicts: [String]) {
+        self.checkedAt = checkedAt
+        self.chains = chains
+        self.conflicts = conflicts
+    }
+
+    public var checkedAt: Date
+    public var chains: [ChainStatus]
+    /// Conflicts the indexer kept (same decision id, different bytes).
+    public var conflicts: [String]
+    public var holds: Bool { conflicts.isEmpty && chains.allSatisfy { $0.problem == nil } }
+}
+
+/// Everything the console's pages read or do, apart from HTTP: the routes
+/// decide who may ask; this answers. Whatever shows a patient identifier
+/// records the viewer's access in the audit log first and shows nothing if
+/// that fails (`searchAudit`, `subjectAccessReport`, `deadLetterValue`).
+public protocol ConsoleBackend: Sendable {
+    var place: PlaceConfiguration { get }
+    func operations() async throws -> OperationsSnapshot
+    /// Decisions by outcome since `since`, from the audit index.
+    func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int]
+    func deadLetters() async throws -> [DeadLetter]
+    func deadLetter(_ ref: DeadLetterRef) async throws -> DeadLetter?
+    /// dead letter refs → "has it been replayed" (by audit records of kind dead-letter-replay).
+    func replayedDeadLetters() async throws -> Set<DeadLetterRef>
+    func deadLetterValue(_ ref: DeadLetterRef, viewer: StaffSession) async throws -> [UInt8]?
+    func planReplay(_ refs: [DeadLetterRef]) async throws -> [ReplayItem]
+    func replay(_ refs: [DeadLetterRef], by: StaffSession) async throws -> [ReplayOutcome]
+    func searchAudit(_ query: AuditQuery, describedAs: String, by: StaffSession) async throws -> [IndexedAuditRecord]
+    func subjectAccessReport(nhsNumber: String, by: StaffSession) async throws -> String
+    func verifyChains() async throws -> VerificationStatus
+    func lastVerification() async -> VerificationStatus?
+}

@@ -1,0 +1,137 @@
+import Foundation
+import HXAudit
+import HXAuditIndex
+import HXAuditIndexing
+import HXCanonical
+import HXKafka
+import HXOperations
+import HXPlace
+import HXSubjectAccess
+import HXTranslate
+import Logging
+
+/// The console's backend on a real cluster and audit index.
+public final class LiveConsoleBackend: ConsoleBackend {
+    public let place: PlaceConfiguration
+    let observer: ClusterObserver
+    let deadLetterStore: DeadLetterStore
+    let index: any AuditIndexStore
+    let recorder: AuditAccessRecorder
+    let replayer: DeadLetterReplayer
+    let adapters: AdapterCatalogue
+    let key: AuditKey?
+    let verification = VerificationMemo()
+    /// Replays made by this console since it started: the index shows them only once indexed.
+    let recentReplays = ReplayMemo()
+
+    public init(
+        client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue,
+        index: any AuditIndexStore, observer: ClusterObserver, key: AuditKey?, logger: Logger
+    ) {
+        self.place = place
+        self.observer = observer
+        self.index = index
+        self.key = key
+        deadLetterStore = DeadLetterStore(client: client, logger: logger)
+        recorder = AuditAccessRecorder(client: client, key: key, logger: logger)
+        replayer = DeadLetterReplayer(client: client, key: key, configurationDigest: place.configurationDigest, logger: logger)
+        self.adapters = adapters
+    }
+
+    public func close() async {
+        await deadLetterStore.close()
+    }
+
+    public func operations() async throws -> OperationsSnapshot { try await observer.snapshot() }
+
+    public func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int] {
+        let instant = Instant(millisecondsSinceEpoch: Int64(since.timeIntervalSince1970 * 1000))
+        return try await index.outcomeCounts(since: AuditTime.rfc3339(instant) ?? "1970-01-01T00:00:00.000Z")
+    }
+
+    public func deadLetters() async throws -> [DeadLetter] { try await deadLetterStore.all() }
+
+    public func deadLetter(_ ref: DeadLetterRef) async throws -> DeadLetter? { try await deadLetterStore.letter(ref) }
+
+    public func replayedDeadLetters() async throws -> Set<DeadLetterRef> {
+        let records = try await index.search(AuditQuery(kind: .deadLetterReplay, limit: 1_000_000))
+        return await recentReplays.refs.union(records.compactMap { r in
+            r.record.details["deadLetter"].flatMap { place in
+                let parts = place.split(separator: ":")
+                guard parts.count == 3, parts[0] == HXTopic.deadLetter else { return nil }
+                return DeadLetterRef("\(parts[1])-\(parts[2])")
+            }
+        })
+    }
+
+    public func deadLetterValue(_ ref: DeadLetterRef, viewer: StaffSession) async throws -> [UInt8]? {
+        guard let letter = try await deadLetterStore.letter(ref) else { return nil }
+        _ = try await recorder.record(
+            actor: viewer.name, action: "dead-letter-inspect", query: "\(ref.logPosition) id=\(letter.id)", nhsNumber: nil,
+            configurationDigest: place.configurationDigest)
+        return try await deadLetterStore.value(ref)
+    }
+
+    public func planReplay(_ refs: [DeadLetterRef]) async throws -> [ReplayItem] {
+        let planner: ReplayPlanner
+        do {
+            planner = ReplayPlanner(adapters: try adapters.load())
+        } catch {
+            throw ConsoleInputError(message: "An adapter's configuration has problems, so nothing can be replayed until it is fixed: "
+                + error.issues.map(\.description).joined(separator: "; "))
+        }
+        var items: [ReplayItem] = []
+        for ref in Set(refs).sorted() {
+            guard let letter = try await deadLetterStore.letter(ref) else { continue }
+            let value = try await deadLetterStore.value(ref) ?? []
+            items.append(planner.plan(letter, value: value))
+        }
+        return items
+    }
+
+    public func replay(_ refs: [DeadLetterRef], by session: StaffSession) async throws -> [ReplayOutcome] {
+        let outcomes = try await replayer.replay(try await planReplay(refs), actor: session.name, role: session.role.rawValue)
+        await recentReplays.add(outcomes.filter { $0.auditSequence != nil }.map(\.ref))
+        return outcomes
+    }
+
+    public func searchAudit(_ query: AuditQuery, describedAs description: String, by session: StaffSession) async throws -> [IndexedAuditRecord] {
+        _ = try await recorder.record(
+            actor: session.name, action: "search", query: description, nhsNumber: query.nhsNumber, configurationDigest: place.configurationDigest)
+        return try await index.search(query)
+    }
+
+    public func subjectAccessReport(nhsNumber: String, by session: StaffSession) async throws -> String {
+        _ = try await recorder.record(
+            actor: session.name, action: "subject-access-report", query: "console", nhsNumber: nhsNumber,
+            configurationDigest: place.configurationDigest)
+        let found = try await index.search(AuditQuery(nhsNumber: nhsNumber, kind: .decision, limit: 1_000_000))
+        return SubjectAccessReport(nhsNumber: nhsNumber, records: found.map(\.record), place: place, generatedAt: Date().ISO8601Format()).html()
+    }
+
+    public func verifyChains() async throws -> VerificationStatus {
+        var chains: [ChainStatus] = []
+        for chainId in try await index.chainIds() {
+            let v = try await index.verifyChain(chainId, key: key)
+            chains.append(ChainStatus(
+                chainId: chainId, records: v.summary.records, lastSequence: v.summary.lastSequence,
+                problem: v.problem.map { "sequence \($0.sequence): \($0.code): \($0.message)" }))
+        }
+        let status = VerificationStatus(checkedAt: Date(), chains: chains, conflicts: try await index.conflicts().map { "\($0)" })
+        await verification.set(status)
+        return status
+    }
+
+    public func lastVerification() async -> VerificationStatus? { await verification.value }
+}
+
+actor ReplayMemo {
+    var refs: Set<DeadLetterRef> = []
+    func add(_ more: [DeadLetterRef]) { refs.formUnion(more) }
+}
+
+/// The last verification result, kept so the audit page can show it without re-running.
+actor VerificationMemo {
+    var value: VerificationStatus?
+    func set(_ status: VerificationStatus) { value = status }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import HXCanonical
+import HXKafka
+
+/// Where a dead letter sits on `hx.dlq.v1`: what links a replay to its original.
+public struct DeadLetterRef: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(partition: Int32, offset: Int64) {
+        self.partition = partition
+        self.offset = offset
+    }
+
+    /// `P-O`, as the console's addresses and forms spell it.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let p = Int32(parts[0]), let o = Int64(parts[1]), p >= 0, o >= 0 else { return nil }
+        self.init(partition: p, offset: o)
+    }
+
+    public var description: String { "\(partition)-\(offset)" }
+    /// `hx.dlq.v1:P:O`, as audit records name it.
+    public var logPosition: String { "\(HXTopic.deadLetter):\(partition):\(offset)" }
+
+    public static func < (a: Self, b: Self) -> Bool { (a.partition, a.offset) < (b.partition, b.offset) }
+}
+
+/// One record of the dead-letter topic as its headers describe it. The value
+/// (the rejected input, which may hold patient data) is not kept here: it is
+/// read again, by position, only for those allowed to see it.
+public struct DeadLetter: Sendable, Equatable {
+    public enum Stage: String, Sendable {
+        /// An adapter could not translate its feed's input.
+        case translate
+        /// The router met a record on a canonical topic that is not a canonical message.
+        case router
+        case unknown
+    }
+
+    public var ref: DeadLetterRef
+    /// The record key: the dead letter's id (adapters) or the router's decision id.
+    public var id: String
+    public var writtenAt: Date?
+    public var stage: Stage
+    public var reasonCode: String
+    public var location: String
+    public var adapter: String?
+    public var sourceOrganisation: String?
+    /// Code and place only, never values (see `AdapterPublisher.safeErrorText`).
+    public var error: String?
+    /// Set when the input was too large for a record and the value is empty.
+    public var valueOmitted: String?
+    public var valueBytes: Int
+
+    public init(
+        ref: DeadLetterRef, id: String, writtenAt: Date?, stage: Stage, reasonCode: String, location: String,
+        adapter: String?, sourceOrganisation: String?, error: String?, valueOmitted: String?, valueBytes: Int
+    ) {
+        self.ref = ref
+        self.id = id
+        self.writtenAt = writtenAt
+        self.stage = stage
+        self.reasonCode = reasonCode
+        self.location = location
+        self.adapter = adapter
+        self.sourceOrganisation = sourceOrganisation
+        self.error = error
+        self.valueOmitted = valueOmitted
+        self.valueBytes = valueBytes
+    }
+
+    /// Reads what the adapters and the router put in a dead letter's headers
+    /// (`AdapterPublisher.records`, `RouterStep`). A header that is missing is
+    /// shown as unknown rather than hiding the record.
+    public init(message: KafkaMessage) {
+        func header(_ name: String) -> String? { message.header(name)?.text.flatMap { $0.isEmpty ? nil : $0 } }
+        self.init(
+            ref: DeadLetterRef(partition: message.partition, offset: message.offset),
+            id: message.keyString ?? header(HXHeader.messageID) ?? "",
+            writtenAt: message.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) },
+            stage: header(HXHeader.stage).flatMap(Stage.init(rawValue:)) ?? .unknown,
+            reasonCode: header(HXHeader.reasonCode) ?? "unknown",
+            location: header(HXHeader.location) ?? "",
+            adapter: header(HXHeader.adapter),
+            sourceOrganisation: header(HXHeader.sourceOrganisation),
+            error: header(HXHeader.error),
+            valueOmitted: header(HXHeader.valueOmitted),
+            valueBytes: message.value.count)
+    }
+
+    /// Age in whole seconds at `now`; nil when the record carries no time.
+    public func age(at now: Date) -> TimeInterval? { writtenAt.map { max(0, now.timeIntervalSince($0)) } }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import HXAdapterRuntime
+import HXCanonical
+import HXKafka
+import HXTranslate
+
+/// What re-sending one dead letter would do, decided before anything is sent,
+/// so the person confirming sees exactly how many messages will go. Pure.
+public struct ReplayItem: Sendable {
+    public init(deadLetter: DeadLetter, verdict: Verdict, records: [KafkaOutgoingMessage]) {
+        self.deadLetter = deadLetter
+        self.verdict = verdict
+        self.records = records
+    }
+
+    public enum Verdict: Sendable, Equatable {
+        /// Translates now: these canonical message ids will be written again.
+        case ready(messageIDs: [String])
+        /// The adapter still rejects it (no fix yet): code and place, never values.
+        case stillFails(code: String, location: String)
+        /// Cannot be replayed from here, and why.
+        case notReplayable(String)
+    }
+
+    public var deadLetter: DeadLetter
+    public var verdict: Verdict
+    /// The records a replay writes (empty unless ready): the adapter's records
+    /// for the input, each with `hx-replay-of` naming the dead letter's place.
+    public var records: [KafkaOutgoingMessage]
+
+    public var isReady: Bool { if case .ready = verdict { return true } else { return false } }
+}
+
+/// Plans replays of adapters' dead letters with the adapters' configuration
+/// as it is now (after the fix).
+///
+/// A translate-stage dead letter holds its input's bytes: they go through the
+/// adapter's translator again and, if every message of the input now
+/// translates, all of them are written again exactly as the adapter would
+/// (their ids are derived from the source, so messages of the input that got
+/// through the first time are repeats that consumers drop by id). Router
+/// dead letters hold bytes that are not a canonical message at all; sending
+/// them again would fail again, so they are not replayed from here.
+public struct ReplayPlanner: Sendable {
+    public let adapters: [String: AdapterConfiguration]
+
+    public init(adapters: [String: AdapterConfiguration]) {
+        self.adapters = adapters
+    }
+
+    public func plan(_ letter: DeadLetter, value: [UInt8]) -> ReplayItem {
+        func item(_ verdict: ReplayItem.Verdict, _ records: [KafkaOutgoingMessage] = []) -> ReplayItem {
+            ReplayItem(deadLetter: letter, verdict: verdict, records: records)
+        }
+        switch letter.stage {
+        case .router:
+            return item(.notReplayable("the router rejected bytes that are not a canonical message; correct the sender and send again"))
+        case .unknown:
+            return item(.notReplayable("the record does not say which stage rejected it"))
+        case .translate:
+            break
+        }
+        if letter.valueOmitted != nil {
+            return item(.notReplayable("the input was too large for the dead-letter topic; replay it from the adapter's rejected folder"))
+        }
+        guard let name = letter.adapter, let configuration = adapters[name] else {
+            return item(.notReplayable("adapter \(letter.adapter ?? "(none)") is not configured here"))
+        }
+        let outcomes = Translator.translate(configuration: configuration, input: Data(value))
+        if let failure = outcomes.lazy.compactMap(\.error).first {
+            return item(.stillFails(code: failure.code, location: failure.location))
+        }
+        let (records, receipt) = AdapterPublisher.records(configuration: configuration, input: value, outcomes: outcomes)
+        let tagged = records.map { record in
+            var record = record
+            record.headers.append(KafkaHeader(HXHeader.replayOf, letter.ref.logPosition))
+            return record
+        }
+        return item(.ready(messageIDs: receipt.canonicalMessageIDs), tagged)
+    }
+}
