@@ -244,6 +244,7 @@ let package = Package(
             name: "HXRouterTests",
             dependencies: [
                 "HXRouter", "HXWorkload", "HXKafka", "HXKafkaTestSupport", "HXDevBroker", "HXTopics", "HXAudit", "HXPolicy", "HXPlace", "HXCanonical", "HXTranslate", "hx",
+                "HXAdapterRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
