@@ -6,6 +6,8 @@ import HXAuditIndexing
 import HXCanonical
 import HXPlace
 import HXKafka
+import HXAdapterRuntime
+import Prometheus
 import Logging
 
 /// Where the audit index is: a SQLite file by default, PostgreSQL when a URL is given.
@@ -73,6 +75,12 @@ extension AuditCommand {
 
         @Option(help: .hidden) var chunk: Int = 5_000
 
+        @Option(help: "With --follow: port for Prometheus /metrics and /health (0: any free port).")
+        var metricsPort: Int = 9466
+
+        @Option(help: "Address the metrics endpoint listens on.")
+        var listen: String = "0.0.0.0"
+
         func run() async throws {
             LogSetup.bootstrap()
             let logger = Logger(label: "hx.audit.index")
@@ -80,9 +88,7 @@ extension AuditCommand {
             let progress = try await index.withStore { store -> AuditIndexFeed.Progress? in
                 let feed = AuditIndexFeed(client: client, store: store, chunk: max(1, chunk), logger: logger)
                 guard !follow else {
-                    try await feed.follow { p in
-                        logger.notice("indexed", metadata: ["stored": "\(p.stored)", "repeats": "\(p.repeats)", "conflicts": "\(p.conflicts)", "unreadable": "\(p.unreadable)"])
-                    }
+                    try await followServingMetrics(feed, logger: logger)
                     return nil
                 }
                 return try await feed.catchUp()
@@ -92,7 +98,41 @@ extension AuditCommand {
             if p.conflicts > 0 { throw ExitCode(1) }
         }
     }
+}
 
+extension AuditCommand.Index {
+    /// Runs as a service: indexes until stopped, with /metrics (records by result) and /health beside it.
+    func followServingMetrics(_ feed: AuditIndexFeed, logger: Logger) async throws {
+        let registry = PrometheusCollectorRegistry()
+        func counter(_ result: String) -> Counter {
+            registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "hx", subsystem: "audit_index", metricName: "records", unitName: "total",
+                                                 helpText: "Audit records read into the index, by result."),
+                labels: [("result", result)])
+        }
+        let (stored, repeats, conflicts, unreadable) = (counter("stored"), counter("repeat"), counter("conflict"), counter("unreadable"))
+        let metrics = try await MetricsServer.bind(host: listen, port: metricsPort, registry: registry, component: "audit-index", logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await metrics.run() }
+            do {
+                try await feed.follow { p in
+                    stored.increment(by: Int64(p.stored))
+                    repeats.increment(by: Int64(p.repeats))
+                    conflicts.increment(by: Int64(p.conflicts))
+                    unreadable.increment(by: Int64(p.unreadable))
+                    logger.notice("indexed", metadata: ["stored": "\(p.stored)", "repeats": "\(p.repeats)", "conflicts": "\(p.conflicts)", "unreadable": "\(p.unreadable)"])
+                }
+            } catch {
+                metrics.stop()
+                throw error
+            }
+            metrics.stop()
+            try await group.waitForAll()
+        }
+    }
+}
+
+extension AuditCommand {
     struct Search: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Search the audit index; newest first.",
