@@ -108,6 +108,9 @@ let package = Package(
         ),
         // The subject access report: a person's decisions from the audit log, as a page they can read.
         .target(name: "HXSubjectAccess", dependencies: ["HXAudit", "HXPlace", "HXPolicy"], swiftSettings: strict),
+        // Least-privilege Kafka ACLs derived from the configuration (`hx acl plan`), and the checks of
+        // TLS/SASL files before a client starts: pure, no Kafka I/O.
+        .target(name: "HXAccess", dependencies: ["HXCanonical", "HXConfigFile", "HXPlace", "HXTopics", "HXTranslate"], swiftSettings: strict),
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
         .target(
             name: "HXAdapterRuntime",
@@ -128,7 +131,7 @@ let package = Package(
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
-                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess",
+                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -184,6 +187,12 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        // hx acl plan on the Halton configuration, Kafka security files, and the deployment files' checkers.
+        .testTarget(
+            name: "HXDeployTests",
+            dependencies: ["HXAccess", "HXPlace", "HXTopics", "HXTranslate", "HXConfigFile", "HXCanonical", "HXDevBroker", "HXKafkaTestSupport", "hx"],
             swiftSettings: strict
         ),
         .testTarget(name: "HXCanonicalTests", dependencies: ["HXCanonical"], swiftSettings: strict),
