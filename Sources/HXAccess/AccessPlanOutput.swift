@@ -75,7 +75,8 @@ extension AccessPlan {
                 lines.append("          type: \(acl.resourceType.strimziName)")
                 if acl.resourceType != .cluster {
                     lines.append("          name: \(acl.resourceName)")
-                    lines.append("          patternType: \(acl.patternType.rawValue)")
+                    // Strimzi spells the prefixed pattern `prefix`.
+                    lines.append("          patternType: \(acl.patternType == .prefixed ? "prefix" : "literal")")
                 }
                 lines.append("        operations: [\(operations.map(\.rawValue).joined(separator: ", "))]")
                 lines.append("        host: \"*\"")
