@@ -139,6 +139,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Least-privilege Kafka ACLs derived from the configuration (`hx acl plan`), and the checks of
+        // TLS/SASL files before a client starts: pure, no Kafka I/O.
+        .target(name: "HXAccess", dependencies: ["HXCanonical", "HXConfigFile", "HXPlace", "HXTopics", "HXTranslate"], swiftSettings: strict),
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
         .target(
             name: "HXAdapterRuntime",
@@ -159,7 +162,7 @@ let package = Package(
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
-                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole",
+                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -216,6 +219,12 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        // hx acl plan on the Halton configuration, Kafka security files, and the deployment files' checkers.
+        .testTarget(
+            name: "HXDeployTests",
+            dependencies: ["HXAccess", "HXPlace", "HXTopics", "HXTranslate", "HXConfigFile", "HXCanonical", "HXDevBroker", "HXKafkaTestSupport", "hx"],
             swiftSettings: strict
         ),
         .testTarget(name: "HXCanonicalTests", dependencies: ["HXCanonical"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HXAccess
 import HXKafka
 
 /// How a command reaches Kafka. Every value also comes from the environment,
@@ -44,6 +45,15 @@ struct KafkaOptions: ParsableArguments {
         configuration.clientID = clientID
         guard let transport = KafkaSecurity.TransportProtocol(rawValue: securityProtocol.lowercased()) else {
             throw ValidationError("--security-protocol must be plaintext, ssl, sasl_plaintext or sasl_ssl, not '\(securityProtocol)'")
+        }
+        // Every named file is checked before librdkafka starts: a missing or wrong certificate
+        // otherwise shows up as endless reconnects that name no file.
+        let problems = CredentialFiles.problems(CredentialFiles.Settings(
+            tls: transport == .ssl || transport == .saslSSL, sasl: transport == .saslPlaintext || transport == .saslSSL,
+            ca: sslCA, certificate: sslCertificate, key: sslKey, saslUsername: saslUsername, saslPasswordFile: saslPasswordFile))
+        if !problems.isEmpty {
+            for problem in problems { FileHandle.standardError.write(Data("hx: error: Kafka security: \(problem)\n".utf8)) }
+            throw ExitCode(78)  // EX_CONFIG
         }
         var security = KafkaSecurity(transport: transport)
         if transport == .ssl || transport == .saslSSL {

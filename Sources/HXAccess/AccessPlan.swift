@@ -1,0 +1,248 @@
+import Foundation
+import HXCanonical
+import HXConfigFile
+import HXPlace
+import HXTopics
+import HXTranslate
+
+/// One Kafka ACL: allow `principal` to do `operation` on a resource.
+public struct KafkaACL: Sendable, Hashable, Comparable {
+    /// In the order operators read them: topics, then groups, then transactional ids, then the cluster.
+    public enum ResourceType: Int, Sendable, Hashable, Comparable {
+        case topic, group, transactionalID, cluster
+        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+        /// Strimzi's `spec.authorization.acls[].resource.type`.
+        public var strimziName: String {
+            switch self {
+            case .topic: "topic"
+            case .group: "group"
+            case .transactionalID: "transactionalId"
+            case .cluster: "cluster"
+            }
+        }
+    }
+
+    public enum PatternType: String, Sendable, Hashable, Comparable {
+        case literal, prefixed
+        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// Kafka's operation names, as kafka-acls.sh and Strimzi spell them.
+    public enum Operation: String, Sendable, Hashable, Comparable, CaseIterable {
+        case read = "Read", write = "Write", create = "Create", describe = "Describe", describeConfigs = "DescribeConfigs"
+        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public var principal: String
+    public var resourceType: ResourceType
+    /// `kafka-cluster` for the cluster resource.
+    public var resourceName: String
+    public var patternType: PatternType
+    public var operation: Operation
+
+    /// A literal resource name.
+    public init(principal: String, _ resourceType: ResourceType, _ resourceName: String, _ operation: Operation) {
+        self.init(principal: principal, resourceType, resourceName, .literal, operation)
+    }
+
+    public init(principal: String, _ resourceType: ResourceType, _ resourceName: String, _ patternType: PatternType, _ operation: Operation) {
+        self.principal = principal
+        self.resourceType = resourceType
+        self.resourceName = resourceName
+        self.patternType = patternType
+        self.operation = operation
+    }
+
+    public static func < (a: KafkaACL, b: KafkaACL) -> Bool {
+        (a.principal, a.resourceType, a.resourceName, a.patternType, a.operation)
+            < (b.principal, b.resourceType, b.resourceName, b.patternType, b.operation)
+    }
+
+    /// Whether this ACL covers `name` of `type` (a prefixed ACL covers every name it begins).
+    public func covers(_ type: ResourceType, _ name: String) -> Bool {
+        guard type == resourceType else { return false }
+        switch patternType {
+        case .literal: return name == resourceName
+        case .prefixed: return name.hasPrefix(resourceName)
+        }
+    }
+}
+
+/// Who a principal is, for the reader of the plan.
+public struct PrincipalGrant: Sendable, Equatable {
+    public enum Role: String, Sendable {
+        case adapter, router, indexer, console, auditor, consent, topicAdmin = "topic-admin", recipient
+    }
+
+    public var name: String
+    public var role: Role
+    /// One line saying what it is for (a YAML/shell comment in the output).
+    public var purpose: String
+    public var acls: [KafkaACL]
+}
+
+/// Least-privilege Kafka ACLs for every component and recipient, derived from
+/// the place's configuration. Pure: no Kafka, no clock.
+///
+/// Principal names (stable: operators create users and certificates with them):
+/// `hx-adapter-<adapter>`, `hx-router`, `hx-indexer`, `hx-console`, `hx-auditor`,
+/// `hx-consent`, `hx-topics`, `hx-recipient-<organisation code in lower case>`.
+public struct AccessPlan: Sendable, Equatable {
+    public var principals: [PrincipalGrant]
+
+    /// Consumer groups and transactional ids the code uses (HXRouter, HXAuditIndexing, hx).
+    public enum Names {
+        public static let routerGroup = "hx-router"
+        /// The router's chain recovery and consent/identity readers (`groupID + "-recovery"` and `"-reference"`).
+        public static let routerHelperGroups = ["hx-router-recovery", "hx-router-reference"]
+        /// `RouterSettings.transactionalID` is `hx-router-<instance>`.
+        public static let routerTransactionalPrefix = "hx-router-"
+        public static let indexerGroup = "hx-audit-index"
+        /// `hx-staff-audit`: where `StaffAuditWriter` reads a person's chain head from.
+        public static let auditorGroups = ["hx-auditor", "hx-audit-verify", "hx-staff-audit"]
+        /// `AuditAccessRecorder`: one transactional id per auditor, `hx-auditor-<actor>`.
+        public static let auditorTransactionalPrefix = "hx-auditor-"
+        /// `DeadLetterReplayer`: one transactional id per operator, `hx-operator-<actor>`.
+        public static let operatorTransactionalPrefix = "hx-operator-"
+        public static let consentGroup = "hx-consent-show"
+        public static let consoleGroupPrefix = "hx-console"
+        public static func recipientGroup(_ code: String) -> String { "hx-recipient-\(code.lowercased())" }
+    }
+
+    public static func adapterPrincipal(_ adapter: String) -> String { "hx-adapter-\(adapter)" }
+    public static func recipientPrincipal(_ code: String) -> String { "hx-recipient-\(code.lowercased())" }
+    public static let router = "hx-router", indexer = "hx-indexer", console = "hx-console", auditor = "hx-auditor"
+    public static let consent = "hx-consent", topicAdmin = "hx-topics"
+
+    /// The plan for a place: its organisations, its topics and its adapters.
+    public static func derive(place: PlaceConfiguration, topics: TopicCatalog, adapters: [AdapterConfiguration]) -> AccessPlan {
+        let canonical = HXTopic.canonicalTopics
+        let deliveries = place.organisations.map(\.deliveryTopic).sorted()
+        var grants: [PrincipalGrant] = []
+
+        func grant(_ name: String, _ role: PrincipalGrant.Role, _ purpose: String, _ build: (String) -> [KafkaACL]) {
+            grants.append(PrincipalGrant(name: name, role: role, purpose: purpose, acls: Array(Set(build(name))).sorted()))
+        }
+
+        for adapter in adapters.sorted(by: { $0.name < $1.name }) {
+            grant(adapterPrincipal(adapter.name), .adapter, "adapter \(adapter.name) (\(adapter.organisation)): its canonical topic, dead letters, heartbeats") { p in
+                var acls = [
+                    KafkaACL(principal: p, .topic, adapter.topic, .write),
+                    KafkaACL(principal: p, .topic, HXTopic.deadLetter, .write),
+                    KafkaACL(principal: p, .topic, HXTopic.heartbeat, .write),
+                ]
+                // Only HL7 v2 feeds carry identity facts (A01/A08/A28 → hx.identity.v1).
+                if adapter.format == .hl7v2 { acls.append(KafkaACL(principal: p, .topic, HXTopic.identity, .write)) }
+                return acls
+            }
+        }
+
+        grant(router, .router, "hx router: canonical, consent and identity in; deliveries, review, dead letters and the audit trail out, transactionally") { p in
+            var acls: [KafkaACL] = []
+            for topic in canonical + [HXTopic.consent, HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
+            // Read: a restarted router continues each chain from its last record on the audit topic.
+            acls.append(KafkaACL(principal: p, .topic, HXTopic.audit, .read))
+            for topic in deliveries + [HXTopic.audit, HXTopic.review, HXTopic.deadLetter] { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }
+            for group in [Names.routerGroup] + Names.routerHelperGroups { acls.append(KafkaACL(principal: p, .group, group, .read)) }
+            acls.append(KafkaACL(principal: p, .transactionalID, Names.routerTransactionalPrefix, .prefixed, .write))
+            return acls
+        }
+
+        grant(indexer, .indexer, "hx audit index --follow: reads the audit topic into the audit index") { p in
+            [KafkaACL(principal: p, .topic, HXTopic.audit, .read), KafkaACL(principal: p, .group, Names.indexerGroup, .read)]
+        }
+
+        // Auditors read the log and record their own access on it first (AuditAccessRecorder).
+        func auditorACLs(_ p: String) -> [KafkaACL] {
+            var acls = [
+                KafkaACL(principal: p, .topic, HXTopic.audit, .read),
+                KafkaACL(principal: p, .topic, HXTopic.audit, .write),
+                KafkaACL(principal: p, .transactionalID, Names.auditorTransactionalPrefix, .prefixed, .write),
+                KafkaACL(principal: p, .group, Names.indexerGroup, .read),
+            ]
+            for group in Names.auditorGroups { acls.append(KafkaACL(principal: p, .group, group, .read)) }
+            return acls
+        }
+        grant(auditor, .auditor, "hx audit verify|index|search|report run by an auditor: reads the audit topic, records each access on it") { p in
+            auditorACLs(p)
+        }
+        grant(console, .console, "hx console: operations views (topics, lag, dead letters and replay, heartbeats) and auditors' views") { p in
+            var acls = auditorACLs(p)
+            // Topic list, partition counts, watermarks and consumer lag.
+            acls.append(KafkaACL(principal: p, .topic, "hx.", .prefixed, .describe))
+            acls.append(KafkaACL(principal: p, .group, "hx-", .prefixed, .describe))
+            for topic in [HXTopic.deadLetter, HXTopic.heartbeat, HXTopic.review] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
+            // Dead-letter replay writes what the adapter would have (canonical messages, identity facts)
+            // and its audit record in one transaction, under the operator's own transactional id.
+            for topic in canonical + [HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }
+            acls.append(KafkaACL(principal: p, .transactionalID, Names.operatorTransactionalPrefix, .prefixed, .write))
+            acls.append(KafkaACL(principal: p, .group, Names.consoleGroupPrefix, .prefixed, .read))
+            return acls
+        }
+
+        grant(consent, .consent, "hx consent record|withdraw|show, run by the IG team") { p in
+            [KafkaACL(principal: p, .topic, HXTopic.consent, .read), KafkaACL(principal: p, .topic, HXTopic.consent, .write),
+             KafkaACL(principal: p, .group, Names.consentGroup, .read)]
+        }
+
+        grant(topicAdmin, .topicAdmin, "hx topics apply|list: creates the declared topics (not needed where Strimzi's topic operator does it)") { p in
+            var acls: [KafkaACL] = []
+            for op in [KafkaACL.Operation.create, .describe, .describeConfigs] { acls.append(KafkaACL(principal: p, .topic, "hx.", .prefixed, op)) }
+            return acls
+        }
+
+        for organisation in place.organisations.sorted(by: { $0.code < $1.code }) {
+            grant(recipientPrincipal(organisation.code), .recipient, "recipient \(organisation.code) (\(organisation.name)): its own delivery topic only") { p in
+                [KafkaACL(principal: p, .topic, organisation.deliveryTopic, .read),
+                 KafkaACL(principal: p, .group, Names.recipientGroup(organisation.code), .read)]
+            }
+        }
+        return AccessPlan(principals: grants.sorted { $0.name < $1.name })
+    }
+
+    public var acls: [KafkaACL] { principals.flatMap(\.acls) }
+
+    /// Every principal allowed `operation` on `topic`.
+    public func principals(allowed operation: KafkaACL.Operation, onTopic topic: String) -> Set<String> {
+        Set(acls.filter { $0.operation == operation && $0.covers(.topic, topic) }.map(\.principal))
+    }
+
+    /// Loads the configuration folder and the adapters folder, collecting every
+    /// problem (file, line, message) before failing.
+    public static func load(configDirectory: URL, adaptersDirectory: URL) throws(ConfigErrors) -> AccessPlan {
+        var issues: [ConfigIssue] = []
+        var place: PlaceConfiguration?
+        var catalog: TopicCatalog?
+        do { place = try PlaceConfiguration.load(directory: configDirectory) } catch { issues += error.issues }
+        do { catalog = try TopicCatalog.load(configDirectory: configDirectory) } catch { issues += error.issues }
+        var adapters: [AdapterConfiguration] = []
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: adaptersDirectory.path)) ?? []).sorted()
+        let folders = names.filter { FileManager.default.fileExists(atPath: adaptersDirectory.appendingPathComponent($0).appendingPathComponent("adapter.yaml").path) }
+        if folders.isEmpty {
+            issues.append(ConfigIssue(file: adaptersDirectory.relativePath, line: nil, column: nil, message: "no adapter folders (each with adapter.yaml) found"))
+        }
+        let codes = configDirectory.appendingPathComponent("sensitivity-codes.yaml")
+        for folder in folders {
+            let directory = adaptersDirectory.appendingPathComponent(folder, isDirectory: true)
+            switch AdapterConfiguration.load(directory: directory, sensitivityCodes: codes) {
+            case .success(let adapter): adapters.append(adapter)
+            case .failure(let errors): issues += errors.issues
+            }
+        }
+        if let place, let catalog {
+            let declared = Set(catalog.topics.map(\.name))
+            for adapter in adapters {
+                let file = adaptersDirectory.appendingPathComponent(adapter.name).appendingPathComponent("adapter.yaml").relativePath
+                if place.organisation(adapter.organisation) == nil {
+                    issues.append(ConfigIssue(file: file, line: nil, column: nil, message: "organisation '\(adapter.organisation)' is not in organisations.yaml"))
+                }
+                if !HXTopic.canonicalTopics.contains(adapter.topic) || !declared.contains(adapter.topic) {
+                    issues.append(ConfigIssue(file: file, line: nil, column: nil, message: "topic '\(adapter.topic)' is not a canonical topic declared in topics.yaml"))
+                }
+            }
+        }
+        if !issues.isEmpty { throw ConfigErrors(issues) }
+        return derive(place: place!, topics: catalog!, adapters: adapters)
+    }
+}
