@@ -104,6 +104,13 @@ public final class AdapterTelemetry: Sendable {
         public var published: Int
         public var rejected: Int
         public var kafkaFailures: Int
+
+        public init(received: Int, published: Int, rejected: Int, kafkaFailures: Int) {
+            self.received = received
+            self.published = published
+            self.rejected = rejected
+            self.kafkaFailures = kafkaFailures
+        }
     }
 }
 

@@ -18,6 +18,15 @@ public struct HeartbeatBeacon: Codable, Sendable, Equatable {
     public var sentAt: String
     public var counts: AdapterTelemetry.Counts
 
+    public init(component: String, kind: String, state: String, startedAt: String, sentAt: String, counts: AdapterTelemetry.Counts) {
+        self.component = component
+        self.kind = kind
+        self.state = state
+        self.startedAt = startedAt
+        self.sentAt = sentAt
+        self.counts = counts
+    }
+
     public var jsonBytes: [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
