@@ -114,8 +114,10 @@ struct RouterRig {
     }
 
     /// Every record of each topic, with one reader (a reader per topic costs seconds on the mock cluster).
-    func readAll(_ topics: [String]) async throws -> [String: [Copied]] {
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-router-test-reader"))
+    func readAll(_ topics: [String], isolation: KafkaConsumerConfiguration.IsolationLevel = .readCommitted) async throws -> [String: [Copied]] {
+        var configuration = KafkaConsumerConfiguration.partitionReader(client: client, groupID: "hx-router-test-reader")
+        configuration.isolationLevel = isolation
+        let reader = try KafkaConsumer(configuration: configuration)
         let cluster = try await KafkaAdmin(configuration: client).describeCluster()
         var out: [String: [Copied]] = [:]
         do {
@@ -220,6 +222,21 @@ struct RouterRig {
         let report = AuditVerifier(key: Self.auditKey).verify(records)
         #expect(report.isValid, "audit chains: \(report.problems.prefix(5))")
         #expect(Set(decided.keys) == Set(expected.decisions.keys), "audited \(decided.count) decisions, expected \(expected.decisions.count)")
+        let missing = Set(expected.decisions.keys).subtracting(decided.keys)
+        if !missing.isEmpty {
+            // Which of the two stories: the router skipped inputs (the records are nowhere), or
+            // this reader stopped short of them (a stalled last stable offset: they are there
+            // uncommitted-visible). Said in the failure, so one CI failure tells which.
+            let uncommitted = try await readAll([HXTopic.audit], isolation: .readUncommitted)[HXTopic.audit] ?? []
+            let present = Set(uncommitted.compactMap { try? AuditRecord(wire: $0.value).decisionId }).intersection(missing)
+            let ends = Dictionary(grouping: audit, by: \.partition).mapValues { $0.map(\.offset).max() ?? -1 }
+            let uncommittedEnds = Dictionary(grouping: uncommitted, by: \.partition).mapValues { $0.map(\.offset).max() ?? -1 }
+            Issue.record("""
+                diagnosis: \(missing.count) decisions missing under read_committed; \(present.count) of them are on the audit topic \
+                when read uncommitted (\(present.count == missing.count ? "the reader stopped short" : "inputs were skipped")); \
+                last offsets read committed \(ends.sorted { $0.key < $1.key }), uncommitted \(uncommittedEnds.sorted { $0.key < $1.key })
+                """)
+        }
         let mismatched = decided.filter { id, value in expected.decisions[id].map { $0 != value } ?? true }
         #expect(mismatched.isEmpty, "decisions differing from the policy engine's: \(mismatched.prefix(3))")
         #expect(deadLettered == expected.deadLetters)
