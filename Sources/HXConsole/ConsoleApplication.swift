@@ -48,7 +48,13 @@ public struct ConsoleApplication: Sendable {
 
     /// The application, listening on `host:port` once run.
     public func application(host: String, port: Int) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)
+        let logger = self.logger
+        return Application(
+            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                logger.notice("console listening", metadata: ["address": "\(channel.localAddress?.description ?? "\(host):\(port)")"])
+            },
+            logger: logger)
     }
 
     public func router() -> Router<BasicRequestContext> {

@@ -41,9 +41,12 @@ public final class RouterService: Service, Sendable {
     private let telemetry: RouterTelemetry
     private let logger: Logger
     private let rebalances = RebalanceInbox()
+    /// Where the input consumer's librdkafka statistics go (`hx_kafka_consumer_lag`), when the client has a statistics interval.
+    private let metricsFactory: any MetricsFactory
 
     public init(settings: RouterSettings, configuration: PlaceConfiguration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.settings = settings
+        self.metricsFactory = metricsFactory
         self.configuration = Mutex(configuration)
         self.telemetry = RouterTelemetry(factory: metricsFactory)
         self.logger = logger
@@ -91,7 +94,9 @@ public final class RouterService: Service, Sendable {
         // input it cannot use yet; 16 MiB is many batches ahead.
         consumerConfiguration.prefetchLimitKilobytes = 16_384
         let rebalances = self.rebalances
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
+        let consumer = try KafkaConsumer(
+            configuration: consumerConfiguration, logger: logger, metricsLabel: "router-\(settings.instance)", metricsFactory: metricsFactory
+        ) { event in
             rebalances.events.withLock { $0.append(event) }
         }
         try consumer.subscribe(HXTopic.canonicalTopics)

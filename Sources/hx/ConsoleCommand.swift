@@ -94,7 +94,7 @@ struct ConsoleCommand: AsyncParsableCommand {
                     .init(service: observer),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            logger.notice("console listening", metadata: ["address": "\(listen)", "users": "\(staff.members.count)"])
+            logger.info("console starting", metadata: ["users": "\(staff.members.count)", "adapters": "\(adapters)"])
             do {
                 try await group.run()
             } catch {

@@ -50,7 +50,10 @@ struct RouterCommand: AsyncParsableCommand {
         LogSetup.bootstrap()
         let logger = Logger(label: "hx.router")
         let place = try Self.load(config.url)
-        var settings = RouterSettings(client: try kafka.clientConfiguration(clientID: "hx-router-\(instance)"), instance: instance)
+        var client = try kafka.clientConfiguration(clientID: "hx-router-\(instance)")
+        // librdkafka's statistics every 15 s give the input lag per partition on /metrics (hx_kafka_consumer_lag).
+        client.statisticsInterval = .seconds(15)
+        var settings = RouterSettings(client: client, instance: instance)
         settings.batchSize = batchSize
         settings.sessionTimeout = sessionTimeout.map { .seconds($0) }
         settings.auditKey = try loadAuditKey(auditKeyFile)
