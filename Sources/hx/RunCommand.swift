@@ -40,6 +40,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Folder of adapters whose samples/ are sent at start.")
     var adapters: String = "adapters"
 
+    @Option(help: "Port for the console on 127.0.0.1 (0: none).")
+    var consolePort: Int = 8090
+
     func run() async throws {
         LogSetup.bootstrap()
         let logger = Logger(label: "hx.run")
@@ -80,10 +83,24 @@ struct RunCommand: AsyncParsableCommand {
         print("feeds:      \(sent.files) sample files of \(sent.adapters) adapters: \(sent.messages) canonical messages, \(sent.identityFacts) identity facts, \(sent.deadLetters) dead letters (\(HXTopic.deadLetter))")
         print("decisions:  printed below as the router records them on \(HXTopic.audit)")
 
+        var closeConsole: (@Sendable () async -> Void)?
+        if consolePort != 0 {
+            let (consoleServices, close) = try await DemoConsole.services(
+                client: client, config: config.url, adapters: URL(fileURLWithPath: adapters, isDirectory: true), port: consolePort, logger: logger)
+            services += consoleServices
+            closeConsole = close
+        }
+
         let roundTrip = try HeartbeatRoundTrip(client: client, limit: heartbeats, logger: logger)
         services.append(.init(service: roundTrip, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await closeConsole?()
+            throw error
+        }
+        await closeConsole?()
         print("stopped cleanly")
     }
 }

@@ -69,8 +69,12 @@ struct CommandTests {
     func runEmbedded() async throws {
         let port = try DevBroker.freePort()
         // Enough heartbeats (one a second) for the router to join its group and route the samples.
-        let result = try await Self.run(["run", "--port", String(port), "--heartbeats", "10"], timeout: .seconds(90))
+        let consolePort = try DevBroker.freePort()
+        let result = try await Self.run(["run", "--port", String(port), "--heartbeats", "10", "--console-port", String(consolePort)], timeout: .seconds(90))
         #expect(result.status == 0)
+        let consoleLine = try Regex("console:    http://localhost:\(consolePort)  sign in as operator / [a-z0-9-]{19} or auditor / [a-z0-9-]{19}")
+        #expect(result.output.contains(consoleLine), "the console's address and this run's demonstration users")
+        #expect(!DevBroker.canConnect(port: consolePort), "the console stopped with hx run")
         #expect(result.output.contains("topics:     38 declared"))
         #expect(result.output.contains("feeds:      22 sample files of 7 adapters: 19 canonical messages"))
         let decisions = result.output.split(separator: "\n").filter { $0.hasPrefix("decision:") }
