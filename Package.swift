@@ -56,6 +56,8 @@ let package = Package(
         ),
         // Starting and stopping the local development broker (Tansu).
         .target(name: "HXDevBroker", swiftSettings: strict),
+        // One task at a time through a resource that must not interleave across awaits.
+        .target(name: "HXSerial", swiftSettings: strict),
         // Reading YAML configuration with file, line and problem for every error.
         .target(name: "HXConfigFile", dependencies: ["Yams"], swiftSettings: strict),
         // The canonical message contract (DESIGN.md "Canonical message, version 1"): pure values.
@@ -97,7 +99,7 @@ let package = Package(
         .target(
             name: "HXAuditIndex",
             dependencies: [
-                "HXAudit", "HXPlace", "HXConfigFile",
+                "HXAudit", "HXPlace", "HXConfigFile", "HXSerial",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -117,7 +119,7 @@ let package = Package(
         .target(
             name: "HXOperations",
             dependencies: [
-                "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXAudit", "HXAuditIndexing", "HXPlace", "HXConfigFile",
+                "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXAudit", "HXAuditIndexing", "HXPlace", "HXConfigFile", "HXSerial",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

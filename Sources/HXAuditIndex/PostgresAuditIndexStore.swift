@@ -1,6 +1,7 @@
 import HXAudit
 import NIOCore
 import PostgresNIO
+import HXSerial
 import Synchronization
 
 /// The index in PostgreSQL, for scale: one connection, used by one call at a

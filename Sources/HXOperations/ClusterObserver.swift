@@ -2,6 +2,7 @@ import Foundation
 import HXAdapterRuntime
 import HXCanonical
 import HXKafka
+import HXSerial
 import Logging
 import ServiceLifecycle
 
@@ -102,6 +103,8 @@ public actor ClusterObserver: Service {
     private var heartbeatNext: [Int32: Int64] = [:]
     private var admin: KafkaAdmin?
     private var reader: KafkaConsumer?
+    /// One sample at a time: the first page load and the sampling loop may both ask for one.
+    private let gate = SerialGate()
 
     public init(client: KafkaClientConfiguration, interval: Duration = .seconds(10), heartbeatInterval: TimeInterval = 10,
                 logger: Logger = Logger(label: "hx.operations.observer")) {
@@ -132,6 +135,10 @@ public actor ClusterObserver: Service {
 
     /// Takes one sample now.
     public func sample(at now: Date = Date()) async throws {
+        try await gate.run { try await takeSample(at: now) }
+    }
+
+    private func takeSample(at now: Date) async throws {
         let admin = try self.adminClient()
         let cluster = try await admin.describeCluster()
         var topics: [TopicStatus] = []

@@ -4,6 +4,7 @@ import HXAuditIndexing
 import HXCanonical
 import HXKafka
 import HXPlace
+import HXSerial
 import Logging
 
 /// The dead-letter topic as operators see it: every dead letter's headers,
@@ -16,6 +17,8 @@ public actor DeadLetterStore {
     private var letters: [DeadLetterRef: DeadLetter] = [:]
     private var next: [Int32: Int64] = [:]
     private var reader: KafkaConsumer?
+    /// The reader reads one partition at a time; two page loads must not interleave on it.
+    private let gate = SerialGate()
 
     public init(client: KafkaClientConfiguration, logger: Logger = Logger(label: "hx.operations.dead-letters")) {
         self.client = client
@@ -24,17 +27,21 @@ public actor DeadLetterStore {
 
     /// Every dead letter so far, newest first.
     public func all() async throws -> [DeadLetter] {
-        try await refresh()
+        try await gate.run { try await refresh() }
         return letters.values.sorted { ($0.writtenAt ?? .distantPast, $0.ref) > ($1.writtenAt ?? .distantPast, $1.ref) }
     }
 
     public func letter(_ ref: DeadLetterRef) async throws -> DeadLetter? {
-        try await refresh()
+        try await gate.run { try await refresh() }
         return letters[ref]
     }
 
     /// The dead letter's value (the rejected input). Callers record access first.
     public func value(_ ref: DeadLetterRef) async throws -> [UInt8]? {
+        try await gate.run { try await read(ref) }
+    }
+
+    private func read(_ ref: DeadLetterRef) async throws -> [UInt8]? {
         let reader = try self.consumer()
         var found: [UInt8]?
         struct Found: Error {}
@@ -48,8 +55,10 @@ public actor DeadLetterStore {
     }
 
     public func close() async {
-        await reader?.close()
-        reader = nil
+        await gate.run {
+            await reader?.close()
+            reader = nil
+        }
     }
 
     private func refresh() async throws {
