@@ -56,7 +56,7 @@ import Testing
             // Users, through the command trust IT would use (the password on standard input).
             let users = work.appendingPathComponent("console-users.yaml").path
             for (name, role, password) in [("olive", "operator", "olive-password-1"), ("audrey", "auditor", "audrey-password-1")] {
-                let added = try run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | \"$2\" console user add \"$3\" --role \"$4\" --users \"$5\" --bcrypt-cost 4",
+                let added = try await run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | \"$2\" console user add \"$3\" --role \"$4\" --users \"$5\" --bcrypt-cost 4",
                                                 "sh", password, RouterKillTests.hx.path, name, role, users])
                 #expect(added.status == 0, "\(added.output)")
             }
@@ -76,7 +76,7 @@ import Testing
             #expect(DevBroker.canConnect(port: port), "the console listens: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
 
             try? FileManager.default.removeItem(at: Self.artifacts)
-            let browser = try run("/usr/bin/python3", [
+            let browser = try await run("/usr/bin/python3", [
                 Place.root.appendingPathComponent("scripts/console-browser-test.py").path, "--url", "http://localhost:\(port)",
                 "--operator-user", "olive", "--operator-password", "olive-password-1",
                 "--auditor-user", "audrey", "--auditor-password", "audrey-password-1",
@@ -113,17 +113,21 @@ import Testing
         }
     }
 
-    /// Runs a program to its end; standard output and error together.
-    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs a program to its end; standard output and error together, through a file: a pipe's
+    /// end would be inherited by any child another test starts meanwhile, and reading it to its
+    /// end would then wait for that child. Polls, so no thread of the shared pool is held.
+    func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("hx-console-run-\(UUID().uuidString.prefix(8))")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: out)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        try handle.close()
+        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
     }
 }
