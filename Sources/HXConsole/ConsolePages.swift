@@ -115,7 +115,7 @@ extension ConsoleApplication {
             "items": items.map { item in
                 [
                     "ref": item.deadLetter.ref.description, "reasonCode": item.deadLetter.reasonCode, "adapter": item.deadLetter.adapter ?? "–",
-                    "verdict": Self.describe(item.verdict), "class": item.isReady ? "ready" : "not-replayed",
+                    "verdict": item.verdict.summary, "class": item.isReady ? "ready" : "not-replayed",
                 ] as [String: Any]
             },
         ], title: "Replay dead letters", session: session)
@@ -130,7 +130,7 @@ extension ConsoleApplication {
             "items": outcomes.map { o in
                 [
                     "ref": o.ref.description, "class": o.auditSequence == nil ? "not-replayed" : "replayed",
-                    "result": o.auditSequence == nil ? Self.describe(o.verdict) : "re-sent: " + Self.describe(o.verdict),
+                    "result": o.auditSequence == nil ? o.verdict.summary : "re-sent: " + o.verdict.summary,
                     "audit": o.auditSequence.map { "\(DeadLetterReplayer.chainId(actor: session.name)) #\($0)" } ?? "–",
                 ] as [String: Any]
             },
@@ -230,14 +230,6 @@ extension ConsoleApplication {
         let refs = form.all("ref").compactMap(DeadLetterRef.init)
         guard !refs.isEmpty else { throw ConsoleInputError(message: "Select at least one dead letter to replay.") }
         return refs
-    }
-
-    static func describe(_ verdict: ReplayItem.Verdict) -> String {
-        switch verdict {
-        case .ready(let ids): ids.count == 1 ? "1 message" : "\(ids.count) messages"
-        case .stillFails(let code, let location): "still rejected: \(code) at \(location)"
-        case .notReplayable(let why): "not replayable: \(why)"
-        }
     }
 
     static func clock(_ date: Date) -> String {

@@ -20,6 +20,15 @@ public struct ReplayItem: Sendable {
         case stillFails(code: String, location: String)
         /// Cannot be replayed from here, and why.
         case notReplayable(String)
+
+        /// In words, for the console and `hx dlq replay`: counts, codes and places, never values.
+        public var summary: String {
+            switch self {
+            case .ready(let ids): ids.count == 1 ? "1 message" : "\(ids.count) messages"
+            case .stillFails(let code, let location): "still rejected: \(code) at \(location)"
+            case .notReplayable(let why): "not replayable: \(why)"
+            }
+        }
     }
 
     public var deadLetter: DeadLetter

@@ -78,7 +78,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
             }
             await store.close()
             guard confirm else {
-                for item in items { print("\(item.deadLetter.ref)\t\(describe(item.verdict))") }
+                for item in items { print("\(item.deadLetter.ref)\t\(item.verdict.summary)") }
                 print("\(items.filter(\.isReady).count) of \(items.count) would be re-sent; add --confirm to send")
                 return
             }
@@ -86,17 +86,9 @@ struct DeadLetterCommand: AsyncParsableCommand {
                                               logger: Logger(label: "hx.dlq"))
             let outcomes = try await replayer.replay(items, actor: who, role: "operator")
             for o in outcomes {
-                print("\(o.ref)\t" + (o.auditSequence.map { "re-sent (\(describe(o.verdict))), audit \(DeadLetterReplayer.chainId(actor: who)) #\($0)" } ?? describe(o.verdict)))
+                print("\(o.ref)\t" + (o.auditSequence.map { "re-sent (\(o.verdict.summary)), audit \(DeadLetterReplayer.chainId(actor: who)) #\($0)" } ?? o.verdict.summary))
             }
             if outcomes.contains(where: { $0.auditSequence == nil }) { throw ExitCode(1) }
-        }
-
-        func describe(_ verdict: ReplayItem.Verdict) -> String {
-            switch verdict {
-            case .ready(let ids): "\(ids.count) message(s)"
-            case .stillFails(let code, let location): "still rejected: \(code) at \(location)"
-            case .notReplayable(let why): "not replayable: \(why)"
-            }
         }
     }
 }

@@ -230,34 +230,33 @@ import Testing
         try await app.test(.router) { client in try await body(client) }
     }
 
-    func trySignIn(_ client: any TestClientProtocol, _ name: String, _ password: String) async throws -> HTTPResponse.Status {
-        let (token, cookie) = try await client.execute(uri: "/sign-in", method: .get) { response in
+    /// The sign-in page's form token and its cookie (the double submit).
+    func signInForm(_ client: any TestClientProtocol) async throws -> (token: String, cookie: String) {
+        try await client.execute(uri: "/sign-in", method: .get) { response in
             let body = String(buffer: response.body)
             let token = body.components(separatedBy: #"name="_csrf" value=""#)[1].prefix { $0 != "\"" }
             let cookie = response.headers[values: .setCookie].first { $0.hasPrefix("hx_sign_in=") }?.split(separator: ";")[0] ?? ""
             return (String(token), String(cookie))
         }
-        let escaped = password.replacingOccurrences(of: " ", with: "+")
-        return try await client.execute(uri: "/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
-                                        body: ByteBuffer(string: "_csrf=\(token)&username=\(name)&password=\(escaped)")) { $0.status }
+    }
+
+    func postSignIn(_ client: any TestClientProtocol, _ name: String, _ password: String) async throws -> TestResponse {
+        let (token, cookie) = try await signInForm(client)
+        return try await client.execute(
+            uri: "/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+            body: ByteBuffer(string: "_csrf=\(token)&username=\(name)&password=\(password.replacingOccurrences(of: " ", with: "+"))"))
+    }
+
+    func trySignIn(_ client: any TestClientProtocol, _ name: String, _ password: String) async throws -> HTTPResponse.Status {
+        try await postSignIn(client, name, password).status
     }
 
     func signIn(_ client: any TestClientProtocol, _ name: String) async throws -> Session {
-        let (token, cookie) = try await client.execute(uri: "/sign-in", method: .get) { response in
-            let body = String(buffer: response.body)
-            let token = body.components(separatedBy: #"name="_csrf" value=""#)[1].prefix { $0 != "\"" }
-            let cookie = response.headers[values: .setCookie].first { $0.hasPrefix("hx_sign_in=") }?.split(separator: ";")[0] ?? ""
-            return (String(token), String(cookie))
-        }
-        let session = try await client.execute(
-            uri: "/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
-            body: ByteBuffer(string: "_csrf=\(token)&username=\(name)&password=\(Self.password.replacingOccurrences(of: " ", with: "+"))")
-        ) { response in
-            #expect(response.status == .seeOther)
-            let set = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("hx_session=") })
-            #expect(set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"))
-            return String(set.split(separator: ";")[0].dropFirst("hx_session=".count))
-        }
+        let response = try await postSignIn(client, name, Self.password)
+        #expect(response.status == .seeOther)
+        let set = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("hx_session=") })
+        #expect(set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"))
+        let session = String(set.split(separator: ";")[0].dropFirst("hx_session=".count))
         let csrf = try await client.execute(uri: "/dead-letters", method: .get, headers: [.cookie: "hx_session=\(session)"]) { response in
             String(String(buffer: response.body).components(separatedBy: #"name="_csrf" value=""#)[1].prefix { $0 != "\"" })
         }
