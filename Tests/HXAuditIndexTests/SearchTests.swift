@@ -85,6 +85,21 @@ struct SearchTests {
         }
     }
 
+    @Test("decisions counted by outcome from a time on, for the console's overview", arguments: Backend.allCases)
+    func outcomeCounts(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await store.ingest(Self.records, positions: F.positions(after: Self.records))
+            for since in [F.time(0), F.time(41), F.time(1000)] {
+                var expected: [AuditOutcome: Int] = [:]
+                for r in Self.records where r.record.kind == .decision && r.record.time >= since {
+                    if let o = r.record.outcome { expected[o, default: 0] += 1 }
+                }
+                #expect(try await store.outcomeCounts(since: since) == expected, "since \(since)")
+            }
+            #expect(try await store.outcomeCounts(since: F.time(41)).values.reduce(0, +) < Self.records.count - 2, "only decisions, only from then")
+        }
+    }
+
     @Test("bad arguments are typed errors that do not echo what was typed", arguments: Backend.allCases)
     func badArguments(backend: Backend) async throws {
         try await withStore(backend) { store, _ in
