@@ -49,6 +49,10 @@ public struct StaffDirectory: Sendable {
 
     /// Reads the users file; every problem names file, line and what is wrong.
     public static func load(_ url: URL) throws(ConfigErrors) -> StaffDirectory {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ConfigErrors([ConfigIssue(file: url.path, line: nil, column: nil,
+                                            message: "no users file: add the first user with `hx console user add NAME --role operator|auditor|admin --users \(url.path)`")])
+        }
         let reader = YAMLReader(file: url.path)
         guard let root = reader.load(contentsOf: url) else { throw ConfigErrors(reader.issues) }
         let top = reader.mapping(root, what: "the users file", allowed: ["users"])
