@@ -8,7 +8,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Auditors' tools over the IG decision log.",
-        subcommands: [Verify.self, Index.self, Search.self, Report.self, Prune.self]
+        subcommands: [Verify.self, Reconcile.self, Index.self, Search.self, Report.self, Prune.self]
     )
 
     struct Verify: AsyncParsableCommand {

@@ -39,6 +39,13 @@ import Testing
             #expect(clean.output.contains("router:hx.canonical.discharge-summary.v1:0  holds"))
             #expect(clean.output.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number in the output")
 
+            // Every input accounted for, every delivery and review record audited.
+            let config = ["--config", Place.root.appendingPathComponent("config").path]
+            let reconciled = try await Self.hx(["audit", "reconcile"] + servers + config)
+            #expect(reconciled.status == 0, "\(reconciled.output)")
+            #expect(reconciled.output.hasPrefix("inputs \(rig.produced.count): deliver "), "\(reconciled.output)")
+            #expect(reconciled.output.contains("every input is accounted for"))
+
             // The wrong key: every record's HMAC fails.
             let wrongKey = FileManager.default.temporaryDirectory.appendingPathComponent("hx-wrong-\(UUID().uuidString.prefix(8)).key")
             try Data(repeating: 7, count: 32).write(to: wrongKey)
@@ -60,6 +67,13 @@ import Testing
             #expect(tampered.output.contains(#""holds":false"#))
             #expect(tampered.output.contains(#""chainId":"\#(record.chainId)","sequence":\#(record.sequence),"code":"conflict","where":"\#(victim.partition)@\#(report.offset)""#),
                     "\(tampered.output)")
+
+            // Inputs nobody routed: unaccounted, named by place, and reconciliation fails.
+            try await rig.produce(30)
+            let behind = try await Self.hx(["audit", "reconcile"] + servers + config)
+            #expect(behind.status == 1)
+            #expect(behind.output.contains(/unaccounted inputs: [1-9]/), "\(behind.output)")
+            #expect(behind.output.contains("reconciliation FAILED"))
         }
     }
 }
