@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The soak: the whole system under a steady mixed load for a given time, then
+# the invariants. Usage:
+#
+#   scripts/soak.sh [--minutes M] [--rate MSG_PER_S] [--debug]
+#
+# Starts, on this machine: the development broker, the topics, two routers,
+# the audit indexer (SQLite), the console and one adapter (the WHH discharge
+# feed over MLLP); drives synthetic canonical traffic at RATE (router-bench
+# --load-only: discharge summaries, social care notifications, referrals, with
+# objections, unknown identities and malformed records mixed in) plus one HL7
+# sample file a second into the adapter; samples every service's resident memory
+# every 30 s. At the end, once the routers have caught up, it checks:
+#   - every input is accounted for exactly once (hx audit reconcile);
+#   - every audit chain verifies, on the topic and in the index;
+#   - no service's memory grew by more than 10 % from the first third of the
+#     run to its end.
+# Prints a summary and exits 1 if any check fails. Work files (logs, the
+# memory samples as CSV) stay in the folder it prints.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+minutes=10 rate=500 configuration=release
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --minutes) minutes="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
+    --debug) configuration=debug; shift ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "soak: unknown option $1 (see --help)" >&2; exit 64 ;;
+  esac
+done
+
+bash scripts/setup.sh >&2
+export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+swift build -c "$configuration" --product hx >&2
+swift build -c "$configuration" --product router-bench >&2
+bin=".build/$configuration"
+
+work=$(mktemp -d /tmp/hx-soak.XXXXXX)
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  sleep 2
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+servers="127.0.0.1:$port"
+head -c 48 /dev/urandom > "$work/audit.key"
+
+echo "soak: $minutes min at $rate msg/s, $configuration build; work files in $work"
+"$bin/hx" dev broker --port "$port" > "$work/broker.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.5; done
+"$bin/hx" topics apply --bootstrap-servers "$servers" --config config > "$work/topics.log"
+
+declare -A service
+start() {  # name, then the command
+  local name="$1"; shift
+  "$@" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+  service[$name]=$!
+}
+start router-1 "$bin/hx" router --bootstrap-servers "$servers" --instance soak-1 --session-timeout 6 --audit-key-file "$work/audit.key" --metrics-port 0 --listen 127.0.0.1
+start router-2 "$bin/hx" router --bootstrap-servers "$servers" --instance soak-2 --session-timeout 6 --audit-key-file "$work/audit.key" --metrics-port 0 --listen 127.0.0.1
+start indexer "$bin/hx" audit index --follow --bootstrap-servers "$servers" --index "$work/index.sqlite" --metrics-port 0 --listen 127.0.0.1
+printf 'soak-operator-pw\n' | "$bin/hx" console user add soak --role operator --users "$work/users.yaml" --bcrypt-cost 4 > /dev/null
+console_port=$(free_port)
+start console "$bin/hx" console --bootstrap-servers "$servers" --index "$work/index.sqlite" --users "$work/users.yaml" --listen "127.0.0.1:$console_port" --audit-key-file "$work/audit.key"
+mllp_port=$(free_port)
+start adapter "$bin/hx" adapter run whh-pas-discharge --bootstrap-servers "$servers" --mllp-port "$mllp_port" --metrics-port 0
+
+# Memory of every service every 30 s: seconds,name,kB.
+(
+  start_time=$SECONDS
+  while true; do
+    for name in "${!service[@]}"; do
+      rss=$(awk '/VmRSS/ {print $2}' "/proc/${service[$name]}/status" 2>/dev/null || echo "")
+      [[ -n "$rss" ]] && echo "$((SECONDS - start_time)),$name,$rss" >> "$work/memory.csv"
+    done
+    sleep 30
+  done
+) &
+pids+=($!)
+
+# The adapter's feed: one HL7 v2 sample a second over MLLP (0x0b ... 0x1c 0x0d), answered with an ACK.
+(
+  sample="adapters/whh-pas-discharge/samples/a03-discharge-home.hl7"
+  while true; do
+    python3 - "$mllp_port" "$sample" <<'PY' >> "$work/feed.log" 2>&1 || true
+import socket, sys
+port, path = int(sys.argv[1]), sys.argv[2]
+message = open(path, "rb").read().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
+with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+    s.sendall(b"\x0b" + message + b"\x1c\x0d")
+    answer = s.recv(65536)
+    print("AA" if b"MSA|AA" in answer else "NOT ACCEPTED")
+PY
+    sleep 1
+  done
+) &
+pids+=($!)
+
+sleep 10
+"$bin/router-bench" --load-only "$rate" "$((minutes * 60))" --bootstrap-servers "$servers" > "$work/load.log" 2>&1
+echo "soak: load done; waiting for the routers and the indexer to catch up"
+
+failed=0
+reconciled=1
+for _ in $(seq 1 60); do
+  if "$bin/hx" audit reconcile --bootstrap-servers "$servers" --config config > "$work/reconcile.log" 2>&1; then reconciled=0; break; fi
+  sleep 5
+done
+cat "$work/reconcile.log"
+[[ $reconciled -eq 0 ]] || { echo "soak: FAILED: inputs not accounted for"; failed=1; }
+
+if "$bin/hx" audit verify --bootstrap-servers "$servers" --audit-key-file "$work/audit.key" > "$work/verify.log" 2>&1; then
+  echo "soak: $(tail -1 "$work/verify.log") (topic)"
+else
+  echo "soak: FAILED: $(tail -1 "$work/verify.log") (topic)"; failed=1
+fi
+sleep 10  # the indexer's last catch-up
+if "$bin/hx" audit verify --from-index --index "$work/index.sqlite" --audit-key-file "$work/audit.key" > "$work/verify-index.log" 2>&1; then
+  echo "soak: $(tail -1 "$work/verify-index.log") (index)"
+else
+  echo "soak: FAILED: $(tail -1 "$work/verify-index.log") (index)"; failed=1
+fi
+echo "soak: adapter feed: $(grep -c '^AA$' "$work/feed.log" || true) accepted, $(grep -vc '^AA$' "$work/feed.log" || true) not"
+
+# Memory: the mean of the first third (after the first minute) against the last sample.
+python3 - "$work/memory.csv" "$((minutes * 60))" <<'PY' || failed=1
+import csv, sys
+rows = [(int(s), n, int(kb)) for s, n, kb in csv.reader(open(sys.argv[1]))]
+total = int(sys.argv[2])
+bad = False
+for name in sorted({n for _, n, _ in rows}):
+    mine = [(s, kb) for s, n, kb in rows if n == name]
+    early = [kb for s, kb in mine if 60 <= s <= max(90, total // 3)]
+    if not early or len(mine) < 3:
+        print(f"soak: memory {name}: too few samples"); continue
+    base, last = sum(early) / len(early), mine[-1][1]
+    grew = (last - base) / base
+    verdict = "FLAT" if grew <= 0.10 else "GREW"
+    bad |= grew > 0.10
+    print(f"soak: memory {name}: {base/1024:.1f} MiB early, {last/1024:.1f} MiB at the end ({grew:+.1%}) {verdict}")
+sys.exit(1 if bad else 0)
+PY
+grep -A8 "^Latency" "$work/load.log" | head -8 || true
+if [[ $failed -eq 0 ]]; then echo "soak: PASSED"; else echo "soak: FAILED (work files in $work)"; exit 1; fi
