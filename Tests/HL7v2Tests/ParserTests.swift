@@ -190,6 +190,27 @@ import Testing
         }
     }
 
+    /// Found by `scripts/fuzz.sh hl7` (parse → encode → parse changed the values): a later
+    /// MSH/BHS/FHS was read with the first MSH's delimiters while its own MSH-2 said
+    /// otherwise, and the encoder wrote the first MSH's back, so MSH-2 "^~\&CB" became "^~\&".
+    @Test func laterHeaderSegmentsRepeatTheEncodingCharacters() throws {
+        let msh = "MSH|^~\\&|A|B|C|D|2026||ADT^A03|1|P|2.4\r"
+        let cases: [(String, Int)] = [
+            (msh + "MSH|^~\\&CB||||AD|2026||ADT^A03|2|P|2.4\r", 2),  // the fuzzer's input, shortened
+            (msh + "PID|1\rBHS|^~\\&#|X\r", 3),
+            (msh + "FHS\r", 2),
+            (msh + "BHS|\r", 2),
+        ]
+        for (text, index) in cases {
+            let e = error(text)
+            #expect(e?.code == .encodingCharactersInvalid, "\(text.debugDescription)")
+            #expect(e?.location == "segment \(index)", "\(text.debugDescription)")
+        }
+        // Batch headers with the same delimiters still parse, and survive encoding.
+        let batch = try HL7Message(msh + "BHS|^~\\&|X\rFHS|^~\\&\r" + msh.replacingOccurrences(of: "|1|P", with: "|2|P"))
+        #expect(try HL7Message(HL7Encoder.encode(batch.segmentValues)).segmentValues == batch.segmentValues)
+    }
+
     @Test func truncated() {
         let cases: [(String, String)] = [
             ("MS", "MSH"),
