@@ -1,5 +1,5 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
-.PHONY: run test setup bench bench-hl7 bench-router bench-audit-index build
+.PHONY: run test setup bench bench-hl7 bench-router bench-audit-index build fuzz
 
 run:        ## run the system on its embedded defaults (local broker, topics, router, the sample Halton feeds)
 	bash scripts/run.sh
@@ -24,3 +24,7 @@ bench-router: ## router throughput against the plain passthrough, and end-to-end
 
 bench-audit-index: ## audit index: indexing rate and subject-search latency, SQLite and PostgreSQL (ARGS="--records 10000000")
 	bash scripts/setup.sh >&2 && swift build -c release --product audit-index-bench && .build/release/audit-index-bench $(ARGS)
+
+FUZZ_SECONDS ?= 60
+fuzz:       ## every libFuzzer target for FUZZ_SECONDS each (DEVELOPERS.md "Fuzzing"); crashes in .build/fuzz/crashes/
+	bash scripts/fuzz.sh all $(FUZZ_SECONDS)

@@ -128,6 +128,8 @@ run_target() {
     build_target "$t"
     local work=$OUT/work/$t crashes=$OUT/crashes/$t
     rm -rf "$work" && mkdir -p "$work" "$crashes"
+    # Earlier crashes stay; this run's are the ones newer than this mark.
+    touch "$work/.started"
     echo "fuzz: $t for ${seconds}s (seeds: Fuzz/corpus/$t, work corpus: $work, crashes: $crashes/)" >&2
     # New inputs go to the first corpus directory only, so the seeds stay as committed.
     # The harnesses find config/ and adapters/ through HX_FUZZ_ROOT; Swift's own crash
@@ -144,8 +146,8 @@ run_target() {
     wait
     grep -h "DONE" "$OUT/$t.log" | tail -1 | sed "s/^/fuzz: $t: /" >&2 || true
     if [[ $status -ne 0 ]]; then
-        echo "fuzz: $t FAILED (exit $status); input(s) in $crashes/:" >&2
-        ls -1 "$crashes" >&2
+        echo "fuzz: $t FAILED (exit $status); this run's input(s):" >&2
+        find "$crashes" -type f -newer "$work/.started" >&2
         echo "fuzz: reproduce with: scripts/fuzz.sh run $t $crashes/<file>" >&2
     fi
     return $status
