@@ -131,14 +131,13 @@ run_target() {
     # Earlier crashes stay; this run's are the ones newer than this mark.
     touch "$work/.started"
     echo "fuzz: $t for ${seconds}s (seeds: Fuzz/corpus/$t, work corpus: $work, crashes: $crashes/)" >&2
+    local extra=() status=0
+    # FoundationXML leaks on every XML parse error (Fuzz/lsan.supp); the leak check
+    # libFuzzer then runs after each such input cut fhir from ~950 to ~45 runs/s.
+    if [[ $t == fhir ]]; then extra+=(-detect_leaks=0); fi
     # New inputs go to the first corpus directory only, so the seeds stay as committed.
     # The harnesses find config/ and adapters/ through HX_FUZZ_ROOT; Swift's own crash
     # handler is off because it trips ASan, and libFuzzer reports the crash anyway.
-    local extra=()
-    # FoundationXML leaks on every XML parse error (Fuzz/lsan.supp); the leak check
-    # libFuzzer then runs after each such input cut fhir from ~950 to ~45 runs/s.
-    [[ $t == fhir ]] && extra+=(-detect_leaks=0)
-    local status=0
     LSAN_OPTIONS=suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS} \
         SWIFT_BACKTRACE=enable=no HX_FUZZ_ROOT=$ROOT "$OUT/bin/fuzz-$t" "$work" "$ROOT/Fuzz/corpus/$t" \
         -max_total_time="$seconds" -max_len="${FUZZ_MAX_LEN:-16384}" -timeout=10 -rss_limit_mb=2048 \
