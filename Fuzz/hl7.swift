@@ -22,6 +22,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         return 0
     }
     checkRoundTrip(message)
+    checkAccessors(message)
     checkAcknowledgement(message)
     return 0
 }
@@ -45,6 +46,34 @@ func checkRoundTrip(_ first: HL7Message) {
     // The segments as received (what is forwarded and hashed) read the same.
     guard let resent = try? HL7Message(first.serialized()), resent.segmentValues == values else {
         violated("serialized() does not read back as the same message")
+    }
+}
+
+/// A value read by path (as the translators read them) is the same leaf the fully
+/// decoded field has, absent or empty reads as nil, and the path prints and reads back.
+func checkAccessors(_ message: HL7Message) {
+    var occurrences: [String: Int] = [:]
+    for segment in message.segments.prefix(20) {
+        let name = segment.name
+        occurrences[name, default: 0] += 1
+        let header = name == "MSH" || name == "BHS" || name == "FHS"
+        // One past the last field: an absent field reads as nil too.
+        for n in 1...min(segment.fieldCount + 1, 30) where !(header && n <= 2) {
+            let field = segment.field(n)
+            for (r, repetition) in (field?.repetitions ?? [[[""]]]).prefix(3).enumerated() {
+                for (c, component) in repetition.prefix(3).enumerated() {
+                    for (s, leaf) in component.prefix(3).enumerated() {
+                        let path = HL7Path(segment: name, occurrence: occurrences[name]!, field: n,
+                                           repetition: r + 1, component: c + 1, subcomponent: s + 1)
+                        let expected = leaf.isEmpty ? nil : leaf
+                        if message.value(at: path) != expected || message[path.description] != expected {
+                            violated("\(path) reads \(message.value(at: path) ?? "nil"), the field has \(expected ?? "nil")")
+                        }
+                        if HL7Path(path.description) != path { violated("path \(path) does not read back") }
+                    }
+                }
+            }
+        }
     }
 }
 
