@@ -139,6 +139,29 @@ import Testing
         #expect(HL7Escaping.encode("a|b\n", encoding: .standard) == #"a\F\b\.br\"#)
     }
 
+    /// Found by `scripts/fuzz.sh hl7` (values changed by encode → parse): with MSH-2 `^~\.#`
+    /// a line break was written as \.br\, which the parser splits at the sub-component ".".
+    @Test func lineBreaksSurviveDotAsADelimiter() throws {
+        func ascii(_ c: Character) -> UInt8 { c.asciiValue! }
+        let encodings = [
+            ("|", "^", "~", "\\", "."),  // the fuzzer's (with truncation #, below)
+            ("|", ".", "~", "\\", "&"), ("|", "^", ".", "\\", "&"), ("|", "^", "~", ".", "&"), (".", "^", "~", "\\", "&"),
+        ].map { f, c, r, e, s in
+            HL7EncodingCharacters(field: ascii(f), component: ascii(c), repetition: ascii(r), escape: ascii(e),
+                                  subcomponent: ascii(s), truncation: f == "|" && s == "." ? ascii("#") : nil)!
+        }
+        var msh = HL7SegmentValue(name: "MSH")
+        msh[field: 9] = HL7Field(components: ["ADT", "A03"])
+        var nte = HL7SegmentValue(name: "NTE")
+        nte[field: 3] = HL7Field(repetitions: [[["Smith\nJo", "a.b"], ["x"]]])
+        for encoding in encodings {
+            let parsed = try HL7Message(HL7Encoder.encode([msh, nte], encoding: encoding))
+            #expect(parsed.segmentValues[1] == nte, "MSH-2 \(encoding.msh2)")
+            #expect(parsed["NTE-3.1.1"] == "Smith\nJo", "MSH-2 \(encoding.msh2)")
+        }
+        #expect(HL7Escaping.encode("a\nb", encoding: encodings[0]) == #"a\X0A\b"#)
+    }
+
     @Test func parsedMessagesReEncodeToTheSameBytes() throws {
         // Every escape the encoder itself would write comes back byte for byte.
         let plain = SampleMessages.dischargeA03Lines.filter { !$0.hasPrefix("NTE") }.joined(separator: "\r") + "\r"
