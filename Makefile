@@ -1,5 +1,5 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
-.PHONY: run test setup bench bench-hl7 bench-router bench-audit-index build soak
+.PHONY: run test setup bench bench-hl7 bench-router bench-audit-index build soak fuzz
 
 run:        ## run the system on its embedded defaults (local broker, topics, router, the sample Halton feeds)
 	bash scripts/run.sh
@@ -27,3 +27,7 @@ bench-audit-index: ## audit index: indexing rate and subject-search latency, SQL
 
 soak:       ## the whole system under steady load, then the invariants (ARGS="--minutes 30 --rate 1000"; scripts/soak.sh --help)
 	bash scripts/soak.sh $(ARGS)
+
+FUZZ_SECONDS ?= 60
+fuzz:       ## every libFuzzer target for FUZZ_SECONDS each (DEVELOPERS.md "Fuzzing"); crashes in .build/fuzz/crashes/
+	bash scripts/fuzz.sh all $(FUZZ_SECONDS)

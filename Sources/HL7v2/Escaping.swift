@@ -92,6 +92,11 @@ public enum HL7Escaping {
 
     static func encode(_ text: String, _ enc: HL7EncodingCharacters, into out: inout [UInt8]) {
         let e = enc.escape
+        // Where "." is a delimiter, \.br\ would be split at it (found by fuzzing); \X0A\ reads the same.
+        let dot = UInt8(ascii: ".")
+        let lineBreak: [UInt8] = [enc.field, enc.component, enc.repetition, enc.escape, enc.subcomponent].contains(dot)
+            ? [e, UInt8(ascii: "X"), UInt8(ascii: "0"), UInt8(ascii: "A"), e]
+            : [e, dot, UInt8(ascii: "b"), UInt8(ascii: "r"), e]
         for b in text.utf8 {
             switch b {
             case enc.field: out.append(contentsOf: [e, UInt8(ascii: "F"), e])
@@ -99,7 +104,7 @@ public enum HL7Escaping {
             case enc.subcomponent: out.append(contentsOf: [e, UInt8(ascii: "T"), e])
             case enc.repetition: out.append(contentsOf: [e, UInt8(ascii: "R"), e])
             case enc.escape: out.append(contentsOf: [e, UInt8(ascii: "E"), e])
-            case 0x0A: out.append(contentsOf: [e, UInt8(ascii: "."), UInt8(ascii: "b"), UInt8(ascii: "r"), e])
+            case 0x0A: out.append(contentsOf: lineBreak)
             default:
                 if let t = enc.truncation, b == t {
                     out.append(contentsOf: [e, UInt8(ascii: "P"), e])

@@ -134,6 +134,18 @@ public struct HL7Message: Sendable {
                                    byteOffset: segStart, segmentIndex: number)
                 }
                 let name = UInt32(p[segStart]) << 16 | UInt32(p[segStart + 1]) << 8 | UInt32(p[segStart + 2])
+                if number > 1, headerNames.contains(name) {
+                    // A later MSH, BHS or FHS is read with this message's delimiters, and its
+                    // fields 1 and 2 are taken to be them: any other MSH-2 would be misread.
+                    let declaredEnd = segStart + 4 + declared.count
+                    guard declaredEnd <= i, p[(segStart + 4)..<declaredEnd].elementsEqual(declared),
+                          declaredEnd == i || p[declaredEnd] == fieldSep
+                    else {
+                        throw HL7Error(.encodingCharactersInvalid, location: "segment \(number)",
+                                       message: "segment \(number) (\(nameString(name))) does not repeat the encoding characters of MSH-1 and MSH-2",
+                                       byteOffset: segStart, segmentIndex: number)
+                    }
+                }
                 spans.append(SegmentSpan(start: segStart, end: i, firstSeparator: firstSep,
                                          separatorCount: seps.count - firstSep, name: name))
             }

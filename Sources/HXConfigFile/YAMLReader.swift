@@ -31,7 +31,7 @@ public final class YAMLReader {
             }
             return node
         } catch let error as YamlError {
-            issues.append(syntaxIssue(error))
+            issues.append(syntaxIssue(error, in: text))
             return nil
         } catch {
             issues.append(ConfigIssue(file: file, line: nil, column: nil, message: "not valid YAML: \(error)"))
@@ -39,14 +39,33 @@ public final class YAMLReader {
         }
     }
 
-    private func syntaxIssue(_ error: YamlError) -> ConfigIssue {
+    private func syntaxIssue(_ error: YamlError, in source: String) -> ConfigIssue {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
             let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            return ConfigIssue(file: file, line: mark.line, column: mark.column, message: "not valid YAML: \(text)")
+            // At the end of a file without a final line break libyaml reports the line after
+            // the last (found by fuzzing): point at the end of the last line instead.
+            let end = Self.endMark(of: source)
+            let (line, column) = mark.line > end.line ? (end.line, end.column) : (mark.line, mark.column)
+            return ConfigIssue(file: file, line: line, column: column, message: "not valid YAML: \(text)")
         default:
             return ConfigIssue(file: file, line: nil, column: nil, message: "not valid YAML: \(error)")
         }
+    }
+
+    /// Line and column (1-based) just after the last character, counting line breaks
+    /// as libyaml does: LF, CR, CR LF, NEL, LS and PS.
+    static func endMark(of text: String) -> (line: Int, column: Int) {
+        var line = 1, column = 1, afterCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n" where afterCR: break
+            case "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}": line += 1; column = 1
+            default: column += 1
+            }
+            afterCR = scalar == "\r"
+        }
+        return (line, column)
     }
 
     // MARK: Reporting

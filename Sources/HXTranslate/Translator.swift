@@ -64,22 +64,21 @@ public enum Translator {
         if text.allSatisfy(\.isWhitespace) {
             return [.failure(TranslationError(.emptyInput, "input is empty", at: "input"))]
         }
-        switch configuration.format {
-        case .hl7v2:
-            return HL7Translator(configuration: configuration).translateBatch(text)
-        case .fhirDischarge:
-            return [FHIRDischargeTranslator(configuration: configuration).translate(text)]
-        case .referralFHIR:
-            return [FHIRReferralTranslator(configuration: configuration).translate(text)]
-        case .socialCareADW:
-            return [ADWTranslator(configuration: configuration).translate(text)]
-        case .socialCareCSV:
-            return SocialCareTranslator(configuration: configuration).translateCSV(text)
-        case .socialCareJSON:
-            return SocialCareTranslator(configuration: configuration).translateJSON(text)
-        case .referralCSV:
-            return ReferralCSVTranslator(configuration: configuration).translate(text)
+        let outcomes: [TranslationOutcome] = switch configuration.format {
+        case .hl7v2: HL7Translator(configuration: configuration).translateBatch(text)
+        case .fhirDischarge: [FHIRDischargeTranslator(configuration: configuration).translate(text)]
+        case .referralFHIR: [FHIRReferralTranslator(configuration: configuration).translate(text)]
+        case .socialCareADW: [ADWTranslator(configuration: configuration).translate(text)]
+        case .socialCareCSV: SocialCareTranslator(configuration: configuration).translateCSV(text)
+        case .socialCareJSON: SocialCareTranslator(configuration: configuration).translateJSON(text)
+        case .referralCSV: ReferralCSVTranslator(configuration: configuration).translate(text)
         }
+        // A CSV header without rows or an empty JSON array holds no message: refused like an
+        // empty file, so it is dead-lettered and seen rather than taken without a trace (found by fuzzing).
+        guard !outcomes.isEmpty else {
+            return [.failure(TranslationError(.emptyInput, "input holds no messages (a header line only, or an empty list)", at: "input"))]
+        }
+        return outcomes
     }
 
     /// The `hx translate` output for these outcomes: one JSON object per line.

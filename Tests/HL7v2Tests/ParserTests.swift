@@ -139,6 +139,29 @@ import Testing
         #expect(HL7Escaping.encode("a|b\n", encoding: .standard) == #"a\F\b\.br\"#)
     }
 
+    /// Found by `scripts/fuzz.sh hl7` (values changed by encode → parse): with MSH-2 `^~\.#`
+    /// a line break was written as \.br\, which the parser splits at the sub-component ".".
+    @Test func lineBreaksSurviveDotAsADelimiter() throws {
+        func ascii(_ c: Character) -> UInt8 { c.asciiValue! }
+        let encodings = [
+            ("|", "^", "~", "\\", "."),  // the fuzzer's (with truncation #, below)
+            ("|", ".", "~", "\\", "&"), ("|", "^", ".", "\\", "&"), ("|", "^", "~", ".", "&"), (".", "^", "~", "\\", "&"),
+        ].map { f, c, r, e, s in
+            HL7EncodingCharacters(field: ascii(f), component: ascii(c), repetition: ascii(r), escape: ascii(e),
+                                  subcomponent: ascii(s), truncation: f == "|" && s == "." ? ascii("#") : nil)!
+        }
+        var msh = HL7SegmentValue(name: "MSH")
+        msh[field: 9] = HL7Field(components: ["ADT", "A03"])
+        var nte = HL7SegmentValue(name: "NTE")
+        nte[field: 3] = HL7Field(repetitions: [[["Smith\nJo", "a.b"], ["x"]]])
+        for encoding in encodings {
+            let parsed = try HL7Message(HL7Encoder.encode([msh, nte], encoding: encoding))
+            #expect(parsed.segmentValues[1] == nte, "MSH-2 \(encoding.msh2)")
+            #expect(parsed["NTE-3.1.1"] == "Smith\nJo", "MSH-2 \(encoding.msh2)")
+        }
+        #expect(HL7Escaping.encode("a\nb", encoding: encodings[0]) == #"a\X0A\b"#)
+    }
+
     @Test func parsedMessagesReEncodeToTheSameBytes() throws {
         // Every escape the encoder itself would write comes back byte for byte.
         let plain = SampleMessages.dischargeA03Lines.filter { !$0.hasPrefix("NTE") }.joined(separator: "\r") + "\r"
@@ -188,6 +211,27 @@ import Testing
             #expect(e?.code == .encodingCharactersInvalid, "\(text.debugDescription)")
             #expect(e?.location == location, "\(text.debugDescription)")
         }
+    }
+
+    /// Found by `scripts/fuzz.sh hl7` (parse → encode → parse changed the values): a later
+    /// MSH/BHS/FHS was read with the first MSH's delimiters while its own MSH-2 said
+    /// otherwise, and the encoder wrote the first MSH's back, so MSH-2 "^~\&CB" became "^~\&".
+    @Test func laterHeaderSegmentsRepeatTheEncodingCharacters() throws {
+        let msh = "MSH|^~\\&|A|B|C|D|2026||ADT^A03|1|P|2.4\r"
+        let cases: [(String, Int)] = [
+            (msh + "MSH|^~\\&CB||||AD|2026||ADT^A03|2|P|2.4\r", 2),  // the fuzzer's input, shortened
+            (msh + "PID|1\rBHS|^~\\&#|X\r", 3),
+            (msh + "FHS\r", 2),
+            (msh + "BHS|\r", 2),
+        ]
+        for (text, index) in cases {
+            let e = error(text)
+            #expect(e?.code == .encodingCharactersInvalid, "\(text.debugDescription)")
+            #expect(e?.location == "segment \(index)", "\(text.debugDescription)")
+        }
+        // Batch headers with the same delimiters still parse, and survive encoding.
+        let batch = try HL7Message(msh + "BHS|^~\\&|X\rFHS|^~\\&\r" + msh.replacingOccurrences(of: "|1|P", with: "|2|P"))
+        #expect(try HL7Message(HL7Encoder.encode(batch.segmentValues)).segmentValues == batch.segmentValues)
     }
 
     @Test func truncated() {

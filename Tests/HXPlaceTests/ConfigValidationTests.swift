@@ -181,7 +181,19 @@ func has(_ issues: [ConfigIssue], file: String, line: Int, containing text: Stri
     }
 
     @Test func syntaxErrorHasItsLine() {
-        has(issues([agreement() + "\nfrom: [unclosed"]), file: "dsa-1.yaml", line: 15, containing: "not valid YAML")
+        // Line 14 holds "from: [unclosed" (15 was the line after the file's end, see below).
+        has(issues([agreement() + "\nfrom: [unclosed"]), file: "dsa-1.yaml", line: 14, containing: "not valid YAML")
+    }
+
+    /// Found by `scripts/fuzz.sh agreement`: an error at the end of a file without a final
+    /// line break was reported on the line after the last (libyaml's end of stream), here 3:1.
+    @Test func syntaxErrorAtTheEndOfTheFileIsOnItsLastLine() {
+        let text = "id: DSA-1\nlawfulBasis: [\"UK GDPR Art 6(1)(e)\", # unclosed"  // the fuzzer's input, shortened
+        let found = issues([text])
+        has(found, file: "dsa-1.yaml", line: 2, containing: "not valid YAML")
+        #expect(found.first?.column == 48)  // just after "unclosed"
+        // With the final line break the end of the stream is the (empty) third line, as written.
+        has(issues([text + "\n"]), file: "dsa-1.yaml", line: 3, containing: "not valid YAML")
     }
 
     @Test func everyErrorIsReportedAtOnce() {

@@ -41,6 +41,23 @@ import Testing
         #expect(Fixtures.translate("NHS\n1\n", unmapped).first?.error?.code == "csv-column-missing")
     }
 
+    /// Found by `scripts/fuzz.sh csv`: hbc-adult-social-care's header line alone gave no outcome
+    /// at all, so an adapter took the file and recorded nothing (no message, no dead letter).
+    @Test func inputsWithoutMessagesAreRefused() throws {
+        let header = try #require(String(decoding: Fixtures.sample("hbc-adult-social-care", "events-2026-07-14.csv"), as: UTF8.self)
+            .split(whereSeparator: \.isNewline).first)
+        let inputs: [(String, AdapterConfiguration)] = [
+            (header + "\n", try Fixtures.adapter("hbc-adult-social-care")),
+            (header + "\r\n\r\n", try Fixtures.adapter("hbc-adult-social-care")),
+            ("ID,NHS,Event,Pathway,From\n", try Fixtures.config(.socialCareCSV, columns: Self.columns)),
+            ("[ ]", try Fixtures.config(.socialCareJSON)),
+        ]
+        for (text, config) in inputs {
+            let out = Fixtures.translate(text, config)
+            #expect(out.count == 1 && out[0].error?.code == "input-empty" && out[0].error?.location == "input", "\(text.debugDescription)")
+        }
+    }
+
     @Test func jsonEventsAsLinesAndArray() throws {
         let config = try Fixtures.config(.socialCareJSON)
         let lines = """
