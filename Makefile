@@ -1,7 +1,7 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
 .PHONY: run test setup bench bench-hl7 bench-router bench-audit-index build soak fuzz
 
-run:        ## run the system on its embedded defaults (local broker, topics, router, the sample Halton feeds)
+run:        ## run the system on its embedded defaults (local broker, topics, router, audit indexer, console, the sample Halton feeds)
 	bash scripts/run.sh
 
 test:       ## run every test (installs librdkafka >= 2.2 and the development broker if missing)

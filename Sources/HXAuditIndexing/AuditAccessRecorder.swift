@@ -25,7 +25,7 @@ public struct AuditAccessRecorder: Sendable {
         actor: String, action: String, query: String, nhsNumber: String?, configurationDigest: String, at time: Date = Date()
     ) async throws -> AuditRecord {
         let entry = try AuditRecordBuilder.auditorAccess(
-            requestId: UUID().uuidString.lowercased(), time: Instant(millisecondsSinceEpoch: Int64(time.timeIntervalSince1970 * 1000)),
+            requestId: UUID().uuidString.lowercased(), time: Instant(time),
             actor: actor, role: "auditor", action: action, query: query, nhsNumber: nhsNumber, configurationDigest: configurationDigest)
         return try await writer.append([entry], chainId: Self.chainId(actor: actor), transactionalID: "hx-auditor-\(actor)")[0]
     }
@@ -39,6 +39,8 @@ public struct AuditAccessRecorder: Sendable {
 /// Two sessions of one person at once are kept from forking the chain by a
 /// transactional id per person: the later one fences the earlier.
 public struct StaffAuditWriter: Sendable {
+    /// The group id of its reader of chain heads (it reads by position and commits nothing).
+    public static let readerGroup = "hx-staff-audit"
     let client: KafkaClientConfiguration
     let key: AuditKey?
     let logger: Logger
@@ -87,7 +89,7 @@ public struct StaffAuditWriter: Sendable {
 
     /// The chain's last record, reading the partition backwards in growing windows.
     private func head(_ chainId: String, partition: Int32) async throws -> AuditRecord? {
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-staff-audit"))
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: Self.readerGroup))
         do {
             let tp = KafkaTopicPartition(topic: HXTopic.audit, partition: partition)
             let end = try await reader.readToEnd(tp, from: KafkaConsumer.end) { _ in }

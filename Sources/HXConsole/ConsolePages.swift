@@ -138,7 +138,7 @@ extension ConsoleApplication {
     }
 
     func agreements(_ session: StaffSession) -> Response {
-        let today = Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)).ukDate
+        let today = Instant(Date()).ukDate
         let rows = backend.place.agreements.sorted { $0.id < $1.id }.map { a -> [String: Any] in
             let daysLeft = a.validTo.dayNumber - today.dayNumber
             let (cls, note): (String, String) =
@@ -227,7 +227,7 @@ extension ConsoleApplication {
     // MARK: Helpers
 
     static func refs(_ form: FormData) throws -> [DeadLetterRef] {
-        let refs = form.all("ref").compactMap(DeadLetterRef.init)
+        let refs = form.all("ref").compactMap { DeadLetterRef($0) }
         guard !refs.isEmpty else { throw ConsoleInputError(message: "Select at least one dead letter to replay.") }
         return refs
     }

@@ -45,7 +45,7 @@ public final class LiveConsoleBackend: ConsoleBackend {
     public func operations() async throws -> OperationsSnapshot { try await observer.snapshot() }
 
     public func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int] {
-        let instant = Instant(millisecondsSinceEpoch: Int64(since.timeIntervalSince1970 * 1000))
+        let instant = Instant(since)
         return try await index.outcomeCounts(since: AuditTime.rfc3339(instant) ?? "1970-01-01T00:00:00.000Z")
     }
 
@@ -55,13 +55,7 @@ public final class LiveConsoleBackend: ConsoleBackend {
 
     public func replayedDeadLetters() async throws -> Set<DeadLetterRef> {
         let records = try await index.search(AuditQuery(kind: .deadLetterReplay, limit: 1_000_000))
-        return await recentReplays.refs.union(records.compactMap { r in
-            r.record.details["deadLetter"].flatMap { place in
-                let parts = place.split(separator: ":")
-                guard parts.count == 3, parts[0] == HXTopic.deadLetter else { return nil }
-                return DeadLetterRef("\(parts[1])-\(parts[2])")
-            }
-        })
+        return await recentReplays.refs.union(records.compactMap { $0.record.details["deadLetter"].flatMap(DeadLetterRef.init(logPosition:)) })
     }
 
     public func deadLetterValue(_ ref: DeadLetterRef, viewer: StaffSession) async throws -> [UInt8]? {
@@ -81,10 +75,8 @@ public final class LiveConsoleBackend: ConsoleBackend {
                 + error.issues.map(\.description).joined(separator: "; "))
         }
         var items: [ReplayItem] = []
-        for ref in Set(refs).sorted() {
-            guard let letter = try await deadLetterStore.letter(ref) else { continue }
-            let value = try await deadLetterStore.value(ref) ?? []
-            items.append(planner.plan(letter, value: value))
+        for letter in try await deadLetterStore.letters(Set(refs).sorted()) {
+            items.append(planner.plan(letter, value: try await deadLetterStore.value(letter.ref) ?? []))
         }
         return items
     }

@@ -106,6 +106,13 @@ public struct StaffDirectory: Sendable {
         return out
     }
 
+    /// Writes the file (hashes only), readable by its owner alone: still nobody else's business.
+    public func save(to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(yaml.utf8).write(to: url, options: .atomic)
+        chmod(url.path, 0o600)
+    }
+
     /// The member, if the password is theirs. bcrypt is run even for an
     /// unknown name, so the answer takes as long either way.
     public func authenticate(name: String, password: String) -> StaffMember? {

@@ -1,6 +1,7 @@
 import Foundation
 import HXAdapterRuntime
 import HXCanonical
+import HXAuditIndexing
 import HXKafka
 import HXSerial
 import Logging
@@ -87,6 +88,8 @@ public struct OperationsSnapshot: Sendable {
 /// a few minutes of samples to give per-minute rates. Reads only metadata,
 /// offsets and heartbeat counts: never a message's content.
 public actor ClusterObserver: Service {
+    /// The group id of its heartbeat reader (by position; it commits nothing).
+    public static let heartbeatReaderGroup = "hx-console-heartbeats"
     struct Sample {
         var at: Date
         var highs: [String: Int64]
@@ -200,13 +203,13 @@ public actor ClusterObserver: Service {
 
     /// Groups our own readers use to read by position: they commit nothing, so they are not shown.
     static func isOurReader(_ group: String) -> Bool {
-        ["hx-console-dead-letters", "hx-console-heartbeats", "hx-staff-audit", "hx-auditor"].contains(group)
+        [DeadLetterStore.readerGroup, heartbeatReaderGroup, StaffAuditWriter.readerGroup].contains(group)
     }
 
     private func readHeartbeats(_ cluster: KafkaClusterDescription) async throws {
         guard let topic = cluster.topic(HXTopic.heartbeat) else { return }
         if reader == nil {
-            reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-console-heartbeats"), logger: logger)
+            reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: Self.heartbeatReaderGroup), logger: logger)
         }
         guard let reader else { return }
         let decoder = JSONDecoder()

@@ -19,6 +19,13 @@ public struct DeadLetterRef: Sendable, Hashable, Comparable, CustomStringConvert
         self.init(partition: p, offset: o)
     }
 
+    /// `hx.dlq.v1:P:O`, as audit records name it (`logPosition`).
+    public init?(logPosition text: String) {
+        let parts = text.split(separator: ":")
+        guard parts.count == 3, parts[0] == HXTopic.deadLetter else { return nil }
+        self.init("\(parts[1])-\(parts[2])")
+    }
+
     public var description: String { "\(partition)-\(offset)" }
     /// `hx.dlq.v1:P:O`, as audit records name it.
     public var logPosition: String { "\(HXTopic.deadLetter):\(partition):\(offset)" }

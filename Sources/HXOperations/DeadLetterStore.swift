@@ -12,6 +12,8 @@ import Logging
 /// a dead letter's bytes read again by position when someone allowed to see
 /// them asks.
 public actor DeadLetterStore {
+    /// The group id of its reader (by position; it commits nothing).
+    public static let readerGroup = "hx-console-dead-letters"
     let client: KafkaClientConfiguration
     let logger: Logger
     private var letters: [DeadLetterRef: DeadLetter] = [:]
@@ -32,8 +34,13 @@ public actor DeadLetterStore {
     }
 
     public func letter(_ ref: DeadLetterRef) async throws -> DeadLetter? {
+        try await self.letters([ref]).first
+    }
+
+    /// Those of `refs` that are dead letters, in the order given, after one read of what is new.
+    public func letters(_ refs: [DeadLetterRef]) async throws -> [DeadLetter] {
         try await gate.run { try await refresh() }
-        return letters[ref]
+        return refs.compactMap { letters[$0] }
     }
 
     /// The dead letter's value (the rejected input). Callers record access first.
@@ -78,7 +85,7 @@ public actor DeadLetterStore {
 
     private func consumer() throws -> KafkaConsumer {
         if let reader { return reader }
-        let made = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-console-dead-letters"), logger: logger)
+        let made = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: Self.readerGroup), logger: logger)
         reader = made
         return made
     }
@@ -119,7 +126,7 @@ public struct DeadLetterReplayer: Sendable {
     public func replay(_ items: [ReplayItem], actor: String, role: String, at time: Date = Date()) async throws -> [ReplayOutcome] {
         let ready = items.filter(\.isReady)
         let requestId = UUID().uuidString.lowercased()
-        let instant = Instant(millisecondsSinceEpoch: Int64(time.timeIntervalSince1970 * 1000))
+        let instant = Instant(time)
         var entries: [AuditEntry] = []
         for item in ready {
             guard case .ready(let ids) = item.verdict else { continue }

@@ -1,3 +1,4 @@
+import Foundation
 import HXCanonical
 
 /// A point in time, milliseconds since 1970-01-01T00:00:00Z. Agreements,
@@ -8,6 +9,11 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch
+    }
+
+    /// A `Date` to the millisecond (truncated, as the records' own times are).
+    public init(_ date: Date) {
+        self.init(millisecondsSinceEpoch: Int64(date.timeIntervalSince1970 * 1000))
     }
 
     /// Exact for every valid RFC 3339 timestamp (fraction digits past

@@ -72,38 +72,24 @@ struct ConsoleCommand: AsyncParsableCommand {
                 throw ExitCode(78)
             }
             let place = try RouterCommand.load(config.url)
-            let catalogue = AdapterCatalogue(
-                directory: URL(fileURLWithPath: adapters, isDirectory: true), sensitivityCodes: config.url.appendingPathComponent("sensitivity-codes.yaml"))
-            do {
-                _ = try catalogue.load()
-            } catch {
-                report(error.issues)
-                throw ExitCode(78)
-            }
+            let catalogue = try AdapterCatalogue.checked(adapters: adapters, config: config.url)
             let client = try kafka.clientConfiguration(clientID: "hx-console")
             let key = try loadAuditKey(auditKeyFile)
             let store = try await index.open()
-            let observer = ClusterObserver(client: client, interval: .seconds(sampleInterval), logger: logger)
-            let backend = LiveConsoleBackend(
-                client: client, place: place, adapters: catalogue, index: store, observer: observer, key: key, logger: logger)
-            let console = try ConsoleApplication(backend: backend, staff: staff, registry: PrometheusCollectorRegistry(), logger: logger)
-            let app = console.application(host: host, port: port)
+            let console = try LiveConsole(
+                client: client, place: place, adapters: catalogue, index: store, staff: staff, key: key,
+                sampleInterval: .seconds(sampleInterval), host: host, port: port, logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [
-                    .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(service: observer),
-                ],
+                services: console.services(stopGroupWithServer: true),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             logger.info("console starting", metadata: ["users": "\(staff.members.count)", "adapters": "\(adapters)"])
             do {
                 try await group.run()
             } catch {
-                await backend.close()
-                await store.close()
+                await console.close()
                 throw error
             }
-            await backend.close()
-            await store.close()
+            await console.close()
         }
     }
 
@@ -153,12 +139,64 @@ struct ConsoleCommand: AsyncParsableCommand {
                 }
                 guard password.count >= 12 else { throw ValidationError("the password must have at least 12 characters") }
                 directory.set(name: name, role: StaffRole(rawValue: role)!, password: password, cost: bcryptCost)
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(directory.yaml.utf8).write(to: url, options: .atomic)
-                // Hashes only, but still nobody else's business.
-                chmod(url.path, 0o600)
+                try directory.save(to: url)
                 print("\(name) (\(role)) saved in \(url.path)")
             }
         }
+    }
+}
+
+/// The console and what it runs on, assembled once for `hx console` and `hx run`.
+struct LiveConsole {
+    let observer: ClusterObserver
+    let backend: LiveConsoleBackend
+    let store: any AuditIndexStore
+    let application: ConsoleApplication
+    let host: String
+    let port: Int
+
+    init(
+        client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue, index store: any AuditIndexStore,
+        staff: StaffDirectory, key: AuditKey?, sampleInterval: Duration, host: String, port: Int, logger: Logger
+    ) throws {
+        observer = ClusterObserver(client: client, interval: sampleInterval, logger: logger)
+        backend = LiveConsoleBackend(client: client, place: place, adapters: adapters, index: store, observer: observer, key: key, logger: logger)
+        application = try ConsoleApplication(backend: backend, staff: staff, registry: PrometheusCollectorRegistry(), logger: logger)
+        self.store = store
+        self.host = host
+        self.port = port
+    }
+
+    /// The web server and the cluster sampler, as services of a group.
+    func services(stopGroupWithServer: Bool) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let server = application.application(host: host, port: port)
+        return [
+            stopGroupWithServer
+                ? .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                : .init(service: server),
+            .init(service: observer),
+        ]
+    }
+
+    /// The dead-letter reader and the index, once the group has stopped.
+    func close() async {
+        await backend.close()
+        await store.close()
+    }
+}
+
+extension AdapterCatalogue {
+    /// The adapters under `adapters`, checked against the place's sensitivity codes;
+    /// a broken adapter.yaml stops the command naming file and line (exit 78).
+    static func checked(adapters: String, config: URL) throws -> AdapterCatalogue {
+        let catalogue = AdapterCatalogue(
+            directory: URL(fileURLWithPath: adapters, isDirectory: true), sensitivityCodes: config.appendingPathComponent("sensitivity-codes.yaml"))
+        do {
+            _ = try catalogue.load()
+        } catch {
+            report(error.issues)
+            throw ExitCode(78)
+        }
+        return catalogue
     }
 }

@@ -57,25 +57,16 @@ struct DeadLetterCommand: AsyncParsableCommand {
             let env = ProcessInfo.processInfo.environment
             let who = actor ?? env["HX_OPERATOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "unknown"
             let place = try RouterCommand.load(config.url)
-            let catalogue = AdapterCatalogue(
-                directory: URL(fileURLWithPath: adapters, isDirectory: true), sensitivityCodes: config.url.appendingPathComponent("sensitivity-codes.yaml"))
-            let planner: ReplayPlanner
-            do {
-                planner = ReplayPlanner(adapters: try catalogue.load())
-            } catch {
-                report(error.issues)
-                throw ExitCode(78)
-            }
+            let planner = ReplayPlanner(adapters: try AdapterCatalogue.checked(adapters: adapters, config: config.url).load())
             let client = try kafka.clientConfiguration(clientID: "hx-dlq")
             let store = DeadLetterStore(client: client)
-            var items: [ReplayItem] = []
-            for ref in parsed {
-                guard let letter = try await store.letter(ref) else {
-                    await store.close()
-                    throw ValidationError("no dead letter at \(ref)")
-                }
-                items.append(planner.plan(letter, value: try await store.value(ref) ?? []))
+            let letters = try await store.letters(parsed)
+            if let missing = parsed.first(where: { ref in !letters.contains { $0.ref == ref } }) {
+                await store.close()
+                throw ValidationError("no dead letter at \(missing)")
             }
+            var items: [ReplayItem] = []
+            for letter in letters { items.append(planner.plan(letter, value: try await store.value(letter.ref) ?? [])) }
             await store.close()
             guard confirm else {
                 for item in items { print("\(item.deadLetter.ref)\t\(item.verdict.summary)") }

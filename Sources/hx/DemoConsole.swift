@@ -35,26 +35,18 @@ enum DemoConsole {
         let passwords = (operator: Self.password(), auditor: Self.password())
         staff.set(name: "operator", role: .operator_, password: passwords.operator, cost: 10)
         staff.set(name: "auditor", role: .auditor, password: passwords.auditor, cost: 10)
-        let usersFile = directory.appendingPathComponent("console-users.yaml")
-        try Data(staff.yaml.utf8).write(to: usersFile, options: .atomic)
-        chmod(usersFile.path, 0o600)
+        try staff.save(to: directory.appendingPathComponent("console-users.yaml"))
 
         var quiet = logger
         quiet.logLevel = .warning
-        let place = try RouterCommand.load(config)
-        let observer = ClusterObserver(client: client, interval: .seconds(5), logger: quiet)
-        let backend = LiveConsoleBackend(
-            client: client, place: place, adapters: AdapterCatalogue(directory: adapters, sensitivityCodes: config.appendingPathComponent("sensitivity-codes.yaml")),
-            index: store, observer: observer, key: nil, logger: quiet)
-        let console = try ConsoleApplication(backend: backend, staff: staff, registry: PrometheusCollectorRegistry(), logger: quiet)
+        let console = try LiveConsole(
+            client: client, place: try RouterCommand.load(config),
+            adapters: AdapterCatalogue(directory: adapters, sensitivityCodes: config.appendingPathComponent("sensitivity-codes.yaml")),
+            index: store, staff: staff, key: nil, sampleInterval: .seconds(5), host: "127.0.0.1", port: port, logger: quiet)
         print("console:    http://localhost:\(port)  sign in as operator / \(passwords.operator) or auditor / \(passwords.auditor) (made for this run)")
         return (
-            [.init(service: console.application(host: "127.0.0.1", port: port)), .init(service: observer),
-             .init(service: IndexFollower(feed: AuditIndexFeed(client: client, store: store, logger: quiet)))],
-            {
-                await backend.close()
-                await store.close()
-            }
+            console.services(stopGroupWithServer: false) + [.init(service: IndexFollower(feed: AuditIndexFeed(client: client, store: store, logger: quiet)))],
+            { await console.close() }
         )
     }
 

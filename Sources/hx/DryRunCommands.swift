@@ -106,7 +106,7 @@ struct RouteCommand: ParsableCommand {
             guard let timestamp = RFC3339Timestamp(at) else { throw ValidationError("--at must be an RFC 3339 time such as 2026-07-01T09:00:00+01:00, not '\(at)'") }
             instant = Instant(timestamp)
         } else {
-            instant = Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+            instant = Instant(Date())
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: explain)) } catch {

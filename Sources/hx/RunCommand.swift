@@ -15,10 +15,12 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the system on its embedded defaults: a local broker, the topics, the router, and the sample Halton feeds.",
+        abstract: "Run the system on its embedded defaults: a local broker, the topics, the router, the audit indexer, the console, and the sample Halton feeds.",
         discussion: """
         Starts the development broker on 127.0.0.1 (unless --bootstrap-servers names a cluster to use), \
         creates the topics of config/topics.yaml and a delivery topic per organisation, starts a router, \
+        the audit indexer (var/run/audit-index.sqlite, new each run) and the console (--console-port, with two \
+        demonstration users whose passwords are printed), \
         and sends the sample feeds of every adapter under adapters/ through their translators onto the \
         canonical topics. Each decision the router records is printed as it reaches the audit topic \
         (message type, source, recipient, outcome, agreement and reasons; no patient identifiers). Every \

@@ -205,7 +205,7 @@ import Testing
             let session = try await signIn(client, "olive")
             try await client.execute(uri: "/agreements", method: .get, headers: session.headers) { response in
                 let body = String(buffer: response.body)
-                let today = Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)).ukDate.dayNumber
+                let today = Instant(Date()).ukDate.dayNumber
                 for a in FixedBackend.placeConfiguration.agreements where a.status == .active {
                     let left = a.validTo.dayNumber - today
                     let row = body.components(separatedBy: "<tr").first { $0.contains("<td>\(a.id)</td>") } ?? ""

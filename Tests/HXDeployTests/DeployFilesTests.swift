@@ -1,4 +1,5 @@
 import Foundation
+import HXKafkaTestSupport
 import Testing
 
 /// The container, compose, Kubernetes and systemd files, checked by scripts/test-deploy.sh with
@@ -8,7 +9,7 @@ import Testing
 struct DeployFilesTests {
     @Test("scripts/test-deploy.sh passes every checker")
     func checkers() async throws {
-        let result = try await runProgram(URL(fileURLWithPath: "/bin/bash"), ["scripts/test-deploy.sh", hxExecutable.path], timeout: .seconds(300))
+        let result = try await runProgram(URL(fileURLWithPath: "/bin/bash"), ["scripts/test-deploy.sh", hxExecutable.path], directory: repositoryRoot, timeout: .seconds(300))
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         for checker in ["hadolint deploy/Dockerfile", "docker-compose config deploy/compose.yaml", "kubernetes-validate --strict",
                         "deploy-checks.py", "systemd-analyze verify deploy/systemd"] {

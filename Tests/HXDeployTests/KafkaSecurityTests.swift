@@ -1,4 +1,5 @@
 import Foundation
+import HXKafkaTestSupport
 import HXAccess
 import HXDevBroker
 import Testing
@@ -20,7 +21,7 @@ struct TestCertificates {
             ["x509", "-req", "-in", "\(d)/client.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/client.pem", "-days", "1"],
         ]
         for step in steps {
-            let result = try await runProgram(openssl, step)
+            let result = try await runProgram(openssl, step, directory: repositoryRoot)
             guard result.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl \(step[0]): \(result.error)"]) }
         }
         return TestCertificates(directory: directory)

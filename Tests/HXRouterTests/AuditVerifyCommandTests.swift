@@ -8,18 +8,8 @@ import Testing
 @Suite(.serialized) struct AuditVerifyCommandTests {
     /// Runs hx, returning its exit status and standard output.
     static func hx(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("hx-out-\(UUID().uuidString.prefix(8))")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: out)
-        let process = Process()
-        process.executableURL = RouterKillTests.hx
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        try handle.close()
-        return (process.terminationStatus, try String(contentsOf: out, encoding: .utf8))
+        let result = try await runProgram(RouterKillTests.hx, arguments, timeout: .seconds(600))
+        return (result.status, result.output)
     }
 
     @Test(.timeLimit(.minutes(3)))

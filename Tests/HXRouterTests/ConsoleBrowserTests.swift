@@ -113,21 +113,9 @@ import Testing
         }
     }
 
-    /// Runs a program to its end; standard output and error together, through a file: a pipe's
-    /// end would be inherited by any child another test starts meanwhile, and reading it to its
-    /// end would then wait for that child. Polls, so no thread of the shared pool is held.
+    /// Runs a program to its end (HXKafkaTestSupport's runner); standard output and error together.
     func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("hx-console-run-\(UUID().uuidString.prefix(8))")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: out)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+        let result = try await runProgram(URL(fileURLWithPath: executable), arguments, timeout: .seconds(300))
+        return (result.status, result.output + result.error)
     }
 }
