@@ -166,46 +166,65 @@ public final class KafkaConsumer: Sendable {
     public func readToEnd(
         _ partition: KafkaTopicPartition, from offset: Int64, timeout: Duration = .seconds(30), _ body: (KafkaMessage) throws -> Void
     ) async throws -> Int64 {
+        try await readToEnd([partition], from: offset, timeout: timeout, body)[partition]!
+    }
+
+    /// `readToEnd` for several partitions at once, all assigned together: an
+    /// empty partition costs one fetch round, not one round each (reading the
+    /// ~100 partitions of a Halton cluster one by one took 30 s). Each
+    /// partition's records reach `body` in order; partitions interleave.
+    /// Returns each partition's end offset.
+    public func readToEnd(
+        _ partitions: [KafkaTopicPartition], from offset: Int64, timeout: Duration = .seconds(60), _ body: (KafkaMessage) throws -> Void
+    ) async throws -> [KafkaTopicPartition: Int64] {
         guard configuration.partitionEOF else {
             throw KafkaError.configuration("readToEnd needs a consumer configured with partitionEOF")
         }
-        try assign([KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: offset)])
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        guard !partitions.isEmpty else { return ends }
+        try assign(partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: offset) })
         defer { try? unassign() }
         let queue = self.queue
         let client = self.client
         let deadline = ContinuousClock.now + timeout
+        let wanted = Set(partitions)
         while ContinuousClock.now < deadline {
-            let (messages, end) = try await blocking.run { () throws -> ([KafkaMessage], Int64?) in
+            let reached = Set(ends.keys)
+            let (messages, newEnds) = try await blocking.run { () throws -> ([KafkaMessage], [KafkaTopicPartition: Int64]) in
                 var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: 1000)
-                guard let first = rd_kafka_consume_queue(queue.pointer, 100) else { return ([], nil) }
+                guard let first = rd_kafka_consume_queue(queue.pointer, 100) else { return ([], [:]) }
                 buffer[0] = first
                 let more = buffer.withUnsafeMutableBufferPointer { rd_kafka_consume_batch_queue(queue.pointer, 0, $0.baseAddress! + 1, 999) }
                 var records: [UnsafeMutablePointer<rd_kafka_message_t>] = []
-                var end: Int64?
+                var ends: [KafkaTopicPartition: Int64] = [:]
                 var failure: KafkaError?
                 for slot in buffer.prefix(1 + max(0, more)) {
                     guard let raw = slot else { continue }
                     let err = raw.pointee.err
-                    let isOurs = raw.pointee.partition == partition.partition
-                        && raw.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } == partition.topic
-                    if err == RD_KAFKA_RESP_ERR_NO_ERROR, isOurs, end == nil {
+                    let at = KafkaTopicPartition(topic: raw.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "", partition: raw.pointee.partition)
+                    // Past its end (records written since it was reached) or not asked for: not handed out.
+                    let open = wanted.contains(at) && !reached.contains(at) && ends[at] == nil
+                    if err == RD_KAFKA_RESP_ERR_NO_ERROR, open {
                         records.append(raw)
                         continue
                     }
-                    if err == RD_KAFKA_RESP_ERR__PARTITION_EOF, isOurs, end == nil { end = raw.pointee.offset }
+                    if err == RD_KAFKA_RESP_ERR__PARTITION_EOF, open { ends[at] = raw.pointee.offset }
                     else if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__PARTITION_EOF, failure == nil {
-                        failure = KafkaError(rdkafka: err, context: "read \(partition)")
+                        failure = KafkaError(rdkafka: err, context: "read \(at)")
                     }
                     rd_kafka_message_destroy(raw)
                 }
+                // An error alongside progress is left to the next round to repeat.
+                if let failure, records.isEmpty, ends.isEmpty { throw failure }
                 let messages = RDKafkaMessageBatch(records, client: client).messages()
-                if let failure, end == nil { throw failure }
-                return (messages, end)
+                return (messages, ends)
             }
             for message in messages { try body(message) }
-            if let end { return end }
+            ends.merge(newEnds) { first, _ in first }
+            if ends.count == wanted.count { return ends }
         }
-        throw KafkaError(code: .timedOut, message: "reading \(partition) to its end took longer than \(timeout)")
+        let missing = wanted.subtracting(ends.keys).sorted().prefix(5).map(\.description).joined(separator: ", ")
+        throw KafkaError(code: .timedOut, message: "reading \(wanted.count) partitions to their ends took longer than \(timeout) (not reached: \(missing))")
     }
 
     /// Records one at a time, polling in batches underneath. Ends when the

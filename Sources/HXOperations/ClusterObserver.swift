@@ -132,8 +132,13 @@ public actor ClusterObserver: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
-        await reader?.close()
-        reader = nil
+        // Let go of the broker now, not when the observer is freed: by then it may be gone,
+        // and its clients would complain of that until destroyed.
+        await gate.run {
+            await reader?.close()
+            reader = nil
+            admin = nil
+        }
     }
 
     /// Takes one sample now.

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
 import HXAudit
-import HXCanonical
 import HXKafka
+import HXOperations
 import HXPlace
-import HXPolicy
 
 extension AuditCommand {
     struct Reconcile: AsyncParsableCommand {
@@ -30,51 +29,9 @@ extension AuditCommand {
             LogSetup.bootstrap()
             let place = try RouterCommand.load(config.url)
             let client = try kafka.clientConfiguration(clientID: "hx-audit-reconcile")
-            let cluster = try await KafkaAdmin(configuration: client).describeCluster()
-            let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-audit-verify"))
-            func each(_ topic: String, _ body: (KafkaMessage) throws -> Void) async throws {
-                for partition in (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted() {
-                    _ = try await reader.readToEnd(KafkaTopicPartition(topic: topic, partition: partition), from: KafkaConsumer.beginning, body)
-                }
-            }
-            do {
-                var audit: [AuditRecord] = []
-                try await each(HXTopic.audit) { m in if let r = try? AuditRecord(wire: m.value) { audit.append(r) } }
-                let accounted = Set(audit.compactMap { r -> String? in
-                    guard let t = r.inputTopic, let p = r.inputPartition, let o = r.inputOffset else { return nil }
-                    return "\(t):\(p):\(o)"
-                })
-                var outputs: [InputReconciliation.Output] = []
-                let outputTopics = cluster.topics.map(\.name).filter { $0.hasPrefix("hx.deliver.") }.sorted() + [HXTopic.review]
-                for topic in outputTopics {
-                    try await each(topic) { m in
-                        outputs.append(.init(place: "\(topic):\(m.partition):\(m.offset)", topic: topic, decisionId: m.header(HXHeader.decisionID)?.text ?? ""))
-                    }
-                }
-                var inputs: [String] = []
-                var unrecorded: [String: InputReconciliation.Unrecorded] = [:]
-                let decidedMessages = Set(audit.compactMap(\.messageId))
-                for topic in HXTopic.canonicalTopics {
-                    try await each(topic) { m in
-                        let at = "\(topic):\(m.partition):\(m.offset)"
-                        inputs.append(at)
-                        // Only an input with no record is decoded: a resent message, or nobody to share it with?
-                        guard !accounted.contains(at), let message = try? CanonicalJSON.decode(Data(m.value)) else { return }
-                        if decidedMessages.contains(message.id.uuidString.lowercased()) {
-                            unrecorded[at] = .repeatOfDecided
-                        } else if message.subject.nhsNumber != nil, PolicyEngine.candidates(for: message, configuration: place).isEmpty {
-                            unrecorded[at] = .noCandidates
-                        }
-                    }
-                }
-                await reader.close()
-                let report = InputReconciliation().reconcile(inputs: inputs, audit: audit, outputs: outputs) { unrecorded[$0] ?? .unexplained }
-                print(summary(report))
-                if !report.holds { throw ExitCode(1) }
-            } catch {
-                await reader.close()
-                throw error
-            }
+            let report = try await LogReconciler(client: client, place: place).read().report
+            print(summary(report))
+            if !report.holds { throw ExitCode(1) }
         }
 
         func summary(_ r: InputReconciliation.Report) -> String {

@@ -16,10 +16,8 @@ import ServiceLifecycle
 /// SQLite file and the console, with two demonstration users whose passwords
 /// are made afresh each run and printed once.
 enum DemoConsole {
-    static let directory = URL(fileURLWithPath: "var/run", isDirectory: true)
-
     static func services(
-        client: KafkaClientConfiguration, config: URL, adapters: URL, port: Int, logger: Logger
+        client: KafkaClientConfiguration, config: URL, adapters: URL, port: Int, directory: URL, logger: Logger
     ) async throws -> ([ServiceGroupConfiguration.ServiceConfiguration], @Sendable () async -> Void) {
         if DevBroker.canConnect(port: port) {
             throw ValidationError("something already listens on 127.0.0.1:\(port); choose another --console-port, or 0 for no console")

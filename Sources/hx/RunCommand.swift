@@ -5,6 +5,7 @@ import HXAudit
 import HXCanonical
 import HXDevBroker
 import HXKafka
+import HXOperations
 import HXPlace
 import HXRouter
 import HXTopics
@@ -15,18 +16,28 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the system on its embedded defaults: a local broker, the topics, the router, the audit indexer, the console, and the sample Halton feeds.",
+        abstract: "Run the whole system on its embedded defaults: a local broker, the topics, every adapter fed its samples, two routers, the audit indexer and the console.",
         discussion: """
         Starts the development broker on 127.0.0.1 (unless --bootstrap-servers names a cluster to use), \
-        creates the topics of config/topics.yaml and a delivery topic per organisation, starts a router, \
-        the audit indexer (var/run/audit-index.sqlite, new each run) and the console (--console-port, with two \
-        demonstration users whose passwords are printed), \
-        and sends the sample feeds of every adapter under adapters/ through their translators onto the \
-        canonical topics. Each decision the router records is printed as it reaches the audit topic \
-        (message type, source, recipient, outcome, agreement and reasons; no patient identifiers). Every \
-        second a heartbeat is sent and read back, with how long the broker took. Ctrl-C stops everything cleanly.
+        creates the topics of config/topics.yaml and a delivery topic per organisation, and starts every adapter \
+        under adapters/ on 127.0.0.1 (MLLP and HTTP on the ports of its adapter.yaml, or free ones with \
+        --adapter-ports any; drop folders under --state-directory), two router instances, the audit indexer \
+        (audit-index.sqlite under --state-directory, new each run) and the console (--console-port, with two demonstration \
+        users whose passwords are printed). Each adapter is then sent its samples/ through its own source, as \
+        the organisation's system would. Each decision the router records is printed as it reaches the audit \
+        topic (message type, source, recipient, outcome, agreement and reasons; no patient identifiers). When \
+        every input is accounted for (the check of `hx audit reconcile`), a summary says what flowed, what was \
+        withheld and why. Every second a heartbeat is sent and read back, with how long the broker took. \
+        Ctrl-C stops everything cleanly.
         """
     )
+
+    enum AdapterPorts: String, ExpressibleByArgument, CaseIterable {
+        /// The ports of each adapter.yaml, as the adapters' READMEs give them.
+        case configured
+        /// Free ports chosen at start (printed), for a machine where those are taken.
+        case any
+    }
 
     @OptionGroup var config: ConfigDirectoryOption
 
@@ -39,16 +50,31 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many heartbeats (default: run until Ctrl-C).")
     var heartbeats: Int?
 
-    @Option(help: "Folder of adapters whose samples/ are sent at start.")
+    @Option(help: "Folder of the adapters to run; each is sent its samples/ at start.")
     var adapters: String = "adapters"
+
+    @Option(help: "MLLP and HTTP ports of the adapters: configured (adapter.yaml) or any (free ones).")
+    var adapterPorts: AdapterPorts = .configured
 
     @Option(help: "Port for the console on 127.0.0.1 (0: none).")
     var consolePort: Int = 8090
+
+    @Option(help: "Folder for what the run keeps: the audit index, the console's users file, the drop folders (emptied at start).")
+    var stateDirectory: String = "var/run"
+
+    @Flag(help: "Stop once the sample feeds are accounted for and the summary is printed; exit 1 if they are not within --settle-timeout.")
+    var exitWhenSettled = false
+
+    @Option(help: "Seconds to wait for every input to be accounted for before the summary says what is missing.")
+    var settleTimeout: Int = 120
 
     func run() async throws {
         LogSetup.bootstrap()
         let logger = Logger(label: "hx.run")
         let topics = try declaredTopics(config.url)
+        let place = try RouterCommand.load(config.url)
+        let catalogue = try AdapterCatalogue.checked(adapters: adapters, config: config.url)
+        let state = URL(fileURLWithPath: stateDirectory, isDirectory: true).standardizedFileURL
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let servers: String
@@ -68,79 +94,51 @@ struct RunCommand: AsyncParsableCommand {
         let applied = try await TopicApplier(admin: KafkaAdmin(configuration: client)).apply(topics)
         let created = applied.filter { $0.outcome == .created }.count
         print("topics:     \(applied.count) declared in \(config.config)/topics.yaml and organisations.yaml, \(created) created now")
+
+        var quiet = logger
+        quiet.logLevel = .warning
+        let running = try await RunAdapters.start(
+            catalogue: catalogue, servers: servers, anyPorts: adapterPorts == .any, drops: state.appendingPathComponent("drop"), logger: quiet)
+        print("adapters:   \(running.count), fed their samples once everything has started:")
+        for adapter in running {
+            print("            \(adapter.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(adapter.endpoint)")
+        }
+        services += running.map { .init(service: $0.service) }
+
+        // Two instances share the canonical topics' partitions, as in production.
+        for instance in ["local-1", "local-2"] {
+            var routerLogger = Logger(label: "hx.router")
+            routerLogger.logLevel = .warning
+            var routerSettings = RouterSettings(client: client, instance: instance)
+            // The development broker answers JoinGroup after half the session timeout: keep it short.
+            if bootstrapServers == nil { routerSettings.sessionTimeout = .seconds(6) }
+            services.append(.init(service: RouterService(settings: routerSettings, configuration: place, logger: routerLogger)))
+        }
+        print("routers:    2 instances (local-1, local-2) in the consumer group hx-router")
+        services.append(.init(service: try AuditWatch(client: client, logger: logger)))
+
+        if consolePort != 0 {
+            let (consoleServices, close) = try await DemoConsole.services(
+                client: client, config: config.url, adapters: URL(fileURLWithPath: adapters, isDirectory: true), port: consolePort, directory: state, logger: logger)
+            // Services stop in reverse order: the console's clients close after its server, while the broker still runs.
+            services.append(.init(service: AtShutdown(action: close)))
+            services += consoleServices
+        }
         print("watch:      hx topics list --bootstrap-servers \(servers)")
         print("            hx tail hx.heartbeat.v1 --bootstrap-servers \(servers)")
         print("stop:       Ctrl-C")
+        print("decisions:  printed below as the routers record them on \(HXTopic.audit)")
 
-        var routerLogger = Logger(label: "hx.router")
-        routerLogger.logLevel = .warning
-        var routerSettings = RouterSettings(client: client, instance: "local")
-        // The development broker answers JoinGroup after half the session timeout: keep it short.
-        if bootstrapServers == nil { routerSettings.sessionTimeout = .seconds(6) }
-        let router = RouterService(settings: routerSettings, configuration: try RouterCommand.load(config.url), logger: routerLogger)
-        services.append(.init(service: router))
-        services.append(.init(service: try AuditWatch(client: client, logger: logger)))
-
-        let sent = try await SampleFeeds.send(adaptersDirectory: URL(fileURLWithPath: adapters, isDirectory: true), client: client)
-        print("feeds:      \(sent.files) sample files of \(sent.adapters) adapters: \(sent.messages) canonical messages, \(sent.identityFacts) identity facts, \(sent.deadLetters) dead letters (\(HXTopic.deadLetter))")
-        print("decisions:  printed below as the router records them on \(HXTopic.audit)")
-
-        var closeConsole: (@Sendable () async -> Void)?
-        if consolePort != 0 {
-            let (consoleServices, close) = try await DemoConsole.services(
-                client: client, config: config.url, adapters: URL(fileURLWithPath: adapters, isDirectory: true), port: consolePort, logger: logger)
-            services += consoleServices
-            closeConsole = close
-        }
-
+        let traffic = SampleTraffic(
+            adapters: running.map { ($0.name, $0.endpoint, $0.samples) }, reconciler: LogReconciler(client: client, place: place),
+            settleTimeout: .seconds(settleTimeout), consolePort: consolePort, servers: servers, exitWhenSettled: exitWhenSettled)
+        services.append(.init(service: traffic, successTerminationBehavior: .gracefullyShutdownGroup))
         let roundTrip = try HeartbeatRoundTrip(client: client, limit: heartbeats, logger: logger)
         services.append(.init(service: roundTrip, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            await closeConsole?()
-            throw error
-        }
-        await closeConsole?()
+        try await group.run()
         print("stopped cleanly")
-    }
-}
-
-/// The adapters' sample files, translated and published once, as the adapters would.
-enum SampleFeeds {
-    struct Sent {
-        var adapters = 0
-        var files = 0
-        var messages = 0
-        var identityFacts = 0
-        var deadLetters = 0
-    }
-
-    static func send(adaptersDirectory: URL, client: KafkaClientConfiguration) async throws -> Sent {
-        var sent = Sent()
-        let fm = FileManager.default
-        let names = ((try? fm.contentsOfDirectory(atPath: adaptersDirectory.path)) ?? []).sorted()
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
-        for name in names {
-            let directory = adaptersDirectory.appendingPathComponent(name, isDirectory: true)
-            guard case .success(let configuration) = AdapterConfiguration.load(directory: directory) else { continue }
-            sent.adapters += 1
-            let samples = directory.appendingPathComponent("samples", isDirectory: true)
-            for file in ((try? fm.contentsOfDirectory(atPath: samples.path)) ?? []).sorted() {
-                guard let data = fm.contents(atPath: samples.appendingPathComponent(file).path) else { continue }
-                let outcomes = Translator.translate(configuration: configuration, input: data)
-                let (records, receipt) = AdapterPublisher.records(configuration: configuration, input: Array(data), outcomes: outcomes, sourceMessageID: file)
-                let reports = try await producer.send(batch: records)
-                if let failure = reports.failures.first?.error { throw failure }
-                sent.files += 1
-                sent.messages += receipt.canonicalMessageIDs.count
-                sent.identityFacts += receipt.identityFacts
-                sent.deadLetters += receipt.rejections.count
-            }
-        }
-        await producer.close()
-        return sent
+        if exitWhenSettled && traffic.settled != true { throw ExitCode(1) }
     }
 }
 
@@ -186,6 +184,16 @@ struct AuditWatch: Service {
         case .deadLetterReplay:
             return "decision:   dead letter \(r.details["deadLetter"] ?? "?") replayed"
         }
+    }
+}
+
+/// Runs `action` when the group shuts down (or is cancelled), in the group's order.
+struct AtShutdown: Service {
+    let action: @Sendable () async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await action()
     }
 }
 

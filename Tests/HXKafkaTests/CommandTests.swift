@@ -10,26 +10,13 @@ struct CommandTests {
     /// Built beside the test bundle, since the test target depends on it.
     static let hx = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hx")
 
-    struct Result {
-        var status: Int32
-        var output: String
+    static func run(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> CommandResult {
+        try await runProgram(hx, arguments, directory: repositoryRoot, timeout: timeout)
     }
 
-    static func run(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Result {
-        let process = Process()
-        process.executableURL = hx
-        process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return Result(status: process.terminationStatus, output: output)
+    /// A folder of its own for each `hx run`, whose drop folders and index would otherwise be shared.
+    static func stateDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("hx-run-\(UUID().uuidString.prefix(8))").path
     }
 
     @Test("every subcommand has help")
@@ -65,28 +52,69 @@ struct CommandTests {
         }
     }
 
-    @Test("hx run starts its own broker, routes the sample feeds, makes heartbeat round trips and stops cleanly")
+    @Test("hx run starts its own broker, every adapter, two routers and the console, feeds the samples through the adapters, prints what flowed and stops cleanly")
     func runEmbedded() async throws {
         let port = try DevBroker.freePort()
-        // Enough heartbeats (one a second) for the router to join its group and route the samples.
         let consolePort = try DevBroker.freePort()
-        let result = try await Self.run(["run", "--port", String(port), "--heartbeats", "10", "--console-port", String(consolePort)], timeout: .seconds(90))
-        #expect(result.status == 0)
+        let result = try await Self.run(
+            ["run", "--port", String(port), "--console-port", String(consolePort), "--adapter-ports", "any", "--exit-when-settled",
+             "--state-directory", Self.stateDirectory()], timeout: .seconds(180))
+        #expect(result.status == 0, "\(result.output)\n\(result.error)")
         let consoleLine = try Regex("console:    http://localhost:\(consolePort)  sign in as operator / [a-z0-9-]{19} or auditor / [a-z0-9-]{19}")
         #expect(result.output.contains(consoleLine), "the console's address and this run's demonstration users")
-        #expect(!DevBroker.canConnect(port: consolePort), "the console stopped with hx run")
         #expect(result.output.contains("topics:     38 declared"))
-        #expect(result.output.contains("feeds:      22 sample files of 7 adapters: 19 canonical messages"))
+        #expect(result.output.contains("adapters:   7,"))
+        #expect(result.output.contains("routers:    2 instances"))
+        // Each sample went through the adapter's own source and got that source's answer.
+        let feeds = result.output.split(separator: "\n").filter { $0.hasPrefix("feed:") }
+        #expect(feeds.count == 22, "\(feeds)")
+        #expect(feeds.contains { $0.contains("whh-pas-discharge a03-batch-winter.hl7: accepted") }, "a batch over MLLP")
+        #expect(feeds.contains { $0.contains("whh-pas-discharge bad-nhs-number.hl7: refused [nhs-number-invalid]") }, "an AE with its reason code")
+        #expect(feeds.contains { $0.contains("sthk-edischarge bad-no-composition.json: refused [fhir-composition-missing]") }, "an HTTP 400 OperationOutcome")
+        #expect(feeds.contains { $0.contains("hbc-adult-social-care events-bad-rows.csv: refused [nhs-number-invalid, date-invalid]") }, "a file moved to rejected/")
         let decisions = result.output.split(separator: "\n").filter { $0.hasPrefix("decision:") }
         #expect(decisions.contains { $0.contains("discharge-summary from RWW to PLACEHOLDER-APPLETON") && $0.contains("deliver  DSA-HALTON-DISCHARGE-001") })
         #expect(decisions.contains { $0.contains("review  [identity-unresolved]") })
         #expect(decisions.contains { $0.contains("[sensitivity-denied:sexual-health]") })
+        // The summary: what flowed, what was withheld and why, and that every input is accounted for.
+        #expect(result.output.contains("  sent:       22 files to 7 adapters: 14 accepted, 8 refused (10 messages dead-lettered)"))
+        #expect(result.output.contains("  inputs:     19 on the canonical topics: 18 decided, 1 with no candidate recipient"))
+        #expect(result.output.contains("  accounted:  every input, and every delivery and review record carries out an audited decision"))
+        #expect(result.output.contains("  decisions:  \(decisions.count) for 18 messages: deliver "), "one line per decision was printed")
+        #expect(result.output.contains("  withheld:   ") && result.output.contains("sensitivity-denied:sexual-health"))
+        #expect(result.output.contains("  in review:  3 decisions: identity-unresolved 3"))
         // The samples' NHS numbers are all in the 999 test range.
         #expect(result.output.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number on the console")
-        #expect(result.output.contains("heartbeat 10: broker confirmed hx.heartbeat.v1[0]@9"))
+        #expect(result.error.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number in the log")
         #expect(!result.output.contains("NOT read back"))
         #expect(result.output.contains("stopped cleanly"))
+        // Everything let go of the broker before it stopped: no client complained of its going.
+        #expect(!result.error.contains("Connection refused"), "\(result.error)")
+        #expect(!DevBroker.canConnect(port: consolePort), "the console stopped with hx run")
         #expect(!DevBroker.canConnect(port: port), "the embedded broker stopped with hx run")
+    }
+
+    @Test("hx run on a cluster, twice: the second run's samples are recognised as repeats, and reconcile and verify hold on what is left")
+    func runTwiceThenReconcile() async throws {
+        try await withBroker { broker in
+            let servers = ["--bootstrap-servers", broker.bootstrapServers]
+            let arguments = ["run", "--console-port", "0", "--adapter-ports", "any", "--exit-when-settled", "--state-directory", Self.stateDirectory()] + servers
+            let first = try await Self.run(arguments, timeout: .seconds(180))
+            #expect(first.status == 0, "\(first.output)\n\(first.error)")
+            #expect(first.output.contains("  inputs:     19 on the canonical topics: 18 decided, 1 with no candidate recipient"))
+            let decided = try #require(first.output.firstMatch(of: /decisions:  (\d+) for 18 messages/)?.1)
+            // The same files again: the adapters give the same message ids and the routers decide nothing twice.
+            let second = try await Self.run(arguments, timeout: .seconds(180))
+            #expect(second.status == 0, "\(second.output)\n\(second.error)")
+            #expect(second.output.contains("  inputs:     38 on the canonical topics: 18 decided, 18 repeats of a decided message, 2 with no candidate recipient"))
+            #expect(second.output.contains("  decisions:  \(decided) for 18 messages"), "no decision made twice")
+            // The independent checks an auditor runs.
+            let reconcile = try await Self.run(["audit", "reconcile"] + servers)
+            #expect(reconcile.status == 0, "\(reconcile.output)\n\(reconcile.error)")
+            #expect(reconcile.output.contains("every input is accounted for"))
+            let verify = try await Self.run(["audit", "verify"] + servers)
+            #expect(verify.status == 0, "\(verify.output)\n\(verify.error)")
+        }
     }
 
     @Test("hx translate prints one JSON line per message and exits 65 when any input is rejected")
