@@ -5,12 +5,12 @@
 #   scripts/soak.sh [--minutes M] [--rate MSG_PER_S] [--debug]
 #
 # Starts, on this machine: the development broker, the topics, two routers,
-# the audit indexer (SQLite), the console and one adapter (the WHH discharge
-# feed over MLLP); drives synthetic canonical traffic at RATE (router-bench
-# --load-only: discharge summaries, social care notifications, referrals, with
-# objections, unknown identities and malformed records mixed in) plus one HL7
-# sample file a second into the adapter; samples every service's resident memory
-# every 30 s. At the end, once the routers have caught up, it checks:
+# the audit indexer (SQLite), the console and every adapter under adapters/
+# (MLLP, HTTP, drop folder); drives synthetic canonical traffic at RATE
+# (router-bench --load-only: discharge summaries, social care notifications,
+# referrals, with objections, unknown identities and malformed records mixed
+# in) plus, to each adapter, one of its sample files a second through its own
+# source (hx adapter send); samples every service's resident memory every 30 s. At the end, once the routers have caught up, it checks:
 #   - every input is accounted for exactly once (hx audit reconcile);
 #   - every audit chain verifies, on the topic and in the index;
 #   - no service's memory grew by more than 10 % from the first third of the
@@ -26,7 +26,7 @@ while [[ $# -gt 0 ]]; do
     --minutes) minutes="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
     --debug) configuration=debug; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "soak: unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -70,8 +70,21 @@ start indexer "$bin/hx" audit index --follow --bootstrap-servers "$servers" --in
 printf 'soak-operator-pw\n' | "$bin/hx" console user add soak --role operator --users "$work/users.yaml" --bcrypt-cost 4 > /dev/null
 console_port=$(free_port)
 start console "$bin/hx" console --bootstrap-servers "$servers" --index "$work/index.sqlite" --users "$work/users.yaml" --listen "127.0.0.1:$console_port" --audit-key-file "$work/audit.key"
-mllp_port=$(free_port)
-start adapter "$bin/hx" adapter run whh-pas-discharge --bootstrap-servers "$servers" --mllp-port "$mllp_port" --metrics-port 0
+# Every adapter, each on its own source (free ports; drop folders under the work folder).
+declare -A feed_to
+for dir in adapters/*/; do
+  name=$(basename "$dir")
+  if grep -q '^  mllp:' "$dir/adapter.yaml"; then
+    p=$(free_port); start "adapter-$name" "$bin/hx" adapter run "$name" --bootstrap-servers "$servers" --mllp-port "$p" --metrics-port 0 --listen 127.0.0.1
+    feed_to[$name]="--port $p"
+  elif grep -q '^  http:' "$dir/adapter.yaml"; then
+    p=$(free_port); start "adapter-$name" "$bin/hx" adapter run "$name" --bootstrap-servers "$servers" --http-port "$p" --metrics-port 0 --listen 127.0.0.1
+    feed_to[$name]="--port $p"
+  else
+    start "adapter-$name" "$bin/hx" adapter run "$name" --bootstrap-servers "$servers" --drop-folder "$work/drop/$name" --metrics-port 0 --listen 127.0.0.1
+    feed_to[$name]="--drop-folder $work/drop/$name"
+  fi
+done
 
 # Memory of every service every 30 s: seconds,name,kB.
 (
@@ -86,19 +99,22 @@ start adapter "$bin/hx" adapter run whh-pas-discharge --bootstrap-servers "$serv
 ) &
 pids+=($!)
 
-# The adapter's feed: one HL7 v2 sample a second over MLLP (0x0b ... 0x1c 0x0d), answered with an ACK.
+# The adapters' feeds: each adapter is sent its next sample file every second, over its own
+# source (hx adapter send), and the answers are counted. Drop-folder files are renamed
+# each round: the adapter keeps the names it has handled.
 (
-  sample="adapters/whh-pas-discharge/samples/a03-discharge-home.hl7"
+  round=0
   while true; do
-    python3 - "$mllp_port" "$sample" <<'PY' >> "$work/feed.log" 2>&1 || true
-import socket, sys
-port, path = int(sys.argv[1]), sys.argv[2]
-message = open(path, "rb").read().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
-with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-    s.sendall(b"\x0b" + message + b"\x1c\x0d")
-    answer = s.recv(65536)
-    print("AA" if b"MSA|AA" in answer else "NOT ACCEPTED")
-PY
+    round=$((round + 1))
+    for name in "${!feed_to[@]}"; do
+      samples=(adapters/"$name"/samples/*)
+      sample="${samples[$((round % ${#samples[@]}))]}"
+      copy="$work/feed/$name/r$round-$(basename "$sample")"
+      mkdir -p "$work/feed/$name" && cp "$sample" "$copy"
+      # shellcheck disable=SC2086
+      "$bin/hx" adapter send "$name" "$copy" ${feed_to[$name]} --timeout 20 >> "$work/feed.log" 2>&1 || true
+      rm -f "$copy"
+    done
     sleep 1
   done
 ) &
@@ -128,7 +144,9 @@ if "$bin/hx" audit verify --from-index --index "$work/index.sqlite" --audit-key-
 else
   echo "soak: FAILED: $(tail -1 "$work/verify-index.log") (index)"; failed=1
 fi
-echo "soak: adapter feed: $(grep -c '^AA$' "$work/feed.log" || true) accepted, $(grep -vc '^AA$' "$work/feed.log" || true) not"
+# Refused is the right answer for the deliberately bad samples; "NOT taken" never is.
+echo "soak: adapter feeds: $(grep -c ': accepted' "$work/feed.log" || true) files accepted, $(grep -c ': refused' "$work/feed.log" || true) refused (bad samples), $(grep -c 'NOT taken' "$work/feed.log" || true) not taken"
+if grep -q 'NOT taken' "$work/feed.log"; then echo "soak: FAILED: an adapter did not take a file"; failed=1; fi
 
 # Memory: the mean of the first third (after the first minute) against the last sample.
 python3 - "$work/memory.csv" "$((minutes * 60))" <<'PY' || failed=1

@@ -15,6 +15,8 @@ public enum AdapterCommandRunner {
         public var mllpPort: Int?
         /// Overrides adapter.yaml's HTTP (FHIR) port (0: any free port, for tests).
         public var httpPort: Int?
+        /// Overrides adapter.yaml's drop folder.
+        public var dropFolder: String?
         /// How long Kafka may take to confirm an input before the sender is told to retry.
         public var messageTimeout: Duration = .seconds(15)
         public var heartbeatInterval: Duration = .seconds(10)
@@ -71,9 +73,11 @@ public enum AdapterCommandRunner {
                 let listener = try await MLLPListener.bind(host: settings.listenHost, port: settings.mllpPort ?? port, intake: intake, logger: logger)
                 releaseSource = listener.stopAccepting
                 source = listener
-            case .folder(let path):
-                // A relative path is read from the adapter's folder, where its README and samples are.
-                let folder = path.hasPrefix("/") ? URL(fileURLWithPath: path) : adapterDirectory.appendingPathComponent(path)
+            case .folder(let configured):
+                // A relative path in adapter.yaml is read from the adapter's folder, where its README and samples are;
+                // one given on the command line, from the working directory.
+                let folder = settings.dropFolder.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                    ?? (configured.hasPrefix("/") ? URL(fileURLWithPath: configured) : adapterDirectory.appendingPathComponent(configured))
                 source = DropFolderSource(folder: folder, intake: intake, pollInterval: settings.folderPollInterval, logger: logger)
             case .http(let port, let path):
                 let listener = try await FHIRHTTPListener.bind(host: settings.listenHost, port: settings.httpPort ?? port, path: path, intake: intake, logger: logger)

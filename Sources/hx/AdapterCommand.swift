@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import HXAdapterRuntime
 import HXConfigFile
+import HXTranslate
 import Logging
 
 struct AdapterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adapter",
         abstract: "Run an organisation's feed adapter.",
-        subcommands: [Run.self]
+        subcommands: [Run.self, Send.self]
     )
 
     struct Run: AsyncParsableCommand {
@@ -39,15 +40,17 @@ struct AdapterCommand: AsyncParsableCommand {
         @Option(help: "HTTP (FHIR) port, overriding adapter.yaml.")
         var httpPort: Int?
 
+        @Option(help: "Drop folder, overriding adapter.yaml.")
+        var dropFolder: String?
+
         func run() async throws {
             LogSetup.bootstrap()
-            let direct = URL(fileURLWithPath: adapter, isDirectory: true)
-            let directory = FileManager.default.fileExists(atPath: direct.appendingPathComponent("adapter.yaml").path)
-                ? direct : URL(fileURLWithPath: "adapters/\(adapter)", isDirectory: true)
+            let directory = AdapterCommand.directory(adapter)
             var settings = AdapterCommandRunner.Settings()
             settings.listenHost = listen
             settings.mllpPort = mllpPort
             settings.httpPort = httpPort
+            settings.dropFolder = dropFolder
             settings.security = try kafka.clientConfiguration(clientID: "hx-adapter").security
             do {
                 try await AdapterCommandRunner.run(
@@ -57,6 +60,83 @@ struct AdapterCommand: AsyncParsableCommand {
                 report(errors.issues)
                 throw ExitCode(78)
             }
+        }
+    }
+
+    /// An adapter named on the command line: its name under adapters/, or a folder holding adapter.yaml.
+    static func directory(_ adapter: String) -> URL {
+        let direct = URL(fileURLWithPath: adapter, isDirectory: true)
+        return FileManager.default.fileExists(atPath: direct.appendingPathComponent("adapter.yaml").path)
+            ? direct : URL(fileURLWithPath: "adapters/\(adapter)", isDirectory: true)
+    }
+
+    struct Send: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send files to a running adapter through its source, as the organisation's system would, and print its answers.",
+            discussion: """
+            Each file goes as one MLLP frame (waiting for the ACK), one HTTP POST (waiting for the status), or a \
+            file written into the drop folder's incoming/ (waiting until it moves to done/ or rejected/), as the \
+            adapter's adapter.yaml says; --port and --drop-folder override where. For checking a deployed adapter \
+            end to end. Exit status 0 when every file was accepted, 65 when any was refused (a dead letter was \
+            written), 75 when any was not taken (send it again later).
+            """
+        )
+
+        @Argument(help: ArgumentHelp("The adapter: its name under adapters/, or a folder holding adapter.yaml.", valueName: "NAME"))
+        var adapter: String
+
+        @Argument(help: "The files to send, in order.")
+        var files: [String]
+
+        @Option(help: "Host the adapter listens on.")
+        var host: String = "127.0.0.1"
+
+        @Option(help: "MLLP or HTTP port, overriding adapter.yaml.")
+        var port: Int?
+
+        @Option(help: "Drop folder, overriding adapter.yaml.")
+        var dropFolder: String?
+
+        @Option(help: "Seconds to wait for each answer.")
+        var timeout: Int = 30
+
+        func run() async throws {
+            let directory = AdapterCommand.directory(adapter)
+            let configuration: AdapterConfiguration
+            switch AdapterConfiguration.load(directory: directory) {
+            case .success(let loaded): configuration = loaded
+            case .failure(let errors):
+                report(errors.issues)
+                throw ExitCode(78)
+            }
+            let endpoint: SourceFeeder.Endpoint
+            switch configuration.source {
+            case .mllp(let configured): endpoint = .mllp(host: host, port: port ?? configured)
+            case .http(let configured, let path): endpoint = .http(host: host, port: port ?? configured, path: path)
+            case .folder(let configured):
+                let path = dropFolder ?? (configured.hasPrefix("/") ? configured : directory.appendingPathComponent(configured).path)
+                endpoint = .folder(URL(fileURLWithPath: path, isDirectory: true))
+            }
+            var status: Int32 = 0
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ValidationError("\(file): cannot be read")
+                }
+                let name = URL(fileURLWithPath: file).lastPathComponent
+                let answer: SourceFeeder.Answer
+                do {
+                    answer = try await SourceFeeder.send(Array(data), name: name, to: endpoint, timeout: .seconds(timeout))
+                } catch {
+                    answer = .notTaken("\(error)")
+                }
+                print("\(name): \(SampleTraffic.describe(answer)) (\(endpoint))")
+                switch answer {
+                case .accepted: break
+                case .refused: status = max(status, 65)
+                case .notTaken: status = max(status, 75)
+                }
+            }
+            if status != 0 { throw ExitCode(status) }
         }
     }
 }

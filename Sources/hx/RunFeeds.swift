@@ -24,15 +24,14 @@ enum RunAdapters {
     static func start(catalogue: AdapterCatalogue, servers: String, anyPorts: Bool, drops: URL, logger: Logger) async throws -> [Running] {
         let configurations = try catalogue.load()
         var running: [Running] = []
-        for (name, original) in configurations.sorted(by: { $0.key < $1.key }) {
-            var configuration = original
+        for (name, configuration) in configurations.sorted(by: { $0.key < $1.key }) {
             let directory = catalogue.directory.appendingPathComponent(name, isDirectory: true)
+            var settings = AdapterCommandRunner.Settings()
             if case .folder = configuration.source {
                 let folder = drops.appendingPathComponent(name, isDirectory: true)
                 try? FileManager.default.removeItem(at: folder)
-                configuration.source = .folder(path: folder.path)
+                settings.dropFolder = folder.path
             }
-            var settings = AdapterCommandRunner.Settings()
             settings.listenHost = "127.0.0.1"
             settings.folderPollInterval = .milliseconds(200)
             if anyPorts {

@@ -117,6 +117,43 @@ struct CommandTests {
         }
     }
 
+    @Test("hx adapter send gives a running adapter files through its own source and prints its answers: MLLP and a drop folder")
+    func adapterSend() async throws {
+        try await withBroker { broker in
+            let servers = ["--bootstrap-servers", broker.bootstrapServers]
+            #expect(try await Self.run(["topics", "apply"] + servers).status == 0)
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("hx-adapter-send-\(UUID().uuidString.prefix(8))")
+            let mllpPort = try DevBroker.freePort()
+            let mllp = try ChildProcess(
+                executable: Self.hx.path, arguments: ["adapter", "run", repositoryRoot.appendingPathComponent("adapters/whh-pas-discharge").path, "--mllp-port", String(mllpPort), "--metrics-port", "0", "--listen", "127.0.0.1"] + servers,
+                output: URL(fileURLWithPath: log.path + "-mllp.log"))
+            defer { mllp.stop() }
+            let drop = log.path + "-drop"
+            let folder = try ChildProcess(
+                executable: Self.hx.path, arguments: ["adapter", "run", repositoryRoot.appendingPathComponent("adapters/social-prescribing-referrals").path, "--drop-folder", drop, "--metrics-port", "0", "--listen", "127.0.0.1"] + servers,
+                output: URL(fileURLWithPath: log.path + "-folder.log"))
+            defer { folder.stop() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !DevBroker.canConnect(port: mllpPort) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+
+            let samples = "adapters/whh-pas-discharge/samples/"
+            let sent = try await Self.run(["adapter", "send", "whh-pas-discharge", samples + "a03-discharge-home.hl7", samples + "bad-nhs-number.hl7", "--port", String(mllpPort)])
+            #expect(sent.status == 65, "a refused file: exit 65\n\(sent.output)\(sent.error)")
+            #expect(sent.output.contains("a03-discharge-home.hl7: accepted (MLLP 127.0.0.1:\(mllpPort))"))
+            #expect(sent.output.contains("bad-nhs-number.hl7: refused [nhs-number-invalid], dead letter on hx.dlq.v1"))
+
+            let dropped = try await Self.run(["adapter", "send", "social-prescribing-referrals", "adapters/social-prescribing-referrals/samples/referrals-2026-07.csv", "--drop-folder", drop])
+            #expect(dropped.status == 0, "\(dropped.output)\(dropped.error)")
+            #expect(dropped.output.contains("referrals-2026-07.csv: accepted (drop folder \(drop)/incoming/)"))
+            #expect(FileManager.default.fileExists(atPath: drop + "/done/referrals-2026-07.csv"))
+
+            // Nobody listening: not taken, exit 75, the sender keeps the file.
+            let nobody = try await Self.run(["adapter", "send", "whh-pas-discharge", samples + "a03-discharge-home.hl7", "--port", String(try DevBroker.freePort())])
+            #expect(nobody.status == 75, "\(nobody.output)\(nobody.error)")
+            #expect(nobody.output.contains("NOT taken"))
+        }
+    }
+
     @Test("hx translate prints one JSON line per message and exits 65 when any input is rejected")
     func translate() async throws {
         let samples = "adapters/whh-pas-discharge/samples"
