@@ -100,7 +100,7 @@ public struct AccessPlan: Sendable, Equatable {
         public static let routerTransactionalPrefix = "hx-router-"
         public static let indexerGroup = "hx-audit-index"
         /// `hx-staff-audit`: where `StaffAuditWriter` reads a person's chain head from.
-        public static let auditorGroups = ["hx-auditor", "hx-audit-verify", "hx-staff-audit"]
+        public static let auditorGroups = ["hx-audit-verify", "hx-staff-audit"]
         /// `AuditAccessRecorder`: one transactional id per auditor, `hx-auditor-<actor>`.
         public static let auditorTransactionalPrefix = "hx-auditor-"
         /// `DeadLetterReplayer`: one transactional id per operator, `hx-operator-<actor>`.

@@ -238,16 +238,9 @@ struct CommandTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try "topics:\n  - name: hx.x.v1\n    partitions: many\n    retention: 1d\n".write(to: directory.appendingPathComponent("topics.yaml"), atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = Self.hx
-        process.arguments = ["topics", "apply", "--config", directory.path, "--bootstrap-servers", "127.0.0.1:1"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 78)
+        let result = try await Self.run(["topics", "apply", "--config", directory.path, "--bootstrap-servers", "127.0.0.1:1"])
+        let text = result.error
+        #expect(result.status == 78)
         #expect(text.contains("topics.yaml:3:"))
         #expect(text.contains("partitions must be a whole number"))
     }
