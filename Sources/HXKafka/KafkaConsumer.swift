@@ -173,9 +173,11 @@ public final class KafkaConsumer: Sendable {
     /// empty partition costs one fetch round, not one round each (reading the
     /// ~100 partitions of a Halton cluster one by one took 30 s). Each
     /// partition's records reach `body` in order; partitions interleave.
-    /// Returns each partition's end offset.
+    /// Returns each partition's end offset. `timeout` is the longest wait with
+    /// nothing read, not a limit on the whole read: a log of millions of records
+    /// takes as long as it takes.
     public func readToEnd(
-        _ partitions: [KafkaTopicPartition], from offset: Int64, timeout: Duration = .seconds(60), _ body: (KafkaMessage) throws -> Void
+        _ partitions: [KafkaTopicPartition], from offset: Int64, timeout: Duration = .seconds(30), _ body: (KafkaMessage) throws -> Void
     ) async throws -> [KafkaTopicPartition: Int64] {
         guard configuration.partitionEOF else {
             throw KafkaError.configuration("readToEnd needs a consumer configured with partitionEOF")
@@ -186,7 +188,7 @@ public final class KafkaConsumer: Sendable {
         defer { try? unassign() }
         let queue = self.queue
         let client = self.client
-        let deadline = ContinuousClock.now + timeout
+        var deadline = ContinuousClock.now + timeout
         let wanted = Set(partitions)
         while ContinuousClock.now < deadline {
             let reached = Set(ends.keys)
@@ -222,9 +224,10 @@ public final class KafkaConsumer: Sendable {
             for message in messages { try body(message) }
             ends.merge(newEnds) { first, _ in first }
             if ends.count == wanted.count { return ends }
+            if !messages.isEmpty || !newEnds.isEmpty { deadline = ContinuousClock.now + timeout }
         }
         let missing = wanted.subtracting(ends.keys).sorted().prefix(5).map(\.description).joined(separator: ", ")
-        throw KafkaError(code: .timedOut, message: "reading \(wanted.count) partitions to their ends took longer than \(timeout) (not reached: \(missing))")
+        throw KafkaError(code: .timedOut, message: "reading \(wanted.count) partitions to their ends: nothing read for \(timeout) (not reached: \(missing))")
     }
 
     /// Records one at a time, polling in batches underneath. Ends when the
