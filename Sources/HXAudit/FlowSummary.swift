@@ -16,34 +16,40 @@ public struct FlowSummary: Sendable, Equatable {
     /// Distinct messages decided.
     public var messages = 0
 
+    private var seenDecisions: Set<String> = []
+    private var seenMessages: Set<String> = []
+
+    public init() {}
+
     public init(_ records: [AuditRecord]) {
-        var decisions: Set<String> = []
-        var messageIds: Set<String> = []
-        for record in records where decisions.insert(record.decisionId).inserted {
-            switch record.kind {
-            case .deadLetter:
-                routerDeadLetters += 1
-            case .decision:
-                guard let outcome = record.outcome else { continue }
-                if let id = record.messageId { messageIds.insert(id) }
-                outcomes[outcome, default: 0] += 1
-                switch outcome {
-                case .deliver:
-                    sharedWith[record.recipient ?? "?", default: 0] += 1
-                case .deliverRedacted:
-                    sharedWith[record.recipient ?? "?", default: 0] += 1
-                    for reason in record.reasons { redactions[reason, default: 0] += 1 }
-                case .deny, .review:
-                    // A decision with no reason code would be a router fault; shown rather than hidden.
-                    for reason in record.reasons.isEmpty ? ["(no reason recorded)"] : record.reasons {
-                        withheld[outcome, default: [:]][reason, default: 0] += 1
-                    }
+        for record in records { add(record) }
+    }
+
+    /// Counts `record` unless its decision was counted already.
+    public mutating func add(_ record: AuditRecord) {
+        guard seenDecisions.insert(record.decisionId).inserted else { return }
+        switch record.kind {
+        case .deadLetter:
+            routerDeadLetters += 1
+        case .decision:
+            guard let outcome = record.outcome else { return }
+            if let id = record.messageId, seenMessages.insert(id).inserted { messages += 1 }
+            outcomes[outcome, default: 0] += 1
+            switch outcome {
+            case .deliver:
+                sharedWith[record.recipient ?? "?", default: 0] += 1
+            case .deliverRedacted:
+                sharedWith[record.recipient ?? "?", default: 0] += 1
+                for reason in record.reasons { redactions[reason, default: 0] += 1 }
+            case .deny, .review:
+                // A decision with no reason code would be a router fault; shown rather than hidden.
+                for reason in record.reasons.isEmpty ? ["(no reason recorded)"] : record.reasons {
+                    withheld[outcome, default: [:]][reason, default: 0] += 1
                 }
-            case .configurationReloaded, .auditorAccess, .deadLetterReplay:
-                continue
             }
+        case .configurationReloaded, .auditorAccess, .deadLetterReplay:
+            return
         }
-        messages = messageIds.count
     }
 
     public var decisions: Int { outcomes.values.reduce(0, +) }

@@ -56,6 +56,26 @@ public struct InputReconciliation: Sendable {
 
     public init() {}
 
+    /// What reconciliation needs of an audit record: a few fields, so that a log
+    /// of millions of records can be held (the whole records took 7 GB for five million).
+    public struct Decision: Sendable {
+        public var id: String
+        public var isDeadLetter: Bool
+        public var outcome: AuditOutcome?
+        public var recipient: String?
+        public var input: Place?
+
+        /// Nil for records that decide nothing (configuration reloads, staff records).
+        public init?(_ record: AuditRecord) {
+            guard record.kind == .decision || record.kind == .deadLetter else { return nil }
+            id = record.decisionId
+            isDeadLetter = record.kind == .deadLetter
+            outcome = record.outcome
+            recipient = record.recipient
+            if let t = record.inputTopic, let p = record.inputPartition, let o = record.inputOffset { input = "\(t):\(p):\(o)" }
+        }
+    }
+
     /// - Parameters:
     ///   - inputs: every record of the canonical topics, by place.
     ///   - audit: every audit record (repeats allowed: the same decision id counts once).
@@ -64,15 +84,20 @@ public struct InputReconciliation: Sendable {
     public func reconcile(
         inputs: [Place], audit: [AuditRecord], outputs: [Output], explain: (Place) -> Unrecorded
     ) -> Report {
+        reconcile(inputs: inputs, decisions: audit.compactMap(Decision.init), outputs: outputs, explain: explain)
+    }
+
+    /// The same, from the decisions and dead letters of the audit trail (repeats allowed).
+    public func reconcile(
+        inputs: [Place], decisions all: [Decision], outputs: [Output], explain: (Place) -> Unrecorded
+    ) -> Report {
         var report = Report()
-        var decisions: [String: AuditRecord] = [:]
-        var byInput: [Place: [AuditRecord]] = [:]
-        for record in audit where record.kind == .decision || record.kind == .deadLetter {
-            guard decisions[record.decisionId] == nil else { continue }
-            decisions[record.decisionId] = record
-            if let t = record.inputTopic, let p = record.inputPartition, let o = record.inputOffset {
-                byInput["\(t):\(p):\(o)", default: []].append(record)
-            }
+        var decisions: [String: Decision] = [:]
+        var byInput: [Place: [Decision]] = [:]
+        for record in all {
+            guard decisions[record.id] == nil else { continue }
+            decisions[record.id] = record
+            if let place = record.input { byInput[place, default: []].append(record) }
         }
         for place in inputs {
             report.inputs += 1
@@ -84,7 +109,7 @@ public struct InputReconciliation: Sendable {
                 }
                 continue
             }
-            if records.contains(where: { $0.kind == .deadLetter }) { report.deadLettered += 1 }
+            if records.contains(where: \.isDeadLetter) { report.deadLettered += 1 }
             for outcome in Set(records.compactMap(\.outcome?.rawValue)) { report.byOutcome[outcome, default: 0] += 1 }
         }
         var carriedOut = Set<String>()
@@ -101,7 +126,7 @@ public struct InputReconciliation: Sendable {
                 }
             if expected { carriedOut.insert(output.decisionId) } else { report.outputsAgainstDecision.append(output.place) }
         }
-        for (id, decision) in decisions where decision.kind == .decision && decision.outcome != .deny && decision.outcome != nil {
+        for (id, decision) in decisions where !decision.isDeadLetter && decision.outcome != .deny && decision.outcome != nil {
             if !carriedOut.contains(id) { report.decisionsWithoutOutput.append(id) }
         }
         report.decisionsWithoutOutput.sort()

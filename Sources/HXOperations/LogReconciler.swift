@@ -13,8 +13,8 @@ public struct LogReconciler: Sendable {
     /// What was read, and what it adds up to.
     public struct Snapshot: Sendable {
         public var report: InputReconciliation.Report
-        /// Every record on the audit topic, each partition's in offset order (repeats included).
-        public var audit: [AuditRecord]
+        /// What the decisions add up to, when asked for (`read(flows: true)`).
+        public var flows: FlowSummary?
     }
 
     let client: KafkaClientConfiguration
@@ -27,7 +27,7 @@ public struct LogReconciler: Sendable {
 
     /// Reads every topic to its end now. Run it when traffic has stopped and the
     /// routers have caught up: an input not yet routed shows as unaccounted.
-    public func read() async throws -> Snapshot {
+    public func read(flows summarising: Bool = false) async throws -> Snapshot {
         let cluster = try await KafkaAdmin(configuration: client).describeCluster()
         let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-audit-verify"))
         func each(_ topics: [String], _ body: (KafkaMessage) throws -> Void) async throws {
@@ -35,12 +35,17 @@ public struct LogReconciler: Sendable {
             _ = try await reader.readToEnd(partitions, from: KafkaConsumer.beginning, body)
         }
         do {
-            var audit: [AuditRecord] = []
-            try await each([HXTopic.audit]) { m in if let r = try? AuditRecord(wire: m.value) { audit.append(r) } }
-            let accounted = Set(audit.compactMap { r -> String? in
-                guard let t = r.inputTopic, let p = r.inputPartition, let o = r.inputOffset else { return nil }
-                return "\(t):\(p):\(o)"
-            })
+            // Only what reconciliation needs is kept of each record: the whole records of a long log do not fit.
+            var decisions: [InputReconciliation.Decision] = []
+            var decidedMessages: Set<String> = []
+            var flows: FlowSummary? = summarising ? FlowSummary() : nil
+            try await each([HXTopic.audit]) { m in
+                guard let r = try? AuditRecord(wire: m.value) else { return }
+                flows?.add(r)
+                if let id = r.messageId { decidedMessages.insert(id) }
+                if let d = InputReconciliation.Decision(r) { decisions.append(d) }
+            }
+            let accounted = Set(decisions.compactMap(\.input))
             var outputs: [InputReconciliation.Output] = []
             let outputTopics = cluster.topics.map(\.name).filter { $0.hasPrefix("hx.deliver.") }.sorted() + [HXTopic.review]
             try await each(outputTopics) { m in
@@ -48,7 +53,6 @@ public struct LogReconciler: Sendable {
             }
             var inputs: [String] = []
             var unrecorded: [String: InputReconciliation.Unrecorded] = [:]
-            let decidedMessages = Set(audit.compactMap(\.messageId))
             try await each(HXTopic.canonicalTopics) { m in
                 let at = "\(m.topic):\(m.partition):\(m.offset)"
                 inputs.append(at)
@@ -61,8 +65,8 @@ public struct LogReconciler: Sendable {
                 }
             }
             await reader.close()
-            let report = InputReconciliation().reconcile(inputs: inputs, audit: audit, outputs: outputs) { unrecorded[$0] ?? .unexplained }
-            return Snapshot(report: report, audit: audit)
+            let report = InputReconciliation().reconcile(inputs: inputs, decisions: decisions, outputs: outputs) { unrecorded[$0] ?? .unexplained }
+            return Snapshot(report: report, flows: flows)
         } catch {
             await reader.close()
             throw error

@@ -105,10 +105,10 @@ final class SampleTraffic: Service, Sendable {
             }
             let clock = ContinuousClock()
             let fedAt = clock.now
-            var snapshot = try await self.reconciler.read()
+            var snapshot = try await self.reconciler.read(flows: true)
             while !snapshot.report.holds && clock.now < fedAt + self.settleTimeout {
                 try await Task.sleep(for: .seconds(1))
-                snapshot = try await self.reconciler.read()
+                snapshot = try await self.reconciler.read(flows: true)
             }
             self.outcome.withLock { $0 = snapshot.report.holds }
             print(RunSummary(fed: fed, snapshot: snapshot, waited: clock.now - fedAt, consolePort: self.consolePort, servers: self.servers).text)
@@ -151,7 +151,7 @@ struct RunSummary {
 
     var text: String {
         let r = snapshot.report
-        let flows = FlowSummary(snapshot.audit)
+        let flows = snapshot.flows ?? FlowSummary()
         let accepted = fed.filter { $0.answer == .accepted }.count
         var refusals: [String: Int] = [:]
         var notTaken = 0
