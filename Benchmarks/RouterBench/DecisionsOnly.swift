@@ -1,0 +1,138 @@
+// `router-bench --decisions-only`: the router's decision step (RouterStep.route) alone, on one
+// thread, no broker, against a baseline measured in the same run, so a change to the step's
+// CPU cost shows as a ratio that does not depend on how busy the machine is.
+import Foundation
+import HXAudit
+import HXCanonical
+import HXPlace
+import HXPolicy
+import HXRouter
+import HXWorkload
+
+enum DecisionsOnly {
+    /// Inputs as the router would read them, without Kafka: the synthetic records spread over
+    /// the canonical topics' six partitions by key (a stable hash, not Kafka's murmur2: only
+    /// the spread matters), offsets counted per partition, one fixed timestamp (agreements in force).
+    static func inputs(workload: inout SyntheticHalton, count: Int) -> [RouterInput] {
+        let timestamp: Int64 = 1_795_687_200_000  // 2026-11-20T10:00:00Z
+        var offsets: [String: Int] = [:]
+        return (0..<count).map { i in
+            let r = workload.next(index: i)
+            var hash: UInt32 = 2_166_136_261
+            for b in r.key.utf8 { hash = (hash ^ UInt32(b)) &* 16_777_619 }
+            let partition = Int(hash % 6)
+            let place = "\(r.topic):\(partition)"
+            let offset = offsets[place, default: 0]
+            offsets[place] = offset + 1
+            return RouterInput(topic: r.topic, partition: partition, offset: offset, timestampMilliseconds: timestamp, value: r.value)
+        }
+    }
+
+    static func context(_ place: PlaceConfiguration, _ workload: SyntheticHalton) -> RouterContext {
+        RouterContext(
+            configuration: place, consent: ConsentState(directives: workload.directives),
+            identities: IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init)), auditPartitions: 6, instance: "bench")
+    }
+
+    /// Every input through RouterStep with fresh chains; inputs per second.
+    static func decide(_ inputs: [RouterInput], context: RouterContext) -> Double {
+        var chains: [String: RouterChainState] = [:]
+        var outputs = 0
+        let start = ContinuousClock.now
+        for input in inputs {
+            let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
+            var writes = RouterWrites()
+            RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
+            outputs += writes.outputs.count + writes.audit.count
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        precondition(outputs > 0)
+        return Double(inputs.count) / elapsed
+    }
+
+    /// The baseline: Foundation's JSONDecoder and JSONEncoder (the canonical options) over the
+    /// same records, decode then encode each canonical message once. Written out here rather
+    /// than through CanonicalJSON so that it stays the same whatever CanonicalJSON becomes.
+    static func foundationRoundTrip(_ inputs: [RouterInput]) -> Double {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var bytes = 0
+        let start = ContinuousClock.now
+        for input in inputs {
+            guard let message = try? JSONDecoder().decode(CanonicalMessage.self, from: Data(input.value)) else { continue }
+            bytes += (try? encoder.encode(message).count) ?? 0
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        precondition(bytes > 0)
+        return Double(inputs.count) / elapsed
+    }
+
+    /// A fingerprint (SHA-1) of everything RouterStep writes for `inputs`, in order: topic,
+    /// partition, key, value, headers and timestamp of each output and audit record. Two builds
+    /// that print the same fingerprint wrote the same bytes.
+    static func fingerprint(_ inputs: [RouterInput], context: RouterContext) -> (digest: String, outputs: Int, audit: Int) {
+        var chains: [String: RouterChainState] = [:]
+        var sha = SHA1()
+        var outputs = 0, audit = 0
+        func field(_ bytes: [UInt8]) {
+            var n = UInt32(bytes.count).bigEndian
+            withUnsafeBytes(of: &n) { sha.update(Array($0)) }
+            sha.update(bytes)
+        }
+        for input in inputs {
+            let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
+            var writes = RouterWrites()
+            RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
+            outputs += writes.outputs.count
+            audit += writes.audit.count
+            for m in writes.outputs + writes.audit {
+                field(Array(m.topic.utf8))
+                field(Array((m.partition.map { String($0) } ?? "-").utf8))
+                field(m.key ?? [])
+                field(m.value)
+                for h in m.headers {
+                    field(Array(h.name.utf8))
+                    field(h.value ?? [])
+                }
+                field(Array((m.timestampMilliseconds.map { String($0) } ?? "-").utf8))
+            }
+        }
+        return (Hex.string(sha.finalize()), outputs, audit)
+    }
+
+    static func run(records: Int, rounds: Int, place: PlaceConfiguration) {
+        var workload = SyntheticHalton()
+        let inputs = inputs(workload: &workload, count: records)
+        let context = context(place, workload)
+        let average = Double(inputs.reduce(0) { $0 + $1.value.count }) / Double(inputs.count)
+        let print0 = fingerprint(inputs, context: context)
+        note(String(format: "%d synthetic inputs, %.0f B average value; warming up", records, average))
+        _ = decide(Array(inputs.prefix(2_000)), context: context)
+        _ = foundationRoundTrip(Array(inputs.prefix(2_000)))
+        var decided: [Double] = [], baseline: [Double] = []
+        for round in 1...rounds {
+            // Interleaved, so that another process's load falls on both alike.
+            let d = decide(inputs, context: context)
+            let b = foundationRoundTrip(inputs)
+            decided.append(d)
+            baseline.append(b)
+            note(String(format: "round %d: decisions %.0f msg/s, Foundation decode+encode %.0f msg/s, ratio %.2f", round, d, b, d / b))
+        }
+        let dm = RouterBench.median(decided), bm = RouterBench.median(baseline)
+        let ratios = zip(decided, baseline).map { $0 / $1 }
+        print("")
+        print("Decisions alone (RouterStep.route, one thread, no Kafka): \(records) synthetic inputs "
+            + String(format: "(%.0f B average value), %d rounds interleaved with the baseline, medians; ", average, rounds)
+            + "\(ProcessInfo.processInfo.activeProcessorCount) cores.")
+        print("Baseline: Foundation JSONDecoder + JSONEncoder (sorted keys) of each canonical message once.")
+        print("")
+        print("| round | decisions msg/s | µs per input | baseline msg/s | decisions / baseline |")
+        print("|---|---|---|---|---|")
+        for i in decided.indices {
+            print(String(format: "| %d | %.0f | %.1f | %.0f | %.2f |", i + 1, decided[i], 1e6 / decided[i], baseline[i], ratios[i]))
+        }
+        print(String(format: "| median | %.0f | %.1f | %.0f | %.2f |", dm, 1e6 / dm, bm, RouterBench.median(ratios)))
+        print("")
+        print("Output fingerprint: \(print0.outputs) outputs and \(print0.audit) audit records, SHA-1 \(print0.digest)")
+    }
+}
