@@ -53,7 +53,7 @@ public struct DeliveryEnvelope: Sendable, Equatable {
             if let known = encoded.first(where: { $0.message == message }) {
                 bytes = known.bytes
             } else {
-                bytes = Array(CanonicalJSON.encode(message))
+                bytes = CanonicalJSON.bytes(message)
                 encoded.append((message, bytes))
             }
             out.append(DeliveryEnvelope(

@@ -167,7 +167,7 @@ public enum RouterStep {
         guard timestamp != nil else { throw Rejection(code: RouterReasonCode.timestampMissing, location: "record timestamp", messageId: nil) }
         let message: CanonicalMessage
         do {
-            message = try CanonicalJSON.decode(Data(input.value))
+            message = try CanonicalJSON.decode(input.value)
         } catch {
             throw Rejection(code: error.code, location: error.path, messageId: nil)
         }
