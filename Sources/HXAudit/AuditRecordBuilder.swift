@@ -60,7 +60,7 @@ public enum AuditIdentifiers {
 
     /// DESIGN.md: "The decision id ... come[s] from the input (message id + recipient)".
     public static func decisionId(messageId: UUID, recipient: String) -> String {
-        id("decision|" + messageId.uuidString.lowercased() + "|" + recipient)
+        id("decision|" + messageId.lowerCaseString + "|" + recipient)
     }
 
     /// A dead letter has no trustworthy message id: its place in the input is what is unique.
@@ -79,7 +79,7 @@ public enum AuditIdentifiers {
         id("dead-letter-replay|" + requestId + "|" + deadLetter)
     }
 
-    static func id(_ name: String) -> String { UUIDv5.make(namespace: namespace, name: name).uuidString.lowercased() }
+    static func id(_ name: String) -> String { UUIDv5.make(namespace: namespace, name: name).lowerCaseString }
 }
 
 /// Timestamps in audit records: RFC 3339, UTC, always milliseconds, so one
@@ -111,8 +111,20 @@ public enum AuditRecordBuilder {
     public static func entries(
         for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String
     ) throws(AuditBuildError) -> [AuditEntry] {
+        try entries(for: result, message: message, input: input, configurationDigest: configurationDigest, decisionIds: decisionIds(result))
+    }
+
+    /// The decision id of each decision, in decision order: made once per input, as
+    /// both the audit entries and the deliveries carry them.
+    static func decisionIds(_ result: RoutingResult) -> [String] {
+        result.decisions.map { AuditIdentifiers.decisionId(messageId: result.messageId, recipient: $0.recipient) }
+    }
+
+    static func entries(
+        for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String, decisionIds: [String]
+    ) throws(AuditBuildError) -> [AuditEntry] {
         guard result.messageId == message.id else {
-            throw .messageMismatch(result: result.messageId.uuidString.lowercased(), message: message.id.uuidString.lowercased())
+            throw .messageMismatch(result: result.messageId.lowerCaseString, message: message.id.lowerCaseString)
         }
         var recipients: Set<String> = []
         for d in result.decisions where !recipients.insert(d.recipient).inserted { throw .duplicateRecipient(d.recipient) }
@@ -120,15 +132,17 @@ public enum AuditRecordBuilder {
         // The NHS number the decision was made for: a matched one counts, as
         // an auditor searching by it must find the decision.
         let nhsNumber = result.identity.nhsNumber?.digits
-        return result.decisions.map { d in
+        let messageId = message.id.lowerCaseString
+        let source = AuditSource(organisation: message.source.organisation, adapter: message.source.adapter)
+        return zip(result.decisions, decisionIds).map { d, decisionId in
             AuditEntry(
                 kind: .decision,
-                decisionId: AuditIdentifiers.decisionId(messageId: message.id, recipient: d.recipient),
+                decisionId: decisionId,
                 time: time,
-                messageId: message.id.uuidString.lowercased(),
+                messageId: messageId,
                 messageType: message.type.rawValue,
                 nhsNumber: nhsNumber,
-                source: AuditSource(organisation: message.source.organisation, adapter: message.source.adapter),
+                source: source,
                 recipient: d.recipient,
                 recipientKind: d.recipientKind,
                 outcome: outcome(d.outcome),
@@ -158,9 +172,11 @@ public enum AuditRecordBuilder {
         chain: inout AuditChain
     ) throws(AuditBuildError) -> RouterOutput {
         // Deliveries first: if one cannot be made, the chain is left untouched.
-        let deliveries = try DeliveryEnvelope.envelopes(for: result)
-        let built = try entries(for: result, message: message, input: input, configurationDigest: configurationDigest)
-        return RouterOutput(records: chain.append(built), deliveries: deliveries)
+        let ids = decisionIds(result)
+        let deliveries = try DeliveryEnvelope.envelopes(for: result, decisionIds: ids)
+        let built = try entries(for: result, message: message, input: input, configurationDigest: configurationDigest, decisionIds: ids)
+        let sealed = built.map { chain.appendForWire($0) }
+        return RouterOutput(records: sealed.map(\.record), deliveries: deliveries, wire: sealed.map(\.wire))
     }
 
     // MARK: Records that are not decisions
@@ -251,4 +267,6 @@ public enum AuditRecordBuilder {
 public struct RouterOutput: Sendable, Equatable {
     public var records: [AuditRecord]
     public var deliveries: [DeliveryEnvelope]
+    /// Each record's `wireBytes`, in the same order, made as it was sealed.
+    public var wire: [[UInt8]]
 }

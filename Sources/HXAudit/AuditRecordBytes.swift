@@ -6,7 +6,29 @@ import HXCanonical
 /// its member names and boxing every value. Chains written by either must
 /// verify with the other, so the two may never differ by a byte.
 extension AuditRecord {
-    func canonicalJSON(sealed: Bool) -> [UInt8] {
+    func canonicalJSON(sealed: Bool) -> [UInt8] { written(sealed: sealed).bytes }
+
+    /// `canonicalBytes`, and the place in them where `hash` and `hmac` go in `wireBytes`.
+    func canonicalForm() -> (bytes: [UInt8], sealAt: Int) { written(sealed: false) }
+
+    /// `wireBytes` made from `canonicalForm()`: the hashed bytes with `hash` and
+    /// `hmac` put in their place, rather than the record written a second time.
+    func wireBytes(canonical: [UInt8], sealAt: Int) -> [UInt8] {
+        var out = JSONBytes(capacity: canonical.count + 180)
+        out.bytes.append(contentsOf: canonical[..<sealAt])
+        writeSeal(&out)
+        out.bytes.append(contentsOf: canonical[sealAt...])
+        return out.bytes
+    }
+
+    private func writeSeal(_ out: inout JSONBytes) {
+        out.raw(#","hash":"#)
+        out.string(hash)
+        out.raw(#","hmac":"#)
+        out.optional(hmac)
+    }
+
+    private func written(sealed: Bool) -> (bytes: [UInt8], sealAt: Int) {
         let e = entry
         var out = JSONBytes(capacity: 1024)
         // Members in byte order of their names, which for these ASCII names is
@@ -23,12 +45,8 @@ extension AuditRecord {
         out.string(e.decisionId)
         out.raw(#","details":"#)
         out.details(e.details)
-        if sealed {
-            out.raw(#","hash":"#)
-            out.string(hash)
-            out.raw(#","hmac":"#)
-            out.optional(hmac)
-        }
+        let sealAt = out.bytes.count
+        if sealed { writeSeal(&out) }
         out.raw(#","inputOffset":"#)
         out.optional(e.inputOffset)
         out.raw(#","inputPartition":"#)
@@ -70,7 +88,7 @@ extension AuditRecord {
         out.raw(#","time":"#)
         out.string(e.time)
         out.byte(UInt8(ascii: "}"))
-        return out.bytes
+        return (out.bytes, sealAt)
     }
 }
 

@@ -93,10 +93,13 @@ public enum PolicyEngine {
                 add(practice)
             }
         }
-        for a in config.agreements
-        where a.purpose != .directCare && (a.status == .active || a.status == .suspended)
-            && a.messageTypes.contains(message.type) && a.sources.contains(message.source.organisation) {
-            for recipient in a.recipients { add(recipient, a.purpose) }
+        // Read in place: copying a SharingAgreement retains each of its many arrays and strings.
+        config.agreements.withUnsafeBufferPointer { agreements in
+            for i in agreements.indices
+            where agreements[i].purpose != .directCare && (agreements[i].status == .active || agreements[i].status == .suspended)
+                && agreements[i].messageTypes.contains(message.type) && agreements[i].sources.contains(message.source.organisation) {
+                for recipient in agreements[i].recipients { add(recipient, agreements[i].purpose) }
+            }
         }
         return out
     }
@@ -122,14 +125,20 @@ public enum PolicyEngine {
         }
 
         // Step 3: an active agreement in date covering source → recipient, type and purpose.
-        let covering = config.agreements.filter {
-            $0.covers(source: message.source.organisation, recipient: candidate.recipient, type: message.type, purpose: candidate.purpose)
-        }
+        // Agreements are found by index and copied once, when one applies.
         let today = at.ukDate
-        guard let agreement = inForce(covering, on: today) else {
-            guard let (failed, reason) = explainNotInForce(covering, on: today) else { return deny([ReasonCode.noAgreement], nil) }
+        let covering = config.agreements.withUnsafeBufferPointer { agreements in
+            agreements.indices.filter {
+                agreements[$0].covers(source: message.source.organisation, recipient: candidate.recipient, type: message.type, purpose: candidate.purpose)
+            }
+        }
+        guard let chosen = inForce(covering, of: config.agreements, on: today) else {
+            guard let (failed, reason) = explainNotInForce(covering.map { config.agreements[$0] }, on: today) else {
+                return deny([ReasonCode.noAgreement], nil)
+            }
             return deny([reason], AgreementReference(id: failed.id, version: failed.version))
         }
+        let agreement = config.agreements[chosen]
         let ref = AgreementReference(id: agreement.id, version: agreement.version)
         var done = earlier
 
@@ -196,9 +205,18 @@ public enum PolicyEngine {
     /// Several agreements in force for one sharing is a configuration error
     /// (reported as an overlap); if it happens anyway, the highest version,
     /// then the smallest id, is used so the result is still deterministic.
-    static func inForce(_ covering: [SharingAgreement], on day: CalendarDate) -> SharingAgreement? {
-        covering.filter { $0.status == .active && $0.isInDate(on: day) }
-            .min { ($1.version, $0.id) < ($0.version, $1.id) }
+    /// The index in `agreements` of the one in force among `covering` (indices), as
+    /// `filter { active and in date }.min { ($1.version, $0.id) < ($0.version, $1.id) }` would pick it.
+    static func inForce(_ covering: [Int], of agreements: [SharingAgreement], on day: CalendarDate) -> Int? {
+        agreements.withUnsafeBufferPointer { a in
+            var best: Int?
+            for i in covering where a[i].status == .active && a[i].isInDate(on: day) {
+                // The first of equals is kept, as min(by:) keeps it.
+                if let b = best, !((a[b].version, a[i].id) < (a[i].version, a[b].id)) { continue }
+                best = i
+            }
+            return best
+        }
     }
 
     /// Why none is in force, naming the agreement closest to applying:

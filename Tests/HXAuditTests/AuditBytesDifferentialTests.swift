@@ -69,7 +69,15 @@ import Testing
         var keyed = AuditChain(id: "generated:keyed", key: Self.key)
         var unkeyed = AuditChain(id: text())
         for (n, e) in entries.enumerated() {
-            let r = n % 2 == 0 ? keyed.append(e) : unkeyed.append(e)
+            let r: AuditRecord
+            if n % 3 == 0 {
+                // Sealed for the wire: the wire bytes made from the hashed ones, not written again.
+                let (record, wire) = n % 2 == 0 ? keyed.appendForWire(e) : unkeyed.appendForWire(e)
+                #expect(wire == record.json(sealed: true).bytes)
+                r = record
+            } else {
+                r = n % 2 == 0 ? keyed.append(e) : unkeyed.append(e)
+            }
             Self.check(r)
             // Sealed over the same bytes the reference gives.
             #expect(r.hash == AuditHashing.sha256Hex(r.json(sealed: false).bytes))
