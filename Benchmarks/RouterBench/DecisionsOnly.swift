@@ -34,37 +34,58 @@ enum DecisionsOnly {
             identities: IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init)), auditPartitions: 6, instance: "bench")
     }
 
-    /// Every input through RouterStep with fresh chains; inputs per second.
-    static func decide(_ inputs: [RouterInput], context: RouterContext) -> Double {
+    /// Inputs per second of wall-clock time and per second of the process's CPU time. On a
+    /// shared machine the CPU figure is the steadier: waiting for a core does not count.
+    struct Rate {
+        var wall: Double
+        var cpu: Double
+    }
+
+    static func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    static func timed(_ count: Int, _ work: () -> Void) -> Rate {
+        let cpu = cpuSeconds()
+        let start = ContinuousClock.now
+        work()
+        let wall = seconds(ContinuousClock.now - start)
+        return Rate(wall: Double(count) / wall, cpu: Double(count) / (cpuSeconds() - cpu))
+    }
+
+    /// Every input through RouterStep with fresh chains.
+    static func decide(_ inputs: [RouterInput], context: RouterContext) -> Rate {
         var chains: [String: RouterChainState] = [:]
         var outputs = 0
-        let start = ContinuousClock.now
-        for input in inputs {
-            let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
-            var writes = RouterWrites()
-            RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
-            outputs += writes.outputs.count + writes.audit.count
+        let rate = timed(inputs.count) {
+            for input in inputs {
+                let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
+                var writes = RouterWrites()
+                RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
+                outputs += writes.outputs.count + writes.audit.count
+            }
         }
-        let elapsed = seconds(ContinuousClock.now - start)
         precondition(outputs > 0)
-        return Double(inputs.count) / elapsed
+        return rate
     }
 
     /// The baseline: Foundation's JSONDecoder and JSONEncoder (the canonical options) over the
     /// same records, decode then encode each canonical message once. Written out here rather
     /// than through CanonicalJSON so that it stays the same whatever CanonicalJSON becomes.
-    static func foundationRoundTrip(_ inputs: [RouterInput]) -> Double {
+    static func foundationRoundTrip(_ inputs: [RouterInput]) -> Rate {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var bytes = 0
-        let start = ContinuousClock.now
-        for input in inputs {
-            guard let message = try? JSONDecoder().decode(CanonicalMessage.self, from: Data(input.value)) else { continue }
-            bytes += (try? encoder.encode(message).count) ?? 0
+        let rate = timed(inputs.count) {
+            for input in inputs {
+                guard let message = try? JSONDecoder().decode(CanonicalMessage.self, from: Data(input.value)) else { continue }
+                bytes += (try? encoder.encode(message).count) ?? 0
+            }
         }
-        let elapsed = seconds(ContinuousClock.now - start)
         precondition(bytes > 0)
-        return Double(inputs.count) / elapsed
+        return rate
     }
 
     /// A fingerprint (SHA-1) of everything RouterStep writes for `inputs`, in order: topic,
@@ -109,29 +130,32 @@ enum DecisionsOnly {
         note(String(format: "%d synthetic inputs, %.0f B average value; warming up", records, average))
         _ = decide(Array(inputs.prefix(2_000)), context: context)
         _ = foundationRoundTrip(Array(inputs.prefix(2_000)))
-        var decided: [Double] = [], baseline: [Double] = []
+        var decided: [Rate] = [], baseline: [Rate] = []
         for round in 1...rounds {
             // Interleaved, so that another process's load falls on both alike.
             let d = decide(inputs, context: context)
             let b = foundationRoundTrip(inputs)
             decided.append(d)
             baseline.append(b)
-            note(String(format: "round %d: decisions %.0f msg/s, Foundation decode+encode %.0f msg/s, ratio %.2f", round, d, b, d / b))
+            note(String(format: "round %d: decisions %.0f msg/s (%.0f per CPU second), Foundation decode+encode %.0f msg/s (%.0f per CPU second), ratio %.2f",
+                        round, d.wall, d.cpu, b.wall, b.cpu, d.cpu / b.cpu))
         }
-        let dm = RouterBench.median(decided), bm = RouterBench.median(baseline)
-        let ratios = zip(decided, baseline).map { $0 / $1 }
+        let median = RouterBench.median
+        let dm = median(decided.map(\.cpu)), bm = median(baseline.map(\.cpu))
         print("")
         print("Decisions alone (RouterStep.route, one thread, no Kafka): \(records) synthetic inputs "
             + String(format: "(%.0f B average value), %d rounds interleaved with the baseline, medians; ", average, rounds)
             + "\(ProcessInfo.processInfo.activeProcessorCount) cores.")
         print("Baseline: Foundation JSONDecoder + JSONEncoder (sorted keys) of each canonical message once.")
+        print("Rates per second of wall-clock time, and per second of the process's CPU time (the steadier on a shared machine); the ratio is of CPU rates.")
         print("")
-        print("| round | decisions msg/s | µs per input | baseline msg/s | decisions / baseline |")
-        print("|---|---|---|---|---|")
-        for i in decided.indices {
-            print(String(format: "| %d | %.0f | %.1f | %.0f | %.2f |", i + 1, decided[i], 1e6 / decided[i], baseline[i], ratios[i]))
+        print("| round | decisions msg/s | per CPU s | CPU µs per input | baseline msg/s | per CPU s | decisions / baseline |")
+        print("|---|---|---|---|---|---|---|")
+        for (i, (d, b)) in zip(decided, baseline).enumerated() {
+            print(String(format: "| %d | %.0f | %.0f | %.1f | %.0f | %.0f | %.2f |", i + 1, d.wall, d.cpu, 1e6 / d.cpu, b.wall, b.cpu, d.cpu / b.cpu))
         }
-        print(String(format: "| median | %.0f | %.1f | %.0f | %.2f |", dm, 1e6 / dm, bm, RouterBench.median(ratios)))
+        print(String(format: "| median | %.0f | %.0f | %.1f | %.0f | %.0f | %.2f |", median(decided.map(\.wall)), dm, 1e6 / dm,
+                     median(baseline.map(\.wall)), bm, median(zip(decided, baseline).map { $0.cpu / $1.cpu })))
         print("")
         print("Output fingerprint: \(print0.outputs) outputs and \(print0.audit) audit records, SHA-1 \(print0.digest)")
     }
