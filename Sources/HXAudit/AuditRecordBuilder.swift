@@ -60,7 +60,21 @@ public enum AuditIdentifiers {
 
     /// DESIGN.md: "The decision id ... come[s] from the input (message id + recipient)".
     public static func decisionId(messageId: UUID, recipient: String) -> String {
-        id("decision|" + messageId.lowerCaseString + "|" + recipient)
+        decisionIds(messageId: messageId, recipients: [recipient])[0]
+    }
+
+    /// `decisionId` for each recipient of one message: the name's common part
+    /// ("decision|<message id>|") is built once, as bytes.
+    public static func decisionIds(messageId: UUID, recipients: [String]) -> [String] {
+        var prefix = JSONBytes(capacity: 64)
+        prefix.raw("decision|")
+        prefix.lowerCaseUUID(messageId.uuid)
+        prefix.raw("|")
+        return recipients.map { recipient in
+            var name = prefix.bytes
+            name.append(contentsOf: recipient.utf8)
+            return UUIDv5.make(namespace: namespace, name: name).lowerCaseString
+        }
     }
 
     /// A dead letter has no trustworthy message id: its place in the input is what is unique.
@@ -117,7 +131,7 @@ public enum AuditRecordBuilder {
     /// The decision id of each decision, in decision order: made once per input, as
     /// both the audit entries and the deliveries carry them.
     static func decisionIds(_ result: RoutingResult) -> [String] {
-        result.decisions.map { AuditIdentifiers.decisionId(messageId: result.messageId, recipient: $0.recipient) }
+        AuditIdentifiers.decisionIds(messageId: result.messageId, recipients: result.decisions.map(\.recipient))
     }
 
     static func entries(

@@ -13,9 +13,42 @@ public struct SHA1: Sendable {
 
     /// One-shot digest (20 bytes).
     public static func hash<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
+        if let digest = bytes.withContiguousStorageIfAvailable(oneShot) { return digest }
         var sha = SHA1()
         sha.update(bytes)
         return sha.finalize()
+    }
+
+    /// A digest with the padded tail on the stack: no buffer of pending bytes, as a
+    /// UUID's name (under 64 bytes, one or two blocks) never needs one.
+    private static func oneShot(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var sha = SHA1()
+        let whole = bytes.count / 64 * 64
+        for offset in stride(from: 0, to: whole, by: 64) { compress(&sha.h, bytes.baseAddress! + offset) }
+        let rest = bytes.count - whole
+        let padded = rest < 56 ? 64 : 128
+        let bitLength = UInt64(bytes.count) &* 8
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
+            for i in 0..<rest { tail[i] = bytes[whole + i] }
+            tail[rest] = 0x80
+            for i in (rest + 1)..<(padded - 8) { tail[i] = 0 }
+            for i in 0..<8 { tail[padded - 8 + i] = UInt8(truncatingIfNeeded: bitLength >> UInt64(56 - 8 * i)) }
+            compress(&sha.h, UnsafePointer(tail.baseAddress!))
+            if padded == 128 { compress(&sha.h, UnsafePointer(tail.baseAddress! + 64)) }
+        }
+        return sha.digest
+    }
+
+    private var digest: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        for word in [h.0, h.1, h.2, h.3, h.4] {
+            out.append(UInt8(truncatingIfNeeded: word >> 24))
+            out.append(UInt8(truncatingIfNeeded: word >> 16))
+            out.append(UInt8(truncatingIfNeeded: word >> 8))
+            out.append(UInt8(truncatingIfNeeded: word))
+        }
+        return out
     }
 
     /// Lower-case hexadecimal digest, as the published test vectors are written.
@@ -65,15 +98,7 @@ public struct SHA1: Sendable {
             for offset in stride(from: 0, to: buffer.count, by: 64) { Self.compress(&h, buffer.baseAddress! + offset) }
         }
         pending.removeAll()
-        var out: [UInt8] = []
-        out.reserveCapacity(20)
-        for word in [h.0, h.1, h.2, h.3, h.4] {
-            out.append(UInt8(truncatingIfNeeded: word >> 24))
-            out.append(UInt8(truncatingIfNeeded: word >> 16))
-            out.append(UInt8(truncatingIfNeeded: word >> 8))
-            out.append(UInt8(truncatingIfNeeded: word))
-        }
-        return out
+        return digest
     }
 
     /// One 64-byte block into the state; the message schedule lives on the stack.
