@@ -52,13 +52,13 @@ public struct AuditChain: Sendable {
     }
 
     /// `append`, also giving the record's `wireBytes` (made while sealing, not written again).
-    public mutating func appendForWire(_ entry: AuditEntry) -> (record: AuditRecord, wire: [UInt8]) {
+    public mutating func appendForWire(_ entry: consuming AuditEntry) -> (record: AuditRecord, wire: [UInt8]) {
         let sealed = AuditHashing.sealForWire(draft(entry), key: key)
         advance(past: sealed.record)
         return sealed
     }
 
-    private func draft(_ entry: AuditEntry) -> AuditRecord {
+    private func draft(_ entry: consuming AuditEntry) -> AuditRecord {
         // 2^53 records would take a billion a second for a hundred days; stop
         // rather than write a number other readers cannot hold exactly.
         precondition(nextSequence < AuditJSON.maxSafeInteger, "audit chain \(id) has reached its last sequence number")

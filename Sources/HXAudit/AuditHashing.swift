@@ -49,9 +49,9 @@ public enum AuditHashing {
 
     /// `seal`, and the sealed record's `wireBytes`, made from the bytes just hashed
     /// (for writers that send the record at once, as the router does).
-    public static func sealForWire(_ record: AuditRecord, key: AuditKey?) -> (record: AuditRecord, wire: [UInt8]) {
+    public static func sealForWire(_ record: consuming AuditRecord, key: AuditKey?) -> (record: AuditRecord, wire: [UInt8]) {
         var sealed = record
-        let (bytes, sealAt) = record.canonicalForm()
+        let (bytes, sealAt) = sealed.canonicalForm()
         sealed.hash = sha256Hex(bytes)
         sealed.hmac = key.map { hmacHex(bytes, key: $0) }
         return (sealed, sealed.wireBytes(canonical: bytes, sealAt: sealAt))

@@ -109,12 +109,22 @@ public enum AuditTime {
         guard ms >= 0, ms < limit else { return nil }
         let (y, mo, d) = UKTime.civilFromDays(Int(ms / 86_400_000))
         let inDay = Int(ms % 86_400_000)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        // Written as bytes: the router times every input with this.
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func pad(_ v: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(0x30 + UInt8(v / divisor % 10))
+                divisor /= 10
+            }
         }
-        return pad(y, 4) + "-" + pad(mo, 2) + "-" + pad(d, 2) + "T" + pad(inDay / 3_600_000, 2) + ":"
-            + pad(inDay / 60_000 % 60, 2) + ":" + pad(inDay / 1000 % 60, 2) + "." + pad(inDay % 1000, 3) + "Z"
+        pad(y, 4); out.append(UInt8(ascii: "-")); pad(mo, 2); out.append(UInt8(ascii: "-")); pad(d, 2)
+        out.append(UInt8(ascii: "T")); pad(inDay / 3_600_000, 2); out.append(UInt8(ascii: ":")); pad(inDay / 60_000 % 60, 2)
+        out.append(UInt8(ascii: ":")); pad(inDay / 1000 % 60, 2); out.append(UInt8(ascii: ".")); pad(inDay % 1000, 3)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -148,10 +158,12 @@ public enum AuditRecordBuilder {
         let nhsNumber = result.identity.nhsNumber?.digits
         let messageId = message.id.lowerCaseString
         let source = AuditSource(organisation: message.source.organisation, adapter: message.source.adapter)
-        return zip(result.decisions, decisionIds).map { d, decisionId in
-            AuditEntry(
+        // By index: a for-in or zip over the decisions would copy each one.
+        return result.decisions.indices.map { i in
+            let d = result.decisions[i]
+            return AuditEntry(
                 kind: .decision,
-                decisionId: decisionId,
+                decisionId: decisionIds[i],
                 time: time,
                 messageId: messageId,
                 messageType: message.type.rawValue,
@@ -189,8 +201,15 @@ public enum AuditRecordBuilder {
         let ids = decisionIds(result)
         let deliveries = try DeliveryEnvelope.envelopes(for: result, decisionIds: ids)
         let built = try entries(for: result, message: message, input: input, configurationDigest: configurationDigest, decisionIds: ids)
-        let sealed = built.map { chain.appendForWire($0) }
-        return RouterOutput(records: sealed.map(\.record), deliveries: deliveries, wire: sealed.map(\.wire))
+        var records: [AuditRecord] = [], wire: [[UInt8]] = []
+        records.reserveCapacity(built.count)
+        wire.reserveCapacity(built.count)
+        for i in built.indices {
+            let sealed = chain.appendForWire(built[i])
+            records.append(sealed.record)
+            wire.append(sealed.wire)
+        }
+        return RouterOutput(records: records, deliveries: deliveries, wire: wire)
     }
 
     // MARK: Records that are not decisions

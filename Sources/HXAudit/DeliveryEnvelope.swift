@@ -49,7 +49,9 @@ public struct DeliveryEnvelope: Sendable, Equatable {
         // Recipients under one agreement usually get the same minimised message
         // (a practice and its hub): encode each distinct one once.
         var encoded: [(message: CanonicalMessage, bytes: [UInt8])] = []
-        for (d, id) in zip(result.decisions, decisionIds) where d.outcome == .deliver || d.outcome == .deliverRedacted {
+        // By index: a for-in or zip over the decisions would copy each one, message and all.
+        for i in result.decisions.indices where result.decisions[i].outcome == .deliver || result.decisions[i].outcome == .deliverRedacted {
+            let d = result.decisions[i], id = decisionIds[i]
             guard let message = d.delivery, let nhsNumber = message.subject.nhsNumber, let agreement = d.agreement else {
                 throw .deliveryIncomplete(recipient: d.recipient)
             }

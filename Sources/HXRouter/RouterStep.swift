@@ -39,7 +39,8 @@ public struct RouterChainState: Sendable {
     }
 
     mutating func remember(_ records: [AuditRecord]) {
-        for r in records { recent.append(r.messageId) }
+        // By index: a for-in would copy each record to read one field.
+        for i in records.indices { recent.append(records[i].messageId) }
     }
 }
 
@@ -149,17 +150,19 @@ public enum RouterStep {
                 topic: delivery.topic, key: Array(delivery.key.utf8), value: delivery.value,
                 headers: delivery.headers.map { KafkaHeader($0.name, $0.value) }, timestampMilliseconds: timestamp))
         }
-        for (decision, record) in zip(result.decisions, output.records) where decision.outcome == .review {
+        // By index: a for-in or zip over decisions and records would copy each one.
+        for i in result.decisions.indices where result.decisions[i].outcome == .review {
             // The message as received, for a person to resolve; only the review team reads this topic.
             writes.outputs.append(KafkaOutgoingMessage(
                 topic: HXTopic.review, key: Array(messageId.utf8), value: input.value,
                 headers: [
-                    KafkaHeader(HXHeader.decisionID, record.decisionId),
-                    KafkaHeader(HXHeader.reasonCode, decision.reasons.first ?? ReasonCode.identityUnresolved),
+                    KafkaHeader(HXHeader.decisionID, output.records[i].decisionId),
+                    KafkaHeader(HXHeader.reasonCode, result.decisions[i].reasons.first ?? ReasonCode.identityUnresolved),
                 ] + inputHeaders(input), timestampMilliseconds: timestamp))
         }
-        for decision in result.decisions {
-            writes.tally[RouterTally(outcome: decision.outcome.rawValue, reason: decision.reasons.first ?? "none"), default: 0] += 1
+        for i in result.decisions.indices {
+            let tally = RouterTally(outcome: result.decisions[i].outcome.rawValue, reason: result.decisions[i].reasons.first ?? "none")
+            writes.tally[tally, default: 0] += 1
         }
         // One chain, so one audit partition, key and header list for all of this input's records.
         let destination = AuditDestination(chainId: chain.id, context: context)
