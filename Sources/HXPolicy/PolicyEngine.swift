@@ -199,9 +199,6 @@ public enum PolicyEngine {
         return labels
     }
 
-    /// Several agreements in force for one sharing is a configuration error
-    /// (reported as an overlap); if it happens anyway, the highest version,
-    /// then the smallest id, is used so the result is still deterministic.
     /// The indices of the agreements that `covers(source:recipient:type:purpose:)`, tested
     /// field by field: calling the method on an element makes the compiler copy it first.
     static func covering(_ agreements: [SharingAgreement], source: String, recipient: String, type: MessageType, purpose: Purpose) -> [Int] {
@@ -211,8 +208,10 @@ public enum PolicyEngine {
         }
     }
 
-    /// The index in `agreements` of the one in force among `covering` (indices), as
-    /// `filter { active and in date }.min { ($1.version, $0.id) < ($0.version, $1.id) }` would pick it.
+    /// Several agreements in force for one sharing is a configuration error
+    /// (reported as an overlap); if it happens anyway, the highest version,
+    /// then the smallest id, is used so the result is still deterministic.
+    /// `covering` and the result are indices in `agreements`.
     static func inForce(_ covering: [Int], of agreements: [SharingAgreement], on day: CalendarDate) -> Int? {
         var best: Int?
         for i in covering where agreements[i].status == .active && agreements[i].isInDate(on: day) {

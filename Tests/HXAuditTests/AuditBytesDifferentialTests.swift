@@ -112,6 +112,28 @@ import Testing
         #expect(offset >= 5)
     }
 
+    /// Decision ids and record times, now built as bytes, as the string code made them.
+    @Test func idsAndTimesAsTheStringCodeMadeThem() {
+        var random = Seeded(53)
+        for n in 0..<500 {
+            let message = CanonicalMessage.deriveID(sourceOrganisation: "RWW", sourceMessageID: "M\(n)")
+            let recipients = ["HBC-ASC", "PLACEHOLDER-APPLETON", "", "é|x", "review", String(repeating: "R", count: 70 + n % 10)]
+            let expected = recipients.map {
+                UUIDv5.make(namespace: AuditIdentifiers.namespace, name: "decision|" + message.uuidString.lowercased() + "|" + $0).uuidString.lowercased()
+            }
+            #expect(AuditIdentifiers.decisionIds(messageId: message, recipients: recipients) == expected)
+            #expect(AuditIdentifiers.decisionId(messageId: message, recipient: recipients[n % recipients.count]) == expected[n % recipients.count])
+
+            let ms = n < 2 ? [0, AuditTime.limit - 1][n] : Int64(random.next() % UInt64(AuditTime.limit))
+            let (y, mo, d) = UKTime.civilFromDays(Int(ms / 86_400_000))
+            let inDay = Int(ms % 86_400_000)
+            func pad(_ v: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(v).count)) + String(v) }
+            let old = pad(y, 4) + "-" + pad(mo, 2) + "-" + pad(d, 2) + "T" + pad(inDay / 3_600_000, 2) + ":"
+                + pad(inDay / 60_000 % 60, 2) + ":" + pad(inDay / 1000 % 60, 2) + "." + pad(inDay % 1000, 3) + "Z"
+            #expect(AuditTime.rfc3339(Instant(millisecondsSinceEpoch: ms)) == old)
+        }
+    }
+
     /// Chains written by the old code (sealed over AuditJSON's bytes) verify, resume and read back with the new.
     @Test func chainsWrittenByTheReferenceVerifyWithTheNewCode() throws {
         let entries = (1...30).map { Fixture.entry($0) }

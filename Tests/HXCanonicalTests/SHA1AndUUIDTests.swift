@@ -37,6 +37,13 @@ import Testing
         #expect(UUIDv5.make(namespace: dns, name: "python.org").uuidString.lowercased() == "886313e1-3b8a-5372-9b90-0c9aee199e5d")
     }
 
+    @Test func lowerCaseStringIsUUIDStringLowercased() {
+        for n in 0..<1_000 {
+            let id = n % 2 == 0 ? UUID() : CanonicalMessage.deriveID(sourceOrganisation: "RWW", sourceMessageID: "\(n)")
+            #expect(id.lowerCaseString == id.uuidString.lowercased())
+        }
+    }
+
     @Test func derivedIDIsStableAndVersion5() {
         let id = CanonicalMessage.deriveID(sourceOrganisation: "RWW", sourceMessageID: "MSG00001")
         // Computed independently with Python: uuid.uuid5(namespace, "RWW|MSG00001").
