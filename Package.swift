@@ -229,7 +229,8 @@ let package = Package(
             dependencies: ["HXAccess", "HXPlace", "HXTopics", "HXTranslate", "HXConfigFile", "HXCanonical", "HXDevBroker", "HXKafkaTestSupport", "hx"],
             swiftSettings: strict
         ),
-        .testTarget(name: "HXCanonicalTests", dependencies: ["HXCanonical"], swiftSettings: strict),
+        // The synthetic traffic and the adapters' translations are corpora for the canonical JSON's differential tests.
+        .testTarget(name: "HXCanonicalTests", dependencies: ["HXCanonical", "HXWorkload", "HXTranslate"], swiftSettings: strict),
         .testTarget(name: "HL7v2Tests", dependencies: ["HL7v2"], swiftSettings: strict),
         .testTarget(name: "HXTranslateTests", dependencies: ["HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile"], swiftSettings: strict),
         .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXConfigFile"], swiftSettings: strict),

@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh build TARGET        build only
 #   scripts/fuzz.sh run TARGET FILE...  run inputs once (reproduce a crash)
 #
-# TARGET is one of: hl7 fhir csv agreement.
+# TARGET is one of: hl7 fhir csv agreement canonical.
 #
 # The package's own build is not involved: the modules a target needs are
 # compiled here with swiftc (Yams and its C part with clang) into
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${FUZZ_DIR:-$ROOT/.build/fuzz}
-TARGETS="hl7 fhir csv agreement"
+TARGETS="hl7 fhir csv agreement canonical"
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -29,6 +29,7 @@ modules_for() {
         hl7) echo "HL7v2" ;;
         fhir | csv) echo "CYaml Yams HXConfigFile HXCanonical HL7v2 HXTranslate" ;;
         agreement) echo "CYaml Yams HXConfigFile HXCanonical HXPlace" ;;
+        canonical) echo "HXCanonical" ;;
         *) echo "unknown target '$1' (expected one of: $TARGETS)" >&2; exit 2 ;;
     esac
 }

@@ -46,14 +46,28 @@ public struct AuditChain: Sendable {
     }
 
     public mutating func append(_ entry: AuditEntry) -> AuditRecord {
+        let record = AuditHashing.seal(draft(entry), key: key)
+        advance(past: record)
+        return record
+    }
+
+    /// `append`, also giving the record's `wireBytes` (made while sealing, not written again).
+    public mutating func appendForWire(_ entry: consuming AuditEntry) -> (record: AuditRecord, wire: [UInt8]) {
+        let sealed = AuditHashing.sealForWire(draft(entry), key: key)
+        advance(past: sealed.record)
+        return sealed
+    }
+
+    private func draft(_ entry: consuming AuditEntry) -> AuditRecord {
         // 2^53 records would take a billion a second for a hundred days; stop
         // rather than write a number other readers cannot hold exactly.
         precondition(nextSequence < AuditJSON.maxSafeInteger, "audit chain \(id) has reached its last sequence number")
-        let draft = AuditRecord(entry: entry, chainId: id, sequence: nextSequence, previousHash: previousHash, hash: "", hmac: nil)
-        let record = AuditHashing.seal(draft, key: key)
+        return AuditRecord(entry: entry, chainId: id, sequence: nextSequence, previousHash: previousHash, hash: "", hmac: nil)
+    }
+
+    private mutating func advance(past record: AuditRecord) {
         nextSequence += 1
         previousHash = record.hash
-        return record
     }
 }
 

@@ -47,6 +47,16 @@ public enum AuditHashing {
         return sealed
     }
 
+    /// `seal`, and the sealed record's `wireBytes`, made from the bytes just hashed
+    /// (for writers that send the record at once, as the router does).
+    public static func sealForWire(_ record: consuming AuditRecord, key: AuditKey?) -> (record: AuditRecord, wire: [UInt8]) {
+        var sealed = record
+        let (bytes, sealAt) = sealed.canonicalForm()
+        sealed.hash = sha256Hex(bytes)
+        sealed.hmac = key.map { hmacHex(bytes, key: $0) }
+        return (sealed, sealed.wireBytes(canonical: bytes, sealAt: sealAt))
+    }
+
     /// True when `hash` is the SHA-256 of the record's content.
     public static func hashMatches(_ record: AuditRecord) -> Bool {
         record.hash == sha256Hex(record.canonicalBytes)

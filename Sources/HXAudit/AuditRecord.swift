@@ -136,7 +136,9 @@ public struct AuditRecord: Sendable, Equatable {
 
     // MARK: Byte forms
 
-    /// The JSON value of the record; `hash` and `hmac` only when `sealed`.
+    /// The JSON value of the record; `hash` and `hmac` only when `sealed`. The
+    /// definition of the byte forms below, which write the same bytes directly
+    /// (`canonicalJSON(sealed:)`, tested against this).
     public func json(sealed: Bool) -> AuditJSON {
         let e = entry
         var members: [String: AuditJSON] = [
@@ -172,11 +174,11 @@ public struct AuditRecord: Sendable, Equatable {
     }
 
     /// The bytes `hash` and `hmac` are computed over: every field but those two.
-    public var canonicalBytes: [UInt8] { json(sealed: false).bytes }
+    public var canonicalBytes: [UInt8] { canonicalJSON(sealed: false) }
 
     /// The Kafka record value: every field, `hash` and `hmac` included (`hmac`
     /// null when unkeyed), in the same canonical form.
-    public var wireBytes: [UInt8] { json(sealed: true).bytes }
+    public var wireBytes: [UInt8] { canonicalJSON(sealed: true) }
 
     /// Reads a Kafka record value, insisting on the canonical form: bytes that
     /// decode but are not exactly what `wireBytes` would write (extra fields,

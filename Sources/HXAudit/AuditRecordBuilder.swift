@@ -60,7 +60,21 @@ public enum AuditIdentifiers {
 
     /// DESIGN.md: "The decision id ... come[s] from the input (message id + recipient)".
     public static func decisionId(messageId: UUID, recipient: String) -> String {
-        id("decision|" + messageId.uuidString.lowercased() + "|" + recipient)
+        decisionIds(messageId: messageId, recipients: [recipient])[0]
+    }
+
+    /// `decisionId` for each recipient of one message: the name's common part
+    /// ("decision|<message id>|") is built once, as bytes.
+    public static func decisionIds(messageId: UUID, recipients: [String]) -> [String] {
+        var prefix = JSONBytes(capacity: 64)
+        prefix.raw("decision|")
+        prefix.lowerCaseUUID(messageId.uuid)
+        prefix.raw("|")
+        return recipients.map { recipient in
+            var name = prefix.bytes
+            name.append(contentsOf: recipient.utf8)
+            return UUIDv5.make(namespace: namespace, name: name).lowerCaseString
+        }
     }
 
     /// A dead letter has no trustworthy message id: its place in the input is what is unique.
@@ -79,7 +93,7 @@ public enum AuditIdentifiers {
         id("dead-letter-replay|" + requestId + "|" + deadLetter)
     }
 
-    static func id(_ name: String) -> String { UUIDv5.make(namespace: namespace, name: name).uuidString.lowercased() }
+    static func id(_ name: String) -> String { UUIDv5.make(namespace: namespace, name: name).lowerCaseString }
 }
 
 /// Timestamps in audit records: RFC 3339, UTC, always milliseconds, so one
@@ -95,12 +109,22 @@ public enum AuditTime {
         guard ms >= 0, ms < limit else { return nil }
         let (y, mo, d) = UKTime.civilFromDays(Int(ms / 86_400_000))
         let inDay = Int(ms % 86_400_000)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        // Written as bytes: the router times every input with this.
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func pad(_ v: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(0x30 + UInt8(v / divisor % 10))
+                divisor /= 10
+            }
         }
-        return pad(y, 4) + "-" + pad(mo, 2) + "-" + pad(d, 2) + "T" + pad(inDay / 3_600_000, 2) + ":"
-            + pad(inDay / 60_000 % 60, 2) + ":" + pad(inDay / 1000 % 60, 2) + "." + pad(inDay % 1000, 3) + "Z"
+        pad(y, 4); out.append(UInt8(ascii: "-")); pad(mo, 2); out.append(UInt8(ascii: "-")); pad(d, 2)
+        out.append(UInt8(ascii: "T")); pad(inDay / 3_600_000, 2); out.append(UInt8(ascii: ":")); pad(inDay / 60_000 % 60, 2)
+        out.append(UInt8(ascii: ":")); pad(inDay / 1000 % 60, 2); out.append(UInt8(ascii: ".")); pad(inDay % 1000, 3)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -111,8 +135,20 @@ public enum AuditRecordBuilder {
     public static func entries(
         for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String
     ) throws(AuditBuildError) -> [AuditEntry] {
+        try entries(for: result, message: message, input: input, configurationDigest: configurationDigest, decisionIds: decisionIds(result))
+    }
+
+    /// The decision id of each decision, in decision order: made once per input, as
+    /// both the audit entries and the deliveries carry them.
+    static func decisionIds(_ result: RoutingResult) -> [String] {
+        AuditIdentifiers.decisionIds(messageId: result.messageId, recipients: result.decisions.map(\.recipient))
+    }
+
+    static func entries(
+        for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String, decisionIds: [String]
+    ) throws(AuditBuildError) -> [AuditEntry] {
         guard result.messageId == message.id else {
-            throw .messageMismatch(result: result.messageId.uuidString.lowercased(), message: message.id.uuidString.lowercased())
+            throw .messageMismatch(result: result.messageId.lowerCaseString, message: message.id.lowerCaseString)
         }
         var recipients: Set<String> = []
         for d in result.decisions where !recipients.insert(d.recipient).inserted { throw .duplicateRecipient(d.recipient) }
@@ -120,15 +156,19 @@ public enum AuditRecordBuilder {
         // The NHS number the decision was made for: a matched one counts, as
         // an auditor searching by it must find the decision.
         let nhsNumber = result.identity.nhsNumber?.digits
-        return result.decisions.map { d in
-            AuditEntry(
+        let messageId = message.id.lowerCaseString
+        let source = AuditSource(organisation: message.source.organisation, adapter: message.source.adapter)
+        // By index: a for-in or zip over the decisions would copy each one.
+        return result.decisions.indices.map { i in
+            let d = result.decisions[i]
+            return AuditEntry(
                 kind: .decision,
-                decisionId: AuditIdentifiers.decisionId(messageId: message.id, recipient: d.recipient),
+                decisionId: decisionIds[i],
                 time: time,
-                messageId: message.id.uuidString.lowercased(),
+                messageId: messageId,
                 messageType: message.type.rawValue,
                 nhsNumber: nhsNumber,
-                source: AuditSource(organisation: message.source.organisation, adapter: message.source.adapter),
+                source: source,
                 recipient: d.recipient,
                 recipientKind: d.recipientKind,
                 outcome: outcome(d.outcome),
@@ -158,9 +198,18 @@ public enum AuditRecordBuilder {
         chain: inout AuditChain
     ) throws(AuditBuildError) -> RouterOutput {
         // Deliveries first: if one cannot be made, the chain is left untouched.
-        let deliveries = try DeliveryEnvelope.envelopes(for: result)
-        let built = try entries(for: result, message: message, input: input, configurationDigest: configurationDigest)
-        return RouterOutput(records: chain.append(built), deliveries: deliveries)
+        let ids = decisionIds(result)
+        let deliveries = try DeliveryEnvelope.envelopes(for: result, decisionIds: ids)
+        let built = try entries(for: result, message: message, input: input, configurationDigest: configurationDigest, decisionIds: ids)
+        var records: [AuditRecord] = [], wire: [[UInt8]] = []
+        records.reserveCapacity(built.count)
+        wire.reserveCapacity(built.count)
+        for i in built.indices {
+            let sealed = chain.appendForWire(built[i])
+            records.append(sealed.record)
+            wire.append(sealed.wire)
+        }
+        return RouterOutput(records: records, deliveries: deliveries, wire: wire)
     }
 
     // MARK: Records that are not decisions
@@ -251,4 +300,6 @@ public enum AuditRecordBuilder {
 public struct RouterOutput: Sendable, Equatable {
     public var records: [AuditRecord]
     public var deliveries: [DeliveryEnvelope]
+    /// Each record's `wireBytes`, in the same order, made as it was sealed.
+    public var wire: [[UInt8]]
 }

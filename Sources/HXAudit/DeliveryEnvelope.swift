@@ -40,20 +40,26 @@ public struct DeliveryEnvelope: Sendable, Equatable {
     /// A deliver decision that lacks what a delivery needs is an error, never
     /// skipped: the audit would otherwise show a delivery that did not happen.
     public static func envelopes(for result: RoutingResult) throws(AuditBuildError) -> [DeliveryEnvelope] {
+        try envelopes(for: result, decisionIds: AuditRecordBuilder.decisionIds(result))
+    }
+
+    /// As `envelopes(for:)`, with the decisions' ids (in decision order) already made.
+    static func envelopes(for result: RoutingResult, decisionIds: [String]) throws(AuditBuildError) -> [DeliveryEnvelope] {
         var out: [DeliveryEnvelope] = []
         // Recipients under one agreement usually get the same minimised message
         // (a practice and its hub): encode each distinct one once.
         var encoded: [(message: CanonicalMessage, bytes: [UInt8])] = []
-        for d in result.decisions where d.outcome == .deliver || d.outcome == .deliverRedacted {
+        // By index: a for-in or zip over the decisions would copy each one, message and all.
+        for i in result.decisions.indices where result.decisions[i].outcome == .deliver || result.decisions[i].outcome == .deliverRedacted {
+            let d = result.decisions[i], id = decisionIds[i]
             guard let message = d.delivery, let nhsNumber = message.subject.nhsNumber, let agreement = d.agreement else {
                 throw .deliveryIncomplete(recipient: d.recipient)
             }
-            let id = AuditIdentifiers.decisionId(messageId: result.messageId, recipient: d.recipient)
             let bytes: [UInt8]
             if let known = encoded.first(where: { $0.message == message }) {
                 bytes = known.bytes
             } else {
-                bytes = Array(CanonicalJSON.encode(message))
+                bytes = CanonicalJSON.bytes(message)
                 encoded.append((message, bytes))
             }
             out.append(DeliveryEnvelope(

@@ -21,10 +21,43 @@ public struct CanonicalDecodingError: Error, Sendable, Equatable, CustomStringCo
 }
 
 /// The one way canonical messages become bytes and back.
+///
+/// Both directions are hand-written for speed (the router encodes every delivery
+/// and decodes every input): `CanonicalWriter` and `CanonicalReader`. The Codable
+/// form through Foundation (`CodableCanonicalJSON`) stays as the reference their
+/// bytes and values are tested against, and reads whatever the fast reader
+/// declines, so errors and Foundation's leniencies are unchanged.
 public enum CanonicalJSON {
     /// Same value, same bytes: keys sorted, "/" not escaped, no whitespace,
     /// absent optionals omitted (except the contract's explicit nulls).
     /// Kafka record values, hashes and de-duplication rely on this.
+    public static func encode(_ message: CanonicalMessage) -> Data {
+        Data(CanonicalWriter.bytes(message))
+    }
+
+    /// `encode` as an array, the form Kafka records are built from.
+    public static func bytes(_ message: CanonicalMessage) -> [UInt8] {
+        CanonicalWriter.bytes(message)
+    }
+
+    public static func decode(_ data: Data) throws(CanonicalDecodingError) -> CanonicalMessage {
+        let fast = data.withUnsafeBytes { raw in CanonicalReader.read(raw.assumingMemoryBound(to: UInt8.self)) }
+        if let fast { return fast }
+        return try CodableCanonicalJSON.decode(data)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(CanonicalDecodingError) -> CanonicalMessage {
+        if let fast = CanonicalReader.read(bytes) { return fast }
+        return try CodableCanonicalJSON.decode(Data(bytes))
+    }
+}
+
+/// The canonical message's Codable form through Foundation's JSONEncoder and
+/// JSONDecoder: the original implementation, kept as the reference
+/// `CanonicalJSON` must match byte for byte and value for value, and as the
+/// reader of everything the fast reader declines (every error, and JSON that
+/// JSONDecoder reads beyond RFC 8259: trailing commas, repeated names, UTF-16).
+public enum CodableCanonicalJSON {
     public static func encode(_ message: CanonicalMessage) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -3,12 +3,15 @@ import Foundation
 /// Name-based UUIDs, version 5 (RFC 9562 section 5.5).
 public enum UUIDv5 {
     public static func make(namespace: UUID, name: String) -> UUID {
-        let ns = namespace.uuid
-        var input: [UInt8] = [
-            ns.0, ns.1, ns.2, ns.3, ns.4, ns.5, ns.6, ns.7,
-            ns.8, ns.9, ns.10, ns.11, ns.12, ns.13, ns.14, ns.15,
-        ]
-        input.append(contentsOf: Array(name.utf8))
+        make(namespace: namespace, name: Array(name.utf8))
+    }
+
+    /// The name as its UTF-8 bytes, for callers that build it as bytes.
+    public static func make(namespace: UUID, name: [UInt8]) -> UUID {
+        var input: [UInt8] = []
+        input.reserveCapacity(16 + name.count)
+        withUnsafeBytes(of: namespace.uuid) { input.append(contentsOf: $0) }
+        input.append(contentsOf: name)
         var d = SHA1.hash(input)
         d[6] = (d[6] & 0x0F) | 0x50  // version 5
         d[8] = (d[8] & 0x3F) | 0x80  // RFC variant
@@ -16,6 +19,16 @@ public enum UUIDv5 {
             d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
             d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]
         ))
+    }
+}
+
+extension UUID {
+    /// `uuidString.lowercased()`, the spelling RFC 9562 asks for and every id
+    /// in our records takes, written without the two intermediate strings.
+    public var lowerCaseString: String {
+        var out = JSONBytes(capacity: 36)
+        out.lowerCaseUUID(uuid)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 }
 

@@ -139,7 +139,12 @@ public struct SharingAgreement: Sendable, Equatable {
         self.location = location
     }
 
+    // `isInDate` and `rule(for:)` are inlinable so that the router can ask them of an
+    // agreement where it lies in the configuration: an opaque call would make the
+    // caller copy the whole agreement first (a retain for each of its arrays and strings).
+
     /// In date on the UK calendar day `date` (status is judged separately).
+    @inlinable
     public func isInDate(on date: CalendarDate) -> Bool {
         validFrom.dayNumber <= date.dayNumber && date.dayNumber <= validTo.dayNumber
     }
@@ -153,6 +158,7 @@ public struct SharingAgreement: Sendable, Equatable {
     public enum LabelRule: String, Sendable { case allow, redact, deny, unmentioned }
 
     /// DESIGN.md step 5: a label the agreement does not mention is denied.
+    @inlinable
     public func rule(for label: SensitivityLabel) -> LabelRule {
         if allow.contains(label) { return .allow }
         if redact.contains(label) { return .redact }

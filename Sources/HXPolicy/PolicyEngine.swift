@@ -87,16 +87,17 @@ public enum PolicyEngine {
             add(hub)
         case .referral(let r):
             add(r.toOrganisation)
-            if let practice, config.agreements.contains(where: {
-                $0.covers(source: message.source.organisation, recipient: practice, type: .referral, purpose: .directCare)
-            }) {
+            if let practice, !covering(config.agreements, source: message.source.organisation, recipient: practice, type: .referral, purpose: .directCare).isEmpty {
                 add(practice)
             }
         }
-        for a in config.agreements
-        where a.purpose != .directCare && (a.status == .active || a.status == .suspended)
-            && a.messageTypes.contains(message.type) && a.sources.contains(message.source.organisation) {
-            for recipient in a.recipients { add(recipient, a.purpose) }
+        // Read in place, by index: copying a SharingAgreement retains each of its many
+        // arrays and strings (a `for a in` loop copies every one).
+        let agreements = config.agreements
+        for i in agreements.indices
+        where agreements[i].purpose != .directCare && (agreements[i].status == .active || agreements[i].status == .suspended)
+            && agreements[i].messageTypes.contains(message.type) && agreements[i].sources.contains(message.source.organisation) {
+            for recipient in agreements[i].recipients { add(recipient, agreements[i].purpose) }
         }
         return out
     }
@@ -122,25 +123,30 @@ public enum PolicyEngine {
         }
 
         // Step 3: an active agreement in date covering source → recipient, type and purpose.
-        let covering = config.agreements.filter {
-            $0.covers(source: message.source.organisation, recipient: candidate.recipient, type: message.type, purpose: candidate.purpose)
-        }
+        // Agreements are named by index and read where they are, never copied: a
+        // SharingAgreement copy retains each of its many strings and arrays.
         let today = at.ukDate
-        guard let agreement = inForce(covering, on: today) else {
-            guard let (failed, reason) = explainNotInForce(covering, on: today) else { return deny([ReasonCode.noAgreement], nil) }
-            return deny([reason], AgreementReference(id: failed.id, version: failed.version))
+        let agreements = config.agreements
+        let covering = covering(agreements, source: message.source.organisation, recipient: candidate.recipient, type: message.type, purpose: candidate.purpose)
+        guard let chosen = inForce(covering, of: agreements, on: today) else {
+            guard let (failed, reason) = explainNotInForce(covering, of: agreements, on: today) else {
+                return deny([ReasonCode.noAgreement], nil)
+            }
+            return deny([reason], AgreementReference(id: agreements[failed].id, version: agreements[failed].version))
         }
-        let ref = AgreementReference(id: agreement.id, version: agreement.version)
+        // `agreements[chosen].x` below, never `let agreement = agreements[chosen]`: no copy.
+        let ref = AgreementReference(id: agreements[chosen].id, version: agreements[chosen].version)
         var done = earlier
 
         // Step 4: objections, then the national data opt-out.
         let labels = effectiveLabels(message)
         if consent.objects(person, to: candidate.recipient, at: at) {
-            let overriding = SensitivityLabel.allCases.filter { agreement.objectionOverrides.contains($0) && labels.contains($0) }
+            let overrides = agreements[chosen].objectionOverrides
+            let overriding = SensitivityLabel.allCases.filter { overrides.contains($0) && labels.contains($0) }
             if overriding.isEmpty { return deny([ReasonCode.objection], ref) }
             done += overriding.map(ReasonCode.objectionOverridden)
         }
-        if agreement.purpose != .directCare && consent.hasNationalDataOptOut(person, at: at) {
+        if agreements[chosen].purpose != .directCare && consent.hasNationalDataOptOut(person, at: at) {
             return Decision(recipient: candidate.recipient, recipientKind: kind, purpose: candidate.purpose, outcome: .deny,
                             agreement: ref, reasons: [ReasonCode.nationalDataOptOut] + done)
         }
@@ -149,7 +155,7 @@ public enum PolicyEngine {
         var denied: [SensitivityLabel] = []
         var redacted: [SensitivityLabel] = []
         for label in SensitivityLabel.allCases where labels.contains(label) {
-            switch agreement.rule(for: label) {
+            switch agreements[chosen].rule(for: label) {
             case .allow: break
             case .redact:
                 // A safeguarding-concern notification is safeguarding through and
@@ -174,7 +180,7 @@ public enum PolicyEngine {
         }
 
         // Step 6: minimisation.
-        for path in agreement.excludedFields where Redaction.remove(path, from: &delivery) {
+        for path in agreements[chosen].excludedFields where Redaction.remove(path, from: &delivery) {
             removed.append(path)
         }
         delivery = Redaction.recomputeSensitivity(delivery, original: labels, redacted: Set(redacted))
@@ -193,29 +199,45 @@ public enum PolicyEngine {
         return labels
     }
 
+    /// The indices of the agreements that `covers(source:recipient:type:purpose:)`, tested
+    /// field by field: calling the method on an element makes the compiler copy it first.
+    static func covering(_ agreements: [SharingAgreement], source: String, recipient: String, type: MessageType, purpose: Purpose) -> [Int] {
+        agreements.indices.filter {
+            agreements[$0].purpose == purpose && agreements[$0].messageTypes.contains(type)
+                && agreements[$0].sources.contains(source) && agreements[$0].recipients.contains(recipient)
+        }
+    }
+
     /// Several agreements in force for one sharing is a configuration error
     /// (reported as an overlap); if it happens anyway, the highest version,
     /// then the smallest id, is used so the result is still deterministic.
-    static func inForce(_ covering: [SharingAgreement], on day: CalendarDate) -> SharingAgreement? {
-        covering.filter { $0.status == .active && $0.isInDate(on: day) }
-            .min { ($1.version, $0.id) < ($0.version, $1.id) }
+    /// `covering` and the result are indices in `agreements`.
+    static func inForce(_ covering: [Int], of agreements: [SharingAgreement], on day: CalendarDate) -> Int? {
+        var best: Int?
+        for i in covering where agreements[i].status == .active && agreements[i].isInDate(on: day) {
+            // The first of equals is kept, as min(by:) keeps it.
+            if let b = best, !((agreements[b].version, agreements[i].id) < (agreements[i].version, agreements[b].id)) { continue }
+            best = i
+        }
+        return best
     }
 
     /// Why none is in force, naming the agreement closest to applying:
     /// an active one that has ended, then one not yet started, then one not active.
-    static func explainNotInForce(_ covering: [SharingAgreement], on day: CalendarDate) -> (SharingAgreement, String)? {
-        let active = covering.filter { $0.status == .active }
-        if let a = active.filter({ $0.validTo.dayNumber < day.dayNumber }).max(by: { $0.validTo.dayNumber < $1.validTo.dayNumber }) {
-            return (a, ReasonCode.agreementExpired)
+    /// (`covering` and the result are indices in `agreements`.)
+    static func explainNotInForce(_ covering: [Int], of a: [SharingAgreement], on day: CalendarDate) -> (Int, String)? {
+        let active = covering.filter { a[$0].status == .active }
+        if let i = active.filter({ a[$0].validTo.dayNumber < day.dayNumber }).max(by: { a[$0].validTo.dayNumber < a[$1].validTo.dayNumber }) {
+            return (i, ReasonCode.agreementExpired)
         }
-        if let a = active.filter({ $0.validFrom.dayNumber > day.dayNumber }).min(by: { $0.validFrom.dayNumber < $1.validFrom.dayNumber }) {
-            return (a, ReasonCode.agreementNotYetValid)
+        if let i = active.filter({ a[$0].validFrom.dayNumber > day.dayNumber }).min(by: { a[$0].validFrom.dayNumber < a[$1].validFrom.dayNumber }) {
+            return (i, ReasonCode.agreementNotYetValid)
         }
         let order: [AgreementStatus] = [.suspended, .draft, .retired]
-        if let a = covering.filter({ $0.status != .active }).min(by: {
-            (order.firstIndex(of: $0.status) ?? 9, $0.id) < (order.firstIndex(of: $1.status) ?? 9, $1.id)
+        if let i = covering.filter({ a[$0].status != .active }).min(by: {
+            (order.firstIndex(of: a[$0].status) ?? 9, a[$0].id) < (order.firstIndex(of: a[$1].status) ?? 9, a[$1].id)
         }) {
-            return (a, ReasonCode.agreementNotActive)
+            return (i, ReasonCode.agreementNotActive)
         }
         return nil
     }

@@ -39,7 +39,8 @@ public struct RouterChainState: Sendable {
     }
 
     mutating func remember(_ records: [AuditRecord]) {
-        for r in records { recent.append(r.messageId) }
+        // By index: a for-in would copy each record to read one field.
+        for i in records.indices { recent.append(records[i].messageId) }
     }
 }
 
@@ -121,7 +122,7 @@ public enum RouterStep {
             deadLetter(input, auditInput, error, state: &state, context: context, into: &writes)
             return
         }
-        let messageId = message.id.uuidString.lowercased()
+        let messageId = message.id.lowerCaseString
         guard !state.recent.contains(messageId) else {
             // Already decided in this chain: the sender sent it again. Nothing is shared twice.
             writes.tally[RouterTally(outcome: "repeat", reason: RouterReasonCode.repeatedMessage), default: 0] += 1
@@ -142,37 +143,43 @@ public enum RouterStep {
         }
         state.chain = chain
         state.lastDigest = digest
-        state.remember(records + output.records)
+        state.remember(records)
+        state.remember(output.records)
         for delivery in output.deliveries {
             writes.outputs.append(KafkaOutgoingMessage(
                 topic: delivery.topic, key: Array(delivery.key.utf8), value: delivery.value,
                 headers: delivery.headers.map { KafkaHeader($0.name, $0.value) }, timestampMilliseconds: timestamp))
         }
-        for (decision, record) in zip(result.decisions, output.records) where decision.outcome == .review {
+        // By index: a for-in or zip over decisions and records would copy each one.
+        for i in result.decisions.indices where result.decisions[i].outcome == .review {
             // The message as received, for a person to resolve; only the review team reads this topic.
             writes.outputs.append(KafkaOutgoingMessage(
                 topic: HXTopic.review, key: Array(messageId.utf8), value: input.value,
                 headers: [
-                    KafkaHeader(HXHeader.decisionID, record.decisionId),
-                    KafkaHeader(HXHeader.reasonCode, decision.reasons.first ?? ReasonCode.identityUnresolved),
+                    KafkaHeader(HXHeader.decisionID, output.records[i].decisionId),
+                    KafkaHeader(HXHeader.reasonCode, result.decisions[i].reasons.first ?? ReasonCode.identityUnresolved),
                 ] + inputHeaders(input), timestampMilliseconds: timestamp))
         }
-        for decision in result.decisions {
-            writes.tally[RouterTally(outcome: decision.outcome.rawValue, reason: decision.reasons.first ?? "none"), default: 0] += 1
+        for i in result.decisions.indices {
+            let tally = RouterTally(outcome: result.decisions[i].outcome.rawValue, reason: result.decisions[i].reasons.first ?? "none")
+            writes.tally[tally, default: 0] += 1
         }
-        for record in records + output.records { writes.audit.append(auditRecord(record, context: context, timestamp: timestamp)) }
+        // One chain, so one audit partition, key and header list for all of this input's records.
+        let destination = AuditDestination(chainId: chain.id, context: context)
+        for record in records { writes.audit.append(destination.message(record.wireBytes, timestamp: timestamp)) }
+        for wire in output.wire { writes.audit.append(destination.message(wire, timestamp: timestamp)) }
     }
 
     static func read(_ input: RouterInput, timestamp: Int64?) throws(Rejection) -> CanonicalMessage {
         guard timestamp != nil else { throw Rejection(code: RouterReasonCode.timestampMissing, location: "record timestamp", messageId: nil) }
         let message: CanonicalMessage
         do {
-            message = try CanonicalJSON.decode(Data(input.value))
+            message = try CanonicalJSON.decode(input.value)
         } catch {
             throw Rejection(code: error.code, location: error.path, messageId: nil)
         }
         guard message.type.topic == input.topic else {
-            throw Rejection(code: RouterReasonCode.wrongTopic, location: "type", messageId: message.id.uuidString.lowercased())
+            throw Rejection(code: RouterReasonCode.wrongTopic, location: "type", messageId: message.id.lowerCaseString)
         }
         return message
     }
@@ -235,10 +242,23 @@ public enum RouterStep {
     }
 
     static func auditRecord(_ record: AuditRecord, context: RouterContext, timestamp: Int64?) -> KafkaOutgoingMessage {
-        KafkaOutgoingMessage(
-            topic: HXTopic.audit,
-            partition: AuditPlacement.partition(chainId: record.chainId, partitions: context.auditPartitions),
-            key: Array(record.chainId.utf8), value: record.wireBytes,
-            headers: [KafkaHeader(HXHeader.routerInstance, context.instance)], timestampMilliseconds: timestamp)
+        AuditDestination(chainId: record.chainId, context: context).message(record.wireBytes, timestamp: timestamp)
+    }
+
+    /// Where a chain's records go on the audit topic, with the header naming this instance.
+    struct AuditDestination {
+        let partition: Int32
+        let key: [UInt8]
+        let headers: [KafkaHeader]
+
+        init(chainId: String, context: RouterContext) {
+            partition = AuditPlacement.partition(chainId: chainId, partitions: context.auditPartitions)
+            key = Array(chainId.utf8)
+            headers = [KafkaHeader(HXHeader.routerInstance, context.instance)]
+        }
+
+        func message(_ wire: [UInt8], timestamp: Int64?) -> KafkaOutgoingMessage {
+            KafkaOutgoingMessage(topic: HXTopic.audit, partition: partition, key: key, value: wire, headers: headers, timestampMilliseconds: timestamp)
+        }
     }
 }

@@ -20,7 +20,7 @@ import Testing
 
     @Test func incrementalUpdatesMatchOneShot() {
         // Block-boundary lengths: padding spills into a second block at 56+.
-        for length in [55, 56, 63, 64, 65, 127, 128] {
+        for length in Array(0...200) + [1_000, 4_096] {
             let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7) }
             var sha = SHA1()
             sha.update(data.prefix(length / 3))
@@ -35,6 +35,13 @@ import Testing
         // uuid5(NAMESPACE_DNS, "python.org"), as Python's uuid module gives it.
         let dns = UUID(uuidString: "6ba7b810-9dad-11d1-80b4-00c04fd430c8")!
         #expect(UUIDv5.make(namespace: dns, name: "python.org").uuidString.lowercased() == "886313e1-3b8a-5372-9b90-0c9aee199e5d")
+    }
+
+    @Test func lowerCaseStringIsUUIDStringLowercased() {
+        for n in 0..<1_000 {
+            let id = n % 2 == 0 ? UUID() : CanonicalMessage.deriveID(sourceOrganisation: "RWW", sourceMessageID: "\(n)")
+            #expect(id.lowerCaseString == id.uuidString.lowercased())
+        }
     }
 
     @Test func derivedIDIsStableAndVersion5() {

@@ -77,6 +77,30 @@ enum Place {
         }
     }
 
+    /// The deliveries and audit records are byte for byte what the reference coders write
+    /// (Foundation's JSONEncoder for canonical messages, AuditJSON for audit records), and
+    /// each record is hashed over the reference's canonical bytes.
+    @Test func writesTheBytesTheReferenceCodersWrite() throws {
+        let context = Place.context()
+        var chains: [String: RouterChainState] = [:]
+        var deliveries = 0, records = 0
+        for input in Place.inputs(600, seed: 19) {
+            var writes = RouterWrites()
+            RouterStep.route(input, chain: &chains[input.topic, default: Place.newChain(input)], context: context, into: &writes)
+            for m in writes.outputs where m.topic.hasPrefix("hx.deliver.") {
+                deliveries += 1
+                #expect(m.value == Array(CodableCanonicalJSON.encode(try CodableCanonicalJSON.decode(Data(m.value)))))
+            }
+            for m in writes.audit {
+                records += 1
+                let record = try AuditRecord(wire: m.value)
+                #expect(m.value == record.json(sealed: true).bytes)
+                #expect(record.hash == AuditHashing.sha256Hex(record.json(sealed: false).bytes))
+            }
+        }
+        #expect(deliveries > 500 && records > 1_000)
+    }
+
     @Test func oneAuditRecordPerDecisionAndADeliveryPerDeliverDecision() throws {
         let context = Place.context()
         var outcomes: Set<String> = []

@@ -11,6 +11,9 @@
 //                [--warmup S] [--fetch-wait MS] [--config DIR]
 //       Only the fixed-rate load and the latency, for a router running elsewhere (`hx router`);
 //       with --rss-pid, that process's VmRSS every 10 s.
+//   router-bench --decisions-only [--records N] [--rounds R] [--config DIR]
+//       Only the decisions (RouterStep, one thread, no broker) against Foundation's JSON
+//       decode + encode of the same records in the same run, and a fingerprint of the output.
 import Foundation
 import HXAudit
 import HXCanonical
@@ -39,6 +42,7 @@ struct Options {
     var bootstrap: String?
     var loadOnly: (rate: Int, seconds: Int)?
     var rssPID: Int32?
+    var decisionsOnly = false
 
     static func parse(_ arguments: [String]) -> Options {
         var o = Options()
@@ -65,6 +69,7 @@ struct Options {
             case "--bootstrap-servers": o.bootstrap = value()
             case "--load-only": o.loadOnly = (int(), int())
             case "--rss-pid": o.rssPID = Int32(int())
+            case "--decisions-only": o.decisionsOnly = true
             default: usage()
             }
             i += 1
@@ -77,6 +82,7 @@ struct Options {
         FileHandle.standardError.write(Data("""
             usage: router-bench [--records N] [--rounds R] [--rate MSG/S] [--seconds S] [--warmup S] [--batch-size B] [--fetch-wait MS] [--config DIR]
                    router-bench --load-only RATE SECONDS --bootstrap-servers HOST:PORT [--rss-pid PID] [--warmup S] [--fetch-wait MS] [--config DIR]
+                   router-bench --decisions-only [--records N] [--rounds R] [--config DIR]
 
             """.utf8))
         exit(2)
@@ -109,7 +115,9 @@ struct RouterBench {
         let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
         let configDirectory = URL(fileURLWithPath: options.config)
         let place = try PlaceConfiguration.load(directory: configDirectory)
-        if let (rate, duration) = options.loadOnly {
+        if options.decisionsOnly {
+            DecisionsOnly.run(records: options.records, rounds: options.rounds, place: place)
+        } else if let (rate, duration) = options.loadOnly {
             try await loadOnly(options, place: place, rate: rate, duration: duration)
         } else {
             try await fullRun(options, place: place, configDirectory: configDirectory)
