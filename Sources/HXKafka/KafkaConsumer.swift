@@ -28,6 +28,8 @@ public final class KafkaConsumer: Sendable {
     private let closed = Atomic<Bool>(false)
     private let callbacks: ConsumerCallbacks
     private let logger: Logger
+    /// Topics whose metadata `readToEnd` has asked for (see `learnMetadata`).
+    private let knownTopics = Mutex<Set<String>>([])
 
     /// - Parameter onRebalance: called on the consumer's polling thread during
     ///   `poll` when partitions are assigned or revoked; a revoke waits for it.
@@ -169,6 +171,7 @@ public final class KafkaConsumer: Sendable {
         guard configuration.partitionEOF else {
             throw KafkaError.configuration("readToEnd needs a consumer configured with partitionEOF")
         }
+        await learnMetadata(partition.topic)
         try assign([KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: offset)])
         defer { try? unassign() }
         let queue = self.queue
@@ -206,6 +209,24 @@ public final class KafkaConsumer: Sendable {
             if let end { return end }
         }
         throw KafkaError(code: .timedOut, message: "reading \(partition) to its end took longer than \(timeout)")
+    }
+
+    /// Asks for a topic's metadata once, before its first partition is assigned. Assigned a
+    /// partition of a topic it has not seen, librdkafka finds no leader and retries on a
+    /// timer: a second per topic (measured: `hx audit reconcile` took 35 s over 30 delivery
+    /// topics, instead of 3). A failed request is left to librdkafka's own retry.
+    private func learnMetadata(_ topic: String) async {
+        guard !knownTopics.withLock({ $0.contains(topic) }) else { return }
+        let client = self.client
+        let learned = await blocking.run { () -> Bool in
+            guard let handle = rd_kafka_topic_new(client.handle, topic, nil) else { return false }
+            defer { rd_kafka_topic_destroy(handle) }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(client.handle, 0, handle, &metadata, 5_000)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            return err == RD_KAFKA_RESP_ERR_NO_ERROR
+        }
+        if learned { knownTopics.withLock { _ = $0.insert(topic) } }
     }
 
     /// Records one at a time, polling in batches underneath. Ends when the
