@@ -214,6 +214,18 @@ let package = Package(
             path: "Tests/HXKafkaTestSupport",
             swiftSettings: strict
         ),
+        // A hospital's MLLP sender and a plain HTTP client: tests that drive the adapters and the console from outside.
+        .target(
+            name: "HXNetworkTestSupport",
+            dependencies: [
+                "HL7v2", "HXCanonical",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/HXNetworkTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HXKafkaTests",
             dependencies: [
@@ -242,7 +254,7 @@ let package = Package(
         .testTarget(
             name: "HXAdapterRuntimeTests",
             dependencies: [
-                "HXAdapterRuntime", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
+                "HXAdapterRuntime", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -256,7 +268,7 @@ let package = Package(
             name: "HXRouterTests",
             dependencies: [
                 "HXRouter", "HXWorkload", "HXKafka", "HXKafkaTestSupport", "HXDevBroker", "HXTopics", "HXAudit", "HXPolicy", "HXPlace", "HXCanonical", "HXTranslate", "hx",
-                "HXAdapterRuntime",
+                "HXAdapterRuntime", "HXNetworkTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -15,6 +15,7 @@ import Synchronization
 /// | `hx_adapter_published_total` | counter | adapter, type |
 /// | `hx_adapter_rejected_total` | counter | adapter, reason |
 /// | `hx_adapter_kafka_failures_total` | counter | adapter |
+/// | `hx_adapter_file_errors_total` | counter | adapter |
 /// | `hx_adapter_handoff_seconds` | timer (histogram) | adapter |
 ///
 /// Labels are bounded: `type` is a canonical message type or `identity`,
@@ -30,6 +31,9 @@ public final class AdapterTelemetry: Sendable {
         public static let rejected = "hx_adapter_rejected_total"
         /// Inputs not handed off because Kafka failed or timed out (sender told to retry).
         public static let kafkaFailures = "hx_adapter_kafka_failures_total"
+        /// Drop files on Kafka that could not be moved to done/ or rejected/ (a full disk,
+        /// permissions): they stay in incoming/ and the move is tried again on each scan.
+        public static let fileErrors = "hx_adapter_file_errors_total"
         /// Receipt of an input → Kafka confirmed every record of it.
         public static let handoff = "hx_adapter_handoff_seconds"
     }
@@ -46,6 +50,7 @@ public final class AdapterTelemetry: Sendable {
     private let factory: any MetricsFactory
     private let receivedCounter: Counter
     private let kafkaFailureCounter: Counter
+    private let fileErrorCounter: Counter
     private let handoffTimer: Metrics.Timer
 
     private let received = Atomic<Int>(0)
@@ -62,6 +67,7 @@ public final class AdapterTelemetry: Sendable {
         self.factory = factory
         receivedCounter = Counter(label: Name.received, dimensions: [("adapter", adapter)], factory: factory)
         kafkaFailureCounter = Counter(label: Name.kafkaFailures, dimensions: [("adapter", adapter)], factory: factory)
+        fileErrorCounter = Counter(label: Name.fileErrors, dimensions: [("adapter", adapter)], factory: factory)
         handoffTimer = Metrics.Timer(label: Name.handoff, dimensions: [("adapter", adapter)], factory: factory)
     }
 
@@ -86,6 +92,8 @@ public final class AdapterTelemetry: Sendable {
         kafkaFailureCounter.increment()
         return !kafkaFailing.exchange(true, ordering: .relaxed)
     }
+
+    func recordFileFailure() { fileErrorCounter.increment() }
 
     /// Returns true when this ends a run of Kafka failures.
     func recordHandoff(since start: ContinuousClock.Instant) -> Bool {

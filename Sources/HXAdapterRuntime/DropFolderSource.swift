@@ -1,6 +1,8 @@
 import Foundation
+import HXCanonical
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +14,8 @@ import Glibc
 /// `NAME.errors.jsonl`: code and location per rejected message) once the dead
 /// letters were confirmed. When Kafka fails, or the move itself fails (a full
 /// disk), the file stays where it is and is tried again on a later scan;
-/// a retry gives the same message ids, so nothing is doubled downstream.
+/// a retry gives the same message ids, so nothing is doubled downstream. A file
+/// Kafka has confirmed is not sent again while only its move keeps failing.
 ///
 /// Senders write `NAME.part` (or `.NAME`) and rename it when complete:
 /// such names are ignored.
@@ -22,6 +25,16 @@ public final class DropFolderSource: Service, Sendable {
     let pollInterval: Duration
     let logger: Logger
     let move: @Sendable (URL, URL) throws -> Void
+    /// Files whose records Kafka confirmed but which could not be moved yet, by path, with
+    /// the digest of the bytes sent: a later scan of the same bytes only retries the move.
+    /// Sending the file again on every scan instead would, through a long disk-full night,
+    /// put thousands of copies of each message on the topics (measured: one per scan).
+    private let unmoved = Mutex<[String: Unmoved]>([:])
+
+    struct Unmoved: Sendable {
+        var digest: String
+        var result: IntakeResult
+    }
 
     public var incoming: URL { folder.appendingPathComponent("incoming") }
     public var done: URL { folder.appendingPathComponent("done") }
@@ -69,6 +82,9 @@ public final class DropFolderSource: Service, Sendable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: incoming.path)) ?? [])
             .filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && !$0.hasSuffix(".errors.jsonl") }
             .sorted()
+        // Forget files that left incoming/ some other way.
+        let paths = Set(names.map { incoming.appendingPathComponent($0).path })
+        unmoved.withLock { $0 = $0.filter { paths.contains($0.key) } }
         for name in names {
             if Task.isShuttingDownGracefully { break }
             let file = incoming.appendingPathComponent(name)
@@ -94,17 +110,19 @@ public final class DropFolderSource: Service, Sendable {
             logger.warning("drop file not readable; will retry", metadata: ["hx.file-error": "\(type(of: error))"])
             return .retryLater
         }
-        let result = await intake.handle(bytes, receivedAt: .now)
+        let earlier = unmoved.withLock { $0[file.path] }.flatMap { $0.digest == SHA1.hexDigest(bytes) ? $0.result : nil }
+        let result = if let earlier { earlier } else { await intake.handle(bytes, receivedAt: .now) }
         switch result {
         case .retryLater:
             return .retryLater
         case .accepted(let receipt):
             do {
                 try move(file, destination(in: done, name: name))
+                moved(file, after: earlier)
                 logger.info("drop file handed off", metadata: ["hx.messages": "\(receipt.canonicalMessageIDs.count + receipt.identityFacts)"])
                 return .done
             } catch {
-                logger.warning("drop file on Kafka but not moved to done/; will retry", metadata: ["hx.file-error": "\(error)"])
+                notMoved(file, bytes: bytes, result: result, retried: earlier != nil, "drop file on Kafka but not moved to done/; will retry", error)
                 return .retryLater
             }
         case .rejected(let receipt):
@@ -112,16 +130,42 @@ public final class DropFolderSource: Service, Sendable {
                 let target = destination(in: rejected, name: name)
                 try writeErrors(receipt.rejections, to: rejected.appendingPathComponent(target.lastPathComponent + ".errors.jsonl"))
                 try move(file, target)
+                moved(file, after: earlier)
                 logger.info("drop file rejected, dead letters confirmed", metadata: [
                     "hx.rejected": "\(receipt.rejections.count)",
                     "hx.accepted": "\(receipt.canonicalMessageIDs.count + receipt.identityFacts)",
                 ])
                 return .rejected
             } catch {
-                logger.warning("drop file dead-lettered but not moved to rejected/; will retry", metadata: ["hx.file-error": "\(error)"])
+                notMoved(file, bytes: bytes, result: result, retried: earlier != nil, "drop file dead-lettered but not moved to rejected/; will retry", error)
                 return .retryLater
             }
         }
+    }
+
+    /// Counted every time; logged as a warning once per file, not on every scan of a long outage.
+    private func notMoved(_ file: URL, bytes: [UInt8], result: IntakeResult, retried: Bool, _ message: Logger.Message, _ error: any Error) {
+        intake.telemetry.recordFileFailure()
+        if !retried { unmoved.withLock { $0[file.path] = Unmoved(digest: SHA1.hexDigest(bytes), result: result) } }
+        logger.log(level: retried ? .debug : .warning, message, metadata: ["hx.file-error": "\(Self.describe(error))"])
+    }
+
+    private func moved(_ file: URL, after earlier: IntakeResult?) {
+        guard earlier != nil else { return }
+        unmoved.withLock { $0[file.path] = nil }
+        logger.notice("drop file moved after earlier file system failures; it was not sent again")
+    }
+
+    /// The cause, without the path: a feed's file names may say whom a file is about.
+    static func describe(_ error: any Error) -> String {
+        if let move = error as? MoveError { return move.description }
+        let error = error as NSError
+        // Foundation's file errors wrap the system's (ENOSPC...), which says it plainly.
+        if let underlying = (error.userInfo[NSUnderlyingErrorKey] as? any Error).map({ $0 as NSError }), underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
+        return "\(error.domain) \(error.code)"
     }
 
     /// Reads the file, at most one byte past the adapter's limit: the translator
@@ -155,8 +199,9 @@ public final class DropFolderSource: Service, Sendable {
             out.append(UInt8(ascii: "\n"))
         }
         let temporary = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".tmp")
-        try out.write(to: temporary)
         do {
+            // A write cut short (a full disk) leaves no part-written file behind either.
+            try out.write(to: temporary)
             try move(temporary, url)
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -3,6 +3,7 @@ import HXCanonical
 import HXDevBroker
 import HXKafka
 import HXKafkaTestSupport
+import HXNetworkTestSupport
 import Prometheus
 import ServiceLifecycle
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import HXCanonical
 import HXKafka
 import HXKafkaTestSupport
+import HXNetworkTestSupport
 import HXTranslate
 import Testing
 @testable import HXAdapterRuntime

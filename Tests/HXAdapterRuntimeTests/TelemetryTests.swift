@@ -3,6 +3,7 @@ import Foundation
 import HXDevBroker
 import HXKafka
 import HXKafkaTestSupport
+import HXNetworkTestSupport
 import Testing
 @testable import HXAdapterRuntime
 

@@ -14,12 +14,14 @@ import Testing
         return url
     }()
 
+    /// `hx router` on the rig's broker with the place's configuration and the test audit key.
+    static func routerArguments(_ rig: RouterRig, instance: String) -> [String] {
+        ["router", "--bootstrap-servers", rig.bootstrapServers, "--config", Place.root.appendingPathComponent("config").path,
+         "--instance", instance, "--session-timeout", "6", "--audit-key-file", keyFile.path, "--metrics-port", "0", "--listen", "127.0.0.1"]
+    }
+
     static func startRouter(_ rig: RouterRig, instance: String, log: URL) throws -> ChildProcess {
-        try ChildProcess(
-            executable: hx.path,
-            arguments: ["router", "--bootstrap-servers", rig.bootstrapServers, "--config", Place.root.appendingPathComponent("config").path,
-                        "--instance", instance, "--session-timeout", "6", "--audit-key-file", keyFile.path, "--metrics-port", "0", "--listen", "127.0.0.1"],
-            output: log)
+        try ChildProcess(executable: hx.path, arguments: routerArguments(rig, instance: instance), output: log)
     }
 
     /// Waits until the router logging to `log` has taken partitions (it logs each chain it resumes).

@@ -24,11 +24,13 @@ struct RouterRig {
     /// The HMAC key routers under test are given (the same in every test: it is made up).
     static let auditKeyBytes = Array("one-halton-exchange-test-audit-key-0123456789".utf8)
     static var auditKey: AuditKey { AuditKey(bytes: auditKeyBytes) }
-    /// What was produced, with where it landed.
+    /// What was produced (or adopted: written by an adapter under test), with where it landed.
     var produced: [Produced] = []
 
     struct Produced {
-        var record: SyntheticHalton.Record
+        var topic: String
+        /// nil for a record that is not a canonical message (the router dead-letters it).
+        var message: CanonicalMessage?
         var partition: Int32
         var offset: Int64
         var timestamp: Int64
@@ -80,16 +82,42 @@ struct RouterRig {
         let reports = try await producer.send(batch: outgoing)
         #expect(reports.allSucceeded)
         for (i, r) in records.enumerated() {
-            produced.append(Produced(record: r, partition: reports[i].partition, offset: reports[i].offset, timestamp: base + Int64(start + i)))
+            produced.append(Produced(topic: r.topic, message: r.message, partition: reports[i].partition, offset: reports[i].offset, timestamp: base + Int64(start + i)))
         }
         await producer.close()
+    }
+
+    /// Takes in what others (an adapter under test) wrote to `topic` since the rig began, so that
+    /// routing, `expectations()` and `verify()` cover it too. Returns how many records were adopted.
+    @discardableResult
+    mutating func adopt(_ topic: String) async throws -> Int {
+        let known = Set(produced.filter { $0.topic == topic }.map { "\($0.partition):\($0.offset)" })
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-router-test-reader"))
+        var found: [Produced] = []
+        do {
+            let cluster = try await KafkaAdmin(configuration: client).describeCluster()
+            for p in (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted() {
+                _ = try await reader.readToEnd(KafkaTopicPartition(topic: topic, partition: p), from: KafkaConsumer.beginning) { m in
+                    guard !known.contains("\(p):\(m.offset)") else { return }
+                    found.append(Produced(topic: topic, message: try? CanonicalJSON.decode(Data(m.value)), partition: p, offset: m.offset,
+                                          timestamp: m.timestampMilliseconds ?? 0))
+                }
+            }
+        } catch {
+            await reader.close()
+            throw error
+        }
+        await reader.close()
+        // In arrival order per partition: a message sent again is decided at its first arrival.
+        produced += found.sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
+        return found.count
     }
 
     /// Whether the router group has committed past every produced record.
     func isRouted(group: String = "hx-router") async throws -> Bool {
         var ends: [KafkaTopicPartition: Int64] = [:]
         for p in produced {
-            let tp = KafkaTopicPartition(topic: p.record.topic, partition: p.partition)
+            let tp = KafkaTopicPartition(topic: p.topic, partition: p.partition)
             ends[tp] = max(ends[tp] ?? 0, p.offset + 1)
         }
         let committed = try await KafkaAdmin(configuration: client).committedOffsets(group: group, partitions: Array(ends.keys))
@@ -146,8 +174,8 @@ struct RouterRig {
         let identities = IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init))
         var seen: Set<UUID> = []
         for p in produced {
-            let input = "\(p.record.topic):\(p.partition):\(p.offset)"
-            guard let message = p.record.message else { e.deadLetters.insert(input); continue }
+            let input = "\(p.topic):\(p.partition):\(p.offset)"
+            guard let message = p.message else { e.deadLetters.insert(input); continue }
             // A message sent again is decided once, at its first arrival.
             guard seen.insert(message.id).inserted else { e.repeats += 1; continue }
             let result = PolicyEngine.route(message, configuration: Place.configuration, consent: consent, identities: identities,
@@ -263,6 +291,20 @@ struct RouterRig {
             }
         }
         #expect(Set(delivered.keys) == Set(expected.deliveries.keys), "delivered \(delivered.count), expected \(expected.deliveries.count)")
+        let undelivered = Set(expected.deliveries.keys).subtracting(delivered.keys)
+        if !undelivered.isEmpty {
+            // As for the audit records above: lost, or hidden from a read_committed reader?
+            let topics = Set(undelivered.compactMap { expected.deliveries[$0]?.0 }).sorted()
+            let uncommitted = try await readAll(topics, isolation: .readUncommitted)
+            let present = Set(uncommitted.values.joined().compactMap { $0.headers[HXHeader.decisionID] }).intersection(undelivered)
+            let inputs = Dictionary(grouping: undelivered.compactMap { expected.decisions[$0]?.1 }) { $0.split(separator: ":").dropLast().joined(separator: ":") }
+                .mapValues { $0.compactMap { Int($0.split(separator: ":").last ?? "") }.sorted() }
+            let byTopic = Dictionary(grouping: undelivered.compactMap { id in expected.deliveries[id].map { ($0.0, id) } }) { $0.0 }.mapValues(\.count)
+            Issue.record("""
+                diagnosis: \(undelivered.count) deliveries missing under read_committed, \(present.count) of them there read uncommitted; \
+                by delivery topic \(byTopic.sorted { $0.key < $1.key }); their inputs (offsets by partition) \(inputs.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.first ?? -1)…\($0.value.last ?? -1) (\($0.value.count))" })
+                """)
+        }
         let wrong = expected.deliveries.filter { id, value in delivered[id].map { $0.0 != value.0 || $0.1 != value.1 } ?? false }
         #expect(wrong.isEmpty, "deliveries differing from the minimised message: \(wrong.count)")
         for (_, inputs) in order {
