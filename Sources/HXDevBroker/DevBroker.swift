@@ -32,6 +32,8 @@ public final class DevBroker: @unchecked Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case tansuNotFound
         case didNotStart(port: Int, log: String)
+        /// The broker process ended before it listened (its port was taken, for one).
+        case exited(port: Int, log: String)
 
         public var description: String {
             switch self {
@@ -39,6 +41,8 @@ public final class DevBroker: @unchecked Sendable {
                 return "the Tansu development broker was not found (set HX_TANSU, or run scripts/setup.sh, which installs it as /usr/local/bin/tansu)"
             case .didNotStart(let port, let log):
                 return "the development broker did not start listening on 127.0.0.1:\(port); its log: \(log)"
+            case .exited(let port, let log):
+                return "the development broker exited before listening on 127.0.0.1:\(port) (is the port in use?); its log: \(log)"
             }
         }
     }
@@ -56,8 +60,21 @@ public final class DevBroker: @unchecked Sendable {
 
     /// Starts a broker on `port` (a free one when nil) and returns once it accepts connections.
     public static func start(port requested: Int? = nil, logDirectory: URL? = nil) async throws -> DevBroker {
+        guard requested == nil else { return try await start(onPort: requested!, logDirectory: logDirectory) }
+        // A port free when chosen can be taken before Tansu binds it (by another test's broker,
+        // or as the local port of an outgoing connection); Tansu then exits at once. Choose again.
+        var attempt = 1
+        while true {
+            do {
+                return try await start(onPort: try freePort(), logDirectory: logDirectory)
+            } catch Failure.exited where attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func start(onPort port: Int, logDirectory: URL?) async throws -> DevBroker {
         let executable = try locateTansu()
-        let port = try requested ?? freePort()
         let directory = logDirectory ?? FileManager.default.temporaryDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let logFile = directory.appendingPathComponent("tansu-\(port).log")
@@ -77,8 +94,10 @@ public final class DevBroker: @unchecked Sendable {
         // Once more after the deadline: a busy machine may have run this task late,
         // and a broker that is listening by now has started.
         if process.isRunning && canConnect(port: port) { return broker }
+        let exited = !process.isRunning
         broker.stop()
-        throw Failure.didNotStart(port: port, log: (try? String(contentsOf: logFile, encoding: .utf8)) ?? "")
+        let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        throw exited ? Failure.exited(port: port, log: log) : Failure.didNotStart(port: port, log: log)
     }
 
     /// Stops the broker (SIGTERM, then SIGKILL after 5 s). Idempotent.
