@@ -46,6 +46,13 @@ public enum AdapterCommandRunner {
         try await group.run()
     }
 
+    /// The drop folder an adapter watches. A relative path in adapter.yaml is read from the adapter's
+    /// folder, where its README and samples are; one given on the command line, from the working directory.
+    public static func dropFolder(configured: String, adapterDirectory: URL, override: String?) -> URL {
+        if let override { return URL(fileURLWithPath: override, isDirectory: true) }
+        return configured.hasPrefix("/") ? URL(fileURLWithPath: configured, isDirectory: true) : adapterDirectory.appendingPathComponent(configured, isDirectory: true)
+    }
+
     /// Builds (and binds) everything `run` starts; tests call this with port 0 and their own registry.
     public static func makeService(configuration: AdapterConfiguration, adapterDirectory: URL, bootstrapServers: String,
                                    metricsPort: Int?, registry: PrometheusCollectorRegistry, settings: Settings,
@@ -74,10 +81,7 @@ public enum AdapterCommandRunner {
                 releaseSource = listener.stopAccepting
                 source = listener
             case .folder(let configured):
-                // A relative path in adapter.yaml is read from the adapter's folder, where its README and samples are;
-                // one given on the command line, from the working directory.
-                let folder = settings.dropFolder.map { URL(fileURLWithPath: $0, isDirectory: true) }
-                    ?? (configured.hasPrefix("/") ? URL(fileURLWithPath: configured) : adapterDirectory.appendingPathComponent(configured))
+                let folder = dropFolder(configured: configured, adapterDirectory: adapterDirectory, override: settings.dropFolder)
                 source = DropFolderSource(folder: folder, intake: intake, pollInterval: settings.folderPollInterval, logger: logger)
             case .http(let port, let path):
                 let listener = try await FHIRHTTPListener.bind(host: settings.listenHost, port: settings.httpPort ?? port, path: path, intake: intake, logger: logger)

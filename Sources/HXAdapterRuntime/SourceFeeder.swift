@@ -25,13 +25,21 @@ public enum SourceFeeder {
     }
 
     /// What the adapter answered.
-    public enum Answer: Sendable, Equatable {
+    public enum Answer: Sendable, Equatable, CustomStringConvertible {
         /// Every message is on Kafka (AA, 201, moved to `done/`).
         case accepted
         /// Rejected, with a dead letter on Kafka (AE, 400, moved to `rejected/`): the reason codes.
         case refused([String])
         /// Not taken: the sender keeps it and tries again later (AR, 503, still in `incoming/`).
         case notTaken(String)
+
+        public var description: String {
+            switch self {
+            case .accepted: "accepted"
+            case .refused(let codes): "refused [\(codes.joined(separator: ", "))], dead letter on hx.dlq.v1"
+            case .notTaken(let why): "NOT taken: \(why)"
+            }
+        }
     }
 
     public struct FeedError: Error, CustomStringConvertible {
@@ -142,7 +150,6 @@ public enum SourceFeeder {
 
     /// Closes `channel` when `timeout` passes, which ends any read waiting on it.
     static func closing(_ channel: any Channel, after timeout: Duration) -> Scheduled<Void> {
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        return channel.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) { channel.close(promise: nil) }
+        channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { channel.close(promise: nil) }
     }
 }

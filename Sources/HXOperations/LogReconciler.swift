@@ -17,6 +17,9 @@ public struct LogReconciler: Sendable {
         public var flows: FlowSummary?
     }
 
+    /// The group its reader names (it commits nothing); `hx audit verify` reads under it too.
+    public static let readerGroup = "hx-audit-verify"
+
     let client: KafkaClientConfiguration
     let place: PlaceConfiguration
 
@@ -29,7 +32,7 @@ public struct LogReconciler: Sendable {
     /// routers have caught up: an input not yet routed shows as unaccounted.
     public func read(flows summarising: Bool = false) async throws -> Snapshot {
         let cluster = try await KafkaAdmin(configuration: client).describeCluster()
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-audit-verify"))
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: Self.readerGroup))
         // One partition at a time: with all of them assigned at once, the development broker
         // stopped answering for some large partitions (seen on a soak's 544,000 inputs).
         func each(_ topics: [String], _ body: (KafkaMessage) throws -> Void) async throws {

@@ -114,8 +114,7 @@ struct AdapterCommand: AsyncParsableCommand {
             case .mllp(let configured): endpoint = .mllp(host: host, port: port ?? configured)
             case .http(let configured, let path): endpoint = .http(host: host, port: port ?? configured, path: path)
             case .folder(let configured):
-                let path = dropFolder ?? (configured.hasPrefix("/") ? configured : directory.appendingPathComponent(configured).path)
-                endpoint = .folder(URL(fileURLWithPath: path, isDirectory: true))
+                endpoint = .folder(AdapterCommandRunner.dropFolder(configured: configured, adapterDirectory: directory, override: dropFolder))
             }
             var status: Int32 = 0
             for file in files {
@@ -129,7 +128,7 @@ struct AdapterCommand: AsyncParsableCommand {
                 } catch {
                     answer = .notTaken("\(error)")
                 }
-                print("\(name): \(SampleTraffic.describe(answer)) (\(endpoint))")
+                print("\(name): \(answer) (\(endpoint))")
                 switch answer {
                 case .accepted: break
                 case .refused: status = max(status, 65)

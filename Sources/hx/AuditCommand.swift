@@ -3,6 +3,7 @@ import Foundation
 import HXAudit
 import HXCanonical
 import HXKafka
+import HXOperations
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,7 +47,7 @@ struct AuditCommand: AsyncParsableCommand {
             guard let topic = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit) else {
                 throw ValidationError("topic \(HXTopic.audit) does not exist on \(kafka.bootstrapServers)")
             }
-            let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-audit-verify"))
+            let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: LogReconciler.readerGroup))
             var records: [AuditRecord] = []
             var places: [String] = []  // partition@offset of each record, by position
             var unreadable: [String] = []

@@ -100,7 +100,7 @@ final class SampleTraffic: Service, Sendable {
                     guard let data = FileManager.default.contents(atPath: adapter.samples.appendingPathComponent(file).path) else { continue }
                     let answer = try await Self.send(Array(data), name: file, to: adapter.endpoint)
                     fed.append(Fed(adapter: adapter.name, file: file, answer: answer))
-                    print("feed:       \(adapter.name) \(file): \(Self.describe(answer))")
+                    print("feed:       \(adapter.name) \(file): \(answer)")
                 }
             }
             let clock = ContinuousClock()
@@ -132,13 +132,6 @@ final class SampleTraffic: Service, Sendable {
         return answer
     }
 
-    static func describe(_ answer: SourceFeeder.Answer) -> String {
-        switch answer {
-        case .accepted: "accepted"
-        case .refused(let codes): "refused [\(codes.joined(separator: ", "))], dead letter on \(HXTopic.deadLetter)"
-        case .notTaken(let why): "NOT taken: \(why)"
-        }
-    }
 }
 
 /// The text `hx run` prints once the sample feeds are accounted for.
