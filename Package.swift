@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "HXOperations",
             dependencies: [
-                "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXAudit", "HXAuditIndexing", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
+                "HXKafka", "HXAccess", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXAudit", "HXAuditIndexing", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

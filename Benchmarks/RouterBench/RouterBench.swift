@@ -4,8 +4,9 @@
 //   router-bench [--records N] [--rounds R] [--rate MSG/S] [--seconds S] [--warmup S]
 //                [--batch-size B] [--fetch-wait MS] [--config DIR]
 //       Each round: N new synthetic records on the canonical topics; a plain passthrough
-//       (new group) over them; the router's decisions alone (RouterStep, no Kafka); then an
-//       in-process RouterService (group hx-router) over them. Then, with a router caught up,
+//       (new group) over them; the router's decisions alone (RouterStep, no Kafka); the
+//       router's writes alone (SameWrites: its records, precomputed, in its transactions);
+//       then an in-process RouterService (group hx-router) over them. Then, with a router caught up,
 //       the latency at a fixed rate; last, one router batch replayed step by step.
 //   router-bench --load-only RATE SECONDS --bootstrap-servers HOST:PORT [--rss-pid PID]
 //                [--warmup S] [--fetch-wait MS] [--config DIR]
@@ -135,7 +136,11 @@ struct RouterBench {
 
         let catalog = try TopicCatalog.load(configDirectory: configDirectory)
         let scratch = TopicCatalog.Topic(name: "bench.passthrough", partitions: 3, replicationFactor: nil, cleanup: .delete, retentionHours: 24, purpose: nil)
-        let topics = catalog.topics + catalog.deliveryTopics(forOrganisations: place.organisations.map(\.code)) + [scratch]
+        let routerTopics = catalog.topics + catalog.deliveryTopics(forOrganisations: place.organisations.map(\.code))
+        // The same-writes baseline writes what the router writes, to copies of its output topics.
+        let mirrors = routerTopics.filter { $0.name.hasPrefix("hx.deliver.") || [HXTopic.review, HXTopic.audit, HXTopic.deadLetter].contains($0.name) }
+            .map { TopicCatalog.Topic(name: SameWrites.mirror($0.name), partitions: $0.partitions, replicationFactor: nil, cleanup: .delete, retentionHours: 24, purpose: nil) }
+        let topics = routerTopics + mirrors + [scratch]
         for r in try await TopicApplier(admin: admin).apply(topics) {
             if case .failed(let reason) = r.outcome { throw KafkaError(code: .broker, message: "\(r.topic): \(reason)") }
         }
@@ -152,6 +157,7 @@ struct RouterBench {
         var batchLines: [String] = []
         var lastInputs: [RouterInput] = []
         var passthroughRates: [Double] = [], decideRates: [Double] = [], routerRates: [Double] = [], startups: [Double] = [], bytesPerRecord = 0.0
+        var sameWritesRates: [Double] = [], writesPerInput = 0.0, bytesWrittenPerInput = 0.0
         for round in 1...options.rounds {
             let before = ends
             let preloaded = try await preload(client, workload: &workload, from: (round - 1) * options.records, count: options.records, ends: &ends)
@@ -159,7 +165,11 @@ struct RouterBench {
             lastInputs = preloaded.inputs
             let p = try await passthrough(client, group: "bench-passthrough-\(round)", from: before, count: options.records, to: scratch.name)
             let d = decideOnly(preloaded.inputs, place: place, workload: workload)
-            note(String(format: "round %d: passthrough %.0f msg/s, decisions alone %.0f msg/s; router starting", round, p, d))
+            let same = try await SameWrites(preloaded.inputs, place: place, workload: workload)
+                .run(client, group: "bench-same-writes-\(round)", from: before, batchSize: options.batchSize)
+            (writesPerInput, bytesWrittenPerInput) = (same.recordsPerInput, same.bytesPerInput)
+            sameWritesRates.append(same.rate)
+            note(String(format: "round %d: passthrough %.0f msg/s, decisions alone %.0f msg/s, same writes %.0f msg/s; router starting", round, p, d, same.rate))
             let r = try await routeBacklog(client, admin: admin, place: place, count: options.records, ends: ends, batchSize: options.batchSize)
             passthroughRates.append(p)
             decideRates.append(d)
@@ -193,12 +203,18 @@ struct RouterBench {
         print("Throughput is timed from the first committed batch to the last record (group join and chain recovery excluded); "
             + "the router: batches of at most \(options.batchSize), one transaction each, deliveries + review + dead letters + audit.")
         print("")
-        print("| round | passthrough msg/s | router msg/s | router / passthrough | router start-up s | decisions alone, no Kafka, msg/s |")
-        print("|---|---|---|---|---|---|")
+        print(String(format: "Per input the router writes %.2f records (deliveries, review, dead letters, audit) with %.0f B of values in all; the passthrough writes 1 of %.0f B. "
+            + "The same-writes baseline consumes the inputs and writes, per batch in one transaction and in the router's order, exactly the router's records "
+            + "(computed beforehand) to copies of its output topics: the broker's share of the router's work, with no decisions.", writesPerInput, bytesWrittenPerInput, bytesPerRecord))
+        print("")
+        print("| round | plain passthrough msg/s | same-writes baseline msg/s | router msg/s | router / passthrough | router / same writes | router start-up s | decisions alone, no Kafka, msg/s |")
+        print("|---|---|---|---|---|---|---|---|")
         for i in passthroughRates.indices {
-            print(String(format: "| %d | %.0f | %.0f | %.2f | %.1f | %.0f |", i + 1, passthroughRates[i], routerRates[i], routerRates[i] / passthroughRates[i], startups[i], decideRates[i]))
+            print(String(format: "| %d | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f | %.0f |", i + 1, passthroughRates[i], sameWritesRates[i], routerRates[i],
+                         routerRates[i] / passthroughRates[i], routerRates[i] / sameWritesRates[i], startups[i], decideRates[i]))
         }
-        print(String(format: "| median | %.0f | %.0f | %.2f | %.1f | %.0f |", pm, rm, rm / pm, median(startups), median(decideRates)))
+        let sm = median(sameWritesRates)
+        print(String(format: "| median | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f | %.0f |", pm, sm, rm, rm / pm, rm / sm, median(startups), median(decideRates)))
         print("")
         latency.printTable()
         print("")

@@ -30,6 +30,11 @@ public struct InputReconciliation: Sendable {
         /// Inputs with no audit record of their own that repeat a message decided at another place
         /// (a resent message: the router decides a message id once).
         public var repeats = 0
+        /// Inputs whose records all repeat decision ids first recorded at another input: a message
+        /// resent after it left the router's repeat memory (docs/router.md "A message sent twice"),
+        /// decided again under the same decision ids. Nothing is lost or shared twice (recipients
+        /// and the index keep the first), but `hx audit verify` reports each as a conflict.
+        public var decidedAgain: [Place] = []
         /// Inputs with no audit record and candidates: lost, or not yet routed.
         public var unaccounted: [Place] = []
         /// Deliveries and review records whose decision is not in the audit trail.
@@ -39,9 +44,15 @@ public struct InputReconciliation: Sendable {
         /// Outputs for a decision whose outcome says nothing should be there (a denial delivered).
         public var outputsAgainstDecision: [Place] = []
 
+        /// Inputs left out because the routers have not committed past them yet (set by
+        /// the reader of a live log): in flight, or waiting for a router.
+        public var pending = 0
+
         public var holds: Bool {
             unaccounted.isEmpty && outputsWithoutAudit.isEmpty && decisionsWithoutOutput.isEmpty && outputsAgainstDecision.isEmpty
         }
+        /// Holds, and no input is left waiting for a router.
+        public var complete: Bool { holds && pending == 0 }
     }
 
     /// Why an input may rightly have no audit record of its own.
@@ -77,7 +88,8 @@ public struct InputReconciliation: Sendable {
     }
 
     /// - Parameters:
-    ///   - inputs: every record of the canonical topics, by place.
+    ///   - inputs: the records of the canonical topics to account for, by place. Only
+    ///     decisions about these must have their delivery or review record.
     ///   - audit: every audit record (repeats allowed: the same decision id counts once).
     ///   - outputs: every delivery and review record.
     ///   - explain: for an input with no audit record, whether that is right (see `Unrecorded`).
@@ -92,11 +104,12 @@ public struct InputReconciliation: Sendable {
         inputs: [Place], decisions all: [Decision], outputs: [Output], explain: (Place) -> Unrecorded
     ) -> Report {
         var report = Report()
+        // The first record of each decision id stands (what recipients and the index keep);
+        // every record still counts for the input it names.
         var decisions: [String: Decision] = [:]
         var byInput: [Place: [Decision]] = [:]
         for record in all {
-            guard decisions[record.id] == nil else { continue }
-            decisions[record.id] = record
+            if decisions[record.id] == nil { decisions[record.id] = record }
             if let place = record.input { byInput[place, default: []].append(record) }
         }
         for place in inputs {
@@ -107,6 +120,10 @@ public struct InputReconciliation: Sendable {
                 case .repeatOfDecided: report.repeats += 1
                 case .unexplained: report.unaccounted.append(place)
                 }
+                continue
+            }
+            if records.allSatisfy({ decisions[$0.id]?.input != place }) {
+                report.decidedAgain.append(place)
                 continue
             }
             if records.contains(where: \.isDeadLetter) { report.deadLettered += 1 }
@@ -126,7 +143,11 @@ public struct InputReconciliation: Sendable {
                 }
             if expected { carriedOut.insert(output.decisionId) } else { report.outputsAgainstDecision.append(output.place) }
         }
+        // A decision about an input not being accounted for (past a live log's routed position,
+        // or gone from the canonical topic with its retention) may rightly have no output in view.
+        let given = Set(inputs)
         for (id, decision) in decisions where !decision.isDeadLetter && decision.outcome != .deny && decision.outcome != nil {
+            guard let input = decision.input, given.contains(input) else { continue }
             if !carriedOut.contains(id) { report.decisionsWithoutOutput.append(id) }
         }
         report.decisionsWithoutOutput.sort()

@@ -1,4 +1,5 @@
 import Foundation
+import HXAccess
 import HXAudit
 import HXCanonical
 import HXKafka
@@ -22,16 +23,29 @@ public struct LogReconciler: Sendable {
 
     let client: KafkaClientConfiguration
     let place: PlaceConfiguration
+    /// The routers' consumer group, whose committed positions say how far they have got.
+    let routerGroup: String
 
-    public init(client: KafkaClientConfiguration, place: PlaceConfiguration) {
+    public init(client: KafkaClientConfiguration, place: PlaceConfiguration, routerGroup: String = AccessPlan.Names.routerGroup) {
         self.client = client
         self.place = place
+        self.routerGroup = routerGroup
     }
 
-    /// Reads every topic to its end now. Run it when traffic has stopped and the
-    /// routers have caught up: an input not yet routed shows as unaccounted.
+    /// Reads the log as it stands, live traffic or not. The routers' committed positions
+    /// are read first: every input before them has its transaction committed, so its
+    /// outputs and audit records are already written. Outputs are read before the audit
+    /// trail, since a batch's audit records follow its outputs; so neither side can show
+    /// work whose other half is not yet in view. Inputs from a committed position on are
+    /// only counted (`Report.pending`).
     public func read(flows summarising: Bool = false) async throws -> Snapshot {
-        let cluster = try await KafkaAdmin(configuration: client).describeCluster()
+        let admin = try KafkaAdmin(configuration: client)
+        let cluster = try await admin.describeCluster()
+        let inputPartitions = HXTopic.canonicalTopics.flatMap { topic in
+            (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted().map { KafkaTopicPartition(topic: topic, partition: $0) }
+        }
+        var routed: [KafkaTopicPartition: Int64] = [:]
+        for c in try await admin.committedOffsets(group: routerGroup, partitions: inputPartitions) { routed[c.topicPartition] = c.offset }
         let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: Self.readerGroup))
         // One partition at a time: with all of them assigned at once, the development broker
         // stopped answering for some large partitions (seen on a soak's 544,000 inputs).
@@ -43,6 +57,11 @@ public struct LogReconciler: Sendable {
             }
         }
         do {
+            var outputs: [InputReconciliation.Output] = []
+            let outputTopics = cluster.topics.map(\.name).filter { $0.hasPrefix("hx.deliver.") }.sorted() + [HXTopic.review]
+            try await each(outputTopics) { m in
+                outputs.append(.init(place: "\(m.topic):\(m.partition):\(m.offset)", topic: m.topic, decisionId: m.header(HXHeader.decisionID)?.text ?? ""))
+            }
             // Only what reconciliation needs is kept of each record: the whole records of a long log do not fit.
             var decisions: [InputReconciliation.Decision] = []
             var decidedMessages: Set<String> = []
@@ -54,14 +73,14 @@ public struct LogReconciler: Sendable {
                 if let d = InputReconciliation.Decision(r) { decisions.append(d) }
             }
             let accounted = Set(decisions.compactMap(\.input))
-            var outputs: [InputReconciliation.Output] = []
-            let outputTopics = cluster.topics.map(\.name).filter { $0.hasPrefix("hx.deliver.") }.sorted() + [HXTopic.review]
-            try await each(outputTopics) { m in
-                outputs.append(.init(place: "\(m.topic):\(m.partition):\(m.offset)", topic: m.topic, decisionId: m.header(HXHeader.decisionID)?.text ?? ""))
-            }
             var inputs: [String] = []
+            var pending = 0
             var unrecorded: [String: InputReconciliation.Unrecorded] = [:]
             try await each(HXTopic.canonicalTopics) { m in
+                guard m.offset < routed[KafkaTopicPartition(topic: m.topic, partition: m.partition)] ?? 0 else {
+                    pending += 1
+                    return
+                }
                 let at = "\(m.topic):\(m.partition):\(m.offset)"
                 inputs.append(at)
                 // Only an input with no record is decoded: a resent message, or nobody to share it with?
@@ -73,7 +92,8 @@ public struct LogReconciler: Sendable {
                 }
             }
             await reader.close()
-            let report = InputReconciliation().reconcile(inputs: inputs, decisions: decisions, outputs: outputs) { unrecorded[$0] ?? .unexplained }
+            var report = InputReconciliation().reconcile(inputs: inputs, decisions: decisions, outputs: outputs) { unrecorded[$0] ?? .unexplained }
+            report.pending = pending
             return Snapshot(report: report, flows: flows)
         } catch {
             await reader.close()

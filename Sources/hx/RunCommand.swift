@@ -68,6 +68,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for every input to be accounted for before the summary says what is missing.")
     var settleTimeout: Int = 120
 
+    @Option(help: "The routers' consumer group session timeout in seconds (default: 6 on the embedded broker, librdkafka's 45 on --bootstrap-servers). The development broker answers a join after half of it.")
+    var sessionTimeout: Int?
+
     func run() async throws {
         LogSetup.bootstrap()
         let logger = Logger(label: "hx.run")
@@ -110,8 +113,8 @@ struct RunCommand: AsyncParsableCommand {
             var routerLogger = Logger(label: "hx.router")
             routerLogger.logLevel = .warning
             var routerSettings = RouterSettings(client: client, instance: instance)
-            // The development broker answers JoinGroup after half the session timeout: keep it short.
-            if bootstrapServers == nil { routerSettings.sessionTimeout = .seconds(6) }
+            // The development broker answers JoinGroup after half the session timeout: keep it short there.
+            routerSettings.sessionTimeout = sessionTimeout.map { .seconds($0) } ?? (bootstrapServers == nil ? .seconds(6) : nil)
             services.append(.init(service: RouterService(settings: routerSettings, configuration: place, logger: routerLogger)))
         }
         print("routers:    2 instances (local-1, local-2) in the consumer group hx-router")

@@ -106,11 +106,11 @@ final class SampleTraffic: Service, Sendable {
             let clock = ContinuousClock()
             let fedAt = clock.now
             var snapshot = try await self.reconciler.read(flows: true)
-            while !snapshot.report.holds && clock.now < fedAt + self.settleTimeout {
+            while !snapshot.report.complete && clock.now < fedAt + self.settleTimeout {
                 try await Task.sleep(for: .seconds(1))
                 snapshot = try await self.reconciler.read(flows: true)
             }
-            self.outcome.withLock { $0 = snapshot.report.holds }
+            self.outcome.withLock { $0 = snapshot.report.complete }
             print(RunSummary(fed: fed, snapshot: snapshot, waited: clock.now - fedAt, consolePort: self.consolePort, servers: self.servers).text)
         }
         // Returning ends the run (--exit-when-settled); otherwise the system runs on until Ctrl-C.
@@ -163,14 +163,16 @@ struct RunSummary {
         line("sent", "\(fed.count) files to \(Set(fed.map(\.adapter)).count) adapters: \(accepted) accepted, \(refused) refused (\(deadLetters) messages dead-lettered)"
              + (notTaken > 0 ? ", \(notTaken) NOT taken" : ""))
         if !refusals.isEmpty { line("refused", FlowSummary.listing(refusals) + " (reason codes of the dead letters on \(HXTopic.deadLetter))") }
-        let decided = r.inputs - r.repeats - r.noCandidates - r.deadLettered - r.unaccounted.count
+        let decided = r.inputs - r.repeats - r.noCandidates - r.deadLettered - r.unaccounted.count - r.decidedAgain.count
         var inputs = "\(r.inputs) on the canonical topics: \(decided) decided"
         if r.repeats > 0 { inputs += ", \(r.repeats) repeats of a decided message" }
         if r.noCandidates > 0 { inputs += ", \(r.noCandidates) with no candidate recipient" }
+        if !r.decidedAgain.isEmpty { inputs += ", \(r.decidedAgain.count) decided again after the router's repeat memory" }
         if r.deadLettered > 0 { inputs += ", \(r.deadLettered) dead-lettered by the router" }
         line("inputs", inputs)
-        line("accounted", r.holds
+        line("accounted", r.complete
              ? "every input, and every delivery and review record carries out an audited decision"
+             : r.holds ? "NOT YET: \(r.pending) inputs not yet routed (past the routers' committed positions)"
              : "NO: \(r.unaccounted.count) inputs without a decision, \(r.outputsWithoutAudit.count + r.outputsAgainstDecision.count) outputs without a matching decision, \(r.decisionsWithoutOutput.count) decisions without their output (hx audit reconcile lists them)")
         let outcomes = AuditOutcome.allCases.map { "\($0.rawValue) \(flows.outcomes[$0] ?? 0)" }.joined(separator: ", ")
         line("decisions", "\(flows.decisions) for \(flows.messages) messages: \(outcomes)")
