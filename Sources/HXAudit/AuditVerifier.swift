@@ -128,15 +128,18 @@ public struct AuditVerifier: Sendable {
         var decisions: [String: (chainId: String, sequence: Int)] = [:]
 
         for (p, r) in records.enumerated() {
-            var state = states[r.chainId] ?? {
+            // Taken out of `states` while it changes: a copy left behind would make each change to
+            // `seen` copy the whole dictionary (copy-on-write), quadratic in a chain's length
+            // (measured: `hx audit verify` over a 15-minute soak's 760,000 records ran for minutes).
+            var state = states.removeValue(forKey: r.chainId) ?? {
                 let anchor = anchors[r.chainId]
                 return ChainState(expected: (anchor?.sequence ?? 0) + 1, previousHash: anchor?.hash ?? AuditHashing.genesisHash)
             }()
+            defer { states[r.chainId] = state }
             guard state.problem == nil else { continue }
             func fail(_ kind: AuditProblem.Kind, _ sequence: Int, _ message: String) {
                 state.problem = AuditProblem(chainId: r.chainId, sequence: sequence, kind: kind, position: p, message: message)
             }
-            defer { states[r.chainId] = state }
 
             if let why = Self.malformation(r) {
                 fail(.malformed, r.sequence, why)
