@@ -25,7 +25,7 @@ bench-router: ## router throughput against the plain passthrough, and end-to-end
 bench-audit-index: ## audit index: indexing rate and subject-search latency, SQLite and PostgreSQL (ARGS="--records 10000000")
 	bash scripts/setup.sh >&2 && swift build -c release --product audit-index-bench && .build/release/audit-index-bench $(ARGS)
 
-soak:       ## the whole system under steady load, then the invariants (ARGS="--minutes 30 --rate 1000"; scripts/soak.sh --help)
+soak:       ## the whole system under steady load, then the invariants (ARGS="--minutes 15 --rate 300"; scripts/soak.sh --help)
 	bash scripts/soak.sh $(ARGS)
 
 FUZZ_SECONDS ?= 60

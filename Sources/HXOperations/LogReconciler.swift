@@ -46,27 +46,35 @@ public struct LogReconciler: Sendable {
         }
         var routed: [KafkaTopicPartition: Int64] = [:]
         for c in try await admin.committedOffsets(group: routerGroup, partitions: inputPartitions) { routed[c.topicPartition] = c.offset }
+        // Outputs and audit records are read uncommitted: read committed, a batch that has
+        // committed stays out of view behind another router's batch still open in the same
+        // partition (the partition's last stable offset), and a live reconcile saw 262 decisions
+        // "without output" that way. Attempts that were aborted and redone write the same
+        // decision ids again, and repeats count once. Inputs are read as the routers read them.
+        var uncommitted = KafkaConsumerConfiguration.partitionReader(client: client, groupID: Self.readerGroup)
+        uncommitted.isolationLevel = .readUncommitted
+        let writes = try KafkaConsumer(configuration: uncommitted)
         let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: Self.readerGroup))
         // One partition at a time: with all of them assigned at once, the development broker
         // stopped answering for some large partitions (seen on a soak's 544,000 inputs).
-        func each(_ topics: [String], _ body: (KafkaMessage) throws -> Void) async throws {
+        func each(_ topics: [String], with consumer: KafkaConsumer, _ body: (KafkaMessage) throws -> Void) async throws {
             for topic in topics {
                 for partition in (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted() {
-                    _ = try await reader.readToEnd(KafkaTopicPartition(topic: topic, partition: partition), from: KafkaConsumer.beginning, body)
+                    _ = try await consumer.readToEnd(KafkaTopicPartition(topic: topic, partition: partition), from: KafkaConsumer.beginning, body)
                 }
             }
         }
         do {
             var outputs: [InputReconciliation.Output] = []
             let outputTopics = cluster.topics.map(\.name).filter { $0.hasPrefix("hx.deliver.") }.sorted() + [HXTopic.review]
-            try await each(outputTopics) { m in
+            try await each(outputTopics, with: writes) { m in
                 outputs.append(.init(place: "\(m.topic):\(m.partition):\(m.offset)", topic: m.topic, decisionId: m.header(HXHeader.decisionID)?.text ?? ""))
             }
             // Only what reconciliation needs is kept of each record: the whole records of a long log do not fit.
             var decisions: [InputReconciliation.Decision] = []
             var decidedMessages: Set<String> = []
             var flows: FlowSummary? = summarising ? FlowSummary() : nil
-            try await each([HXTopic.audit]) { m in
+            try await each([HXTopic.audit], with: writes) { m in
                 guard let r = try? AuditRecord(wire: m.value) else { return }
                 flows?.add(r)
                 if let id = r.messageId { decidedMessages.insert(id) }
@@ -76,7 +84,7 @@ public struct LogReconciler: Sendable {
             var inputs: [String] = []
             var pending = 0
             var unrecorded: [String: InputReconciliation.Unrecorded] = [:]
-            try await each(HXTopic.canonicalTopics) { m in
+            try await each(HXTopic.canonicalTopics, with: reader) { m in
                 guard m.offset < routed[KafkaTopicPartition(topic: m.topic, partition: m.partition)] ?? 0 else {
                     pending += 1
                     return
@@ -91,11 +99,13 @@ public struct LogReconciler: Sendable {
                     unrecorded[at] = .noCandidates
                 }
             }
+            await writes.close()
             await reader.close()
             var report = InputReconciliation().reconcile(inputs: inputs, decisions: decisions, outputs: outputs) { unrecorded[$0] ?? .unexplained }
             report.pending = pending
             return Snapshot(report: report, flows: flows)
         } catch {
+            await writes.close()
             await reader.close()
             throw error
         }
