@@ -197,10 +197,10 @@ total = int(sys.argv[2])
 bad = False
 for name in sorted({n for _, n, _ in rows}):
     mine = [(s, kb) for s, n, kb in rows if n == name]
-    early = [kb for s, kb in mine if total // 3 <= s <= 2 * total // 3]
-    if not early or len(mine) < 3:
+    middle = [kb for s, kb in mine if total // 3 <= s <= 2 * total // 3]
+    if not middle or len(mine) < 3:
         print(f"soak: memory {name}: too few samples"); continue
-    base, last = sum(early) / len(early), mine[-1][1]
+    base, last = sum(middle) / len(middle), mine[-1][1]
     grew = (last - base) / base
     verdict = "FLAT" if grew <= 0.10 else "GREW"
     bad |= grew > 0.10

@@ -28,10 +28,21 @@ enum DecisionsOnly {
         }
     }
 
+    /// What every benchmark decides under: the place, the workload's consent and identities.
     static func context(_ place: PlaceConfiguration, _ workload: SyntheticHalton) -> RouterContext {
         RouterContext(
             configuration: place, consent: ConsentState(directives: workload.directives),
             identities: IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init)), auditPartitions: 6, instance: "bench")
+    }
+
+    /// RouterStep with chains that start empty, one per input partition, as on a fresh log.
+    struct FreshChains {
+        var chains: [String: RouterChainState] = [:]
+
+        mutating func route(_ input: RouterInput, context: RouterContext, into writes: inout RouterWrites) {
+            let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
+            RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
+        }
     }
 
     /// Inputs per second of wall-clock time and per second of the process's CPU time. On a
@@ -57,13 +68,12 @@ enum DecisionsOnly {
 
     /// Every input through RouterStep with fresh chains.
     static func decide(_ inputs: [RouterInput], context: RouterContext) -> Rate {
-        var chains: [String: RouterChainState] = [:]
+        var chains = FreshChains()
         var outputs = 0
         let rate = timed(inputs.count) {
             for input in inputs {
-                let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
                 var writes = RouterWrites()
-                RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
+                chains.route(input, context: context, into: &writes)
                 outputs += writes.outputs.count + writes.audit.count
             }
         }
@@ -92,7 +102,7 @@ enum DecisionsOnly {
     /// partition, key, value, headers and timestamp of each output and audit record. Two builds
     /// that print the same fingerprint wrote the same bytes.
     static func fingerprint(_ inputs: [RouterInput], context: RouterContext) -> (digest: String, outputs: Int, audit: Int) {
-        var chains: [String: RouterChainState] = [:]
+        var chains = FreshChains()
         var sha = SHA1()
         var outputs = 0, audit = 0
         func field(_ bytes: [UInt8]) {
@@ -101,9 +111,8 @@ enum DecisionsOnly {
             sha.update(bytes)
         }
         for input in inputs {
-            let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
             var writes = RouterWrites()
-            RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
+            chains.route(input, context: context, into: &writes)
             outputs += writes.outputs.count
             audit += writes.audit.count
             for m in writes.outputs + writes.audit {

@@ -253,10 +253,8 @@ struct RouterBench {
         let deadline = ContinuousClock.now + .seconds(30)
         while try consumer.assignment().isEmpty && ContinuousClock.now < deadline { _ = try await consumer.poll() }
 
-        let context = RouterContext(
-            configuration: place, consent: ConsentState(directives: workload.directives),
-            identities: IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init)), auditPartitions: 6, instance: "bench")
-        var chains: [String: RouterChainState] = [:]
+        let context = DecisionsOnly.context(place, workload)
+        var chains = DecisionsOnly.FreshChains()
         let names = ["decide (RouterStep)", "send deliveries, review, dead letters", "send audit", "send offsets to transaction", "commit transaction", "plain offset commit", "whole batch"]
         var times = Array(repeating: [Double](), count: names.count)
         func ms(_ from: ContinuousClock.Instant) -> Double { seconds(ContinuousClock.now - from) * 1000 }
@@ -266,10 +264,7 @@ struct RouterBench {
             var t = ContinuousClock.now
             let start = t
             var writes = RouterWrites()
-            for input in batch {
-                let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
-                RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
-            }
+            for input in batch { chains.route(input, context: context, into: &writes) }
             var positions: [KafkaTopicPartition: Int64] = [:]
             for input in batch {
                 let tp = KafkaTopicPartition(topic: input.topic, partition: Int32(input.partition))
@@ -376,16 +371,13 @@ struct RouterBench {
     /// The router's decisions alone (RouterStep, as RouterService calls it per record), on
     /// one thread without Kafka: what the CPU allows before any transaction is paid for.
     static func decideOnly(_ inputs: [RouterInput], place: PlaceConfiguration, workload: SyntheticHalton) -> Double {
-        let context = RouterContext(
-            configuration: place, consent: ConsentState(directives: workload.directives),
-            identities: IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init)), auditPartitions: 6, instance: "bench")
-        var chains: [String: RouterChainState] = [:]
+        let context = DecisionsOnly.context(place, workload)
+        var chains = DecisionsOnly.FreshChains()
         var outputs = 0
         let start = ContinuousClock.now
         for input in inputs {
-            let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
             var writes = RouterWrites()
-            RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &writes)
+            chains.route(input, context: context, into: &writes)
             outputs += writes.outputs.count + writes.audit.count
         }
         let elapsed = seconds(ContinuousClock.now - start)

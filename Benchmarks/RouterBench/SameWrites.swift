@@ -25,15 +25,12 @@ struct SameWrites {
     private(set) var bytesPerInput = 0.0
 
     init(_ inputs: [RouterInput], place: PlaceConfiguration, workload: SyntheticHalton) {
-        let context = RouterContext(
-            configuration: place, consent: ConsentState(directives: workload.directives),
-            identities: IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init)), auditPartitions: 6, instance: "bench")
-        var chains: [String: RouterChainState] = [:]
+        let context = DecisionsOnly.context(place, workload)
+        var chains = DecisionsOnly.FreshChains()
         var records = 0, bytes = 0
         for input in inputs {
-            let id = AuditChain.routerChainId(topic: input.topic, partition: input.partition)
             var out = RouterWrites()
-            RouterStep.route(input, chain: &chains[id, default: RouterChainState(chain: AuditChain(id: id), lastDigest: nil)], context: context, into: &out)
+            chains.route(input, context: context, into: &out)
             out.outputs = out.outputs.map(Self.mirrored)
             out.audit = out.audit.map(Self.mirrored)
             for m in out.outputs + out.audit { records += 1; bytes += m.value.count }

@@ -41,11 +41,11 @@ public struct LogReconciler: Sendable {
     public func read(flows summarising: Bool = false) async throws -> Snapshot {
         let admin = try KafkaAdmin(configuration: client)
         let cluster = try await admin.describeCluster()
-        let inputPartitions = HXTopic.canonicalTopics.flatMap { topic in
-            (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted().map { KafkaTopicPartition(topic: topic, partition: $0) }
+        func partitions(_ topics: [String]) -> [KafkaTopicPartition] {
+            topics.flatMap { topic in (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted().map { KafkaTopicPartition(topic: topic, partition: $0) } }
         }
         var routed: [KafkaTopicPartition: Int64] = [:]
-        for c in try await admin.committedOffsets(group: routerGroup, partitions: inputPartitions) { routed[c.topicPartition] = c.offset }
+        for c in try await admin.committedOffsets(group: routerGroup, partitions: partitions(HXTopic.canonicalTopics)) { routed[c.topicPartition] = c.offset }
         // Outputs and audit records are read uncommitted: read committed, a batch that has
         // committed stays out of view behind another router's batch still open in the same
         // partition (the partition's last stable offset), and a live reconcile saw 262 decisions
@@ -58,11 +58,7 @@ public struct LogReconciler: Sendable {
         // One partition at a time: with all of them assigned at once, the development broker
         // stopped answering for some large partitions (seen on a soak's 544,000 inputs).
         func each(_ topics: [String], with consumer: KafkaConsumer, _ body: (KafkaMessage) throws -> Void) async throws {
-            for topic in topics {
-                for partition in (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted() {
-                    _ = try await consumer.readToEnd(KafkaTopicPartition(topic: topic, partition: partition), from: KafkaConsumer.beginning, body)
-                }
-            }
+            for partition in partitions(topics) { _ = try await consumer.readToEnd(partition, from: KafkaConsumer.beginning, body) }
         }
         do {
             var outputs: [InputReconciliation.Output] = []
