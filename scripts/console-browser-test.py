@@ -52,6 +52,24 @@ class WebDriverError(Exception):
     def __init__(self, error, message):
         super().__init__(f"{error}: {message}")
         self.error = error
+        self.message = message
+
+    @property
+    def page_changed(self):
+        """True when the error only means the page (or an element of it) was
+        replaced while we looked: find the element again. Chromium reports a
+        node of a replaced document as "stale element reference" or, since
+        about version 150, sometimes as an "unknown error" from its inspector
+        ("Node with given id does not belong to the document"); a script run
+        mid-navigation can find its execution context gone."""
+        if self.error in ("stale element reference", "no such element", "detached shadow root"):
+            return True
+        if self.error in ("unknown error", "javascript error"):
+            return any(sign in self.message for sign in (
+                "does not belong to the document", "No node with given id", "Node is detached",
+                "Cannot find context with specified id", "Execution context was destroyed",
+                "frame was detached", "Inspected target navigated or closed"))
+        return False
 
 
 # --- WebDriver over HTTP ------------------------------------------------------
@@ -150,15 +168,9 @@ class WebDriver:
         self.session("POST", f"/element/{element}/clear", {})
         self.session("POST", f"/element/{element}/value", {"text": text})
 
-    def is_stale(self, element):
-        """True once the element's page has been replaced by another."""
-        try:
-            self.session("GET", f"/element/{element}/name")
-            return False
-        except WebDriverError as error:
-            if error.error in ("stale element reference", "no such element"):
-                return True
-            raise
+    def execute(self, script, *args):
+        """Runs a script in the page; returns what it returns."""
+        return self.session("POST", "/execute/sync", {"script": script, "args": list(args)})
 
 
 # --- chromedriver process -----------------------------------------------------
@@ -242,6 +254,7 @@ class ConsoleTest:
         self.timeout = timeout
         self.step_number = 0
         self.step_name = "setup"
+        self.page_marks = 0
 
     # Steps and failures
 
@@ -281,8 +294,8 @@ class ConsoleTest:
             try:
                 last = probe()
             except WebDriverError as error:
-                # The page was swapped between two look-ups; try again.
-                if error.error not in ("stale element reference", "no such element"):
+                # The page was swapped between two look-ups; look again.
+                if not error.page_changed:
                     raise
                 last = None
             if last:
@@ -314,6 +327,47 @@ class ConsoleTest:
         except WebDriverError:
             return f"page {self.driver.current_url()}"
 
+    def act(self, css, action, what=None):
+        """Finds the element afresh and does action(element) with it, again
+        with a fresh look-up whenever the page changed in between; returns
+        what the action returns. No element reference outlives one try."""
+        outcome = []
+
+        def attempt():
+            element = self.driver.find(css)
+            if element is None:
+                return False
+            outcome.append(action(element))
+            return True
+
+        if not self.wait_for(css, attempt):
+            self.fail(what or f"an element {css!r} on {self.path()}", f"none after {self.timeout} s ({self.page_summary()})")
+        return outcome[-1]
+
+    def mark_page(self):
+        """Marks the document now shown, so a new one can be told from it."""
+        self.page_marks += 1
+        mark = f"hx-page-{self.page_marks}"
+        self.wait_for("the page to take a mark",
+                      lambda: self.driver.execute("window.hxPageMark = arguments[0]; return true;", mark))
+        return mark
+
+    def wait_for_new_page(self, mark):
+        """Waits until a document other than the marked one has loaded
+        completely: the mark is gone with the old document's window state."""
+        loaded = self.wait_for("a new page", lambda: self.driver.execute(
+            "return window.hxPageMark !== arguments[0] && document.readyState === 'complete';", mark))
+        if not loaded:
+            self.fail("a new page after the click", f"still {self.page_summary()}")
+
+    def click_for_page(self, css, what=None):
+        """Clicks something that loads a new page (a link, a form's submit
+        button) and waits until that page has loaded, so later look-ups
+        cannot match elements of the page we just left."""
+        mark = self.mark_page()
+        self.act(css, self.driver.click, what)
+        self.wait_for_new_page(mark)
+
     def open(self, path):
         try:
             self.driver.get(self.base_url + path)
@@ -321,35 +375,30 @@ class ConsoleTest:
             # e.g. net::ERR_CONNECTION_REFUSED when the console is not running.
             self.fail(f"the console to answer at {self.base_url + path}", str(error).splitlines()[0])
 
-    def click_and_wait_for_page(self, element):
-        """Clicks something that loads a new page (a link, a form's submit
-        button) and waits until the old page is gone, so later look-ups cannot
-        match elements of the page we just left."""
-        old_root = self.driver.find("html")
-        self.driver.click(element)
-        if not self.wait_for("a new page", lambda: self.driver.is_stale(old_root)):
-            self.fail("a new page after the click", f"still {self.page_summary()}")
+    def text_of(self, css, what=None):
+        return self.act(css, lambda element: self.driver.text(element).strip(), what)
 
-    def text_of(self, css):
-        return self.driver.text(self.element(css)).strip()
+    def type_into(self, css, text, what=None):
+        self.act(css, lambda element: self.driver.type(element, text), what)
 
     # Shared actions
 
     def fill_sign_in(self, username, password):
         self.open("/sign-in")
-        self.driver.type(self.element('input[name="username"]', "the username field"), username)
-        self.driver.type(self.element('input[name="password"]', "the password field"), password)
-        self.click_and_wait_for_page(self.element("#sign-in", "the sign-in button #sign-in"))
+        self.type_into('input[name="username"]', username, "the username field")
+        self.type_into('input[name="password"]', password, "the password field")
+        self.click_for_page("#sign-in", "the sign-in button #sign-in")
 
     def sign_in(self, role, username, password):
         self.fill_sign_in(username, password)
         if self.path() == "/sign-in":
-            error = self.driver.find("#sign-in-error")
-            found = f"sign-in error {self.driver.text(error).strip()!r}" if error else "still on /sign-in"
-            self.fail(f"to be signed in as the {role} {username!r}", found)
+            error = self.wait_for("#sign-in-error", lambda: self.driver.text(self.driver.find("#sign-in-error")).strip()
+                                  if self.driver.find("#sign-in-error") else None)
+            self.fail(f"to be signed in as the {role} {username!r}",
+                      f"sign-in error {error!r}" if error else "still on /sign-in")
 
     def sign_out(self):
-        self.click_and_wait_for_page(self.element("#sign-out", "the sign-out button #sign-out"))
+        self.click_for_page("#sign-out", "the sign-out button #sign-out")
         self.wait_for_path("/sign-in")
 
     # The flow
@@ -391,32 +440,37 @@ class ConsoleTest:
         self.begin("operator-dead-letters")
         self.open("/dead-letters")
         self.element("table#dead-letters", "the dead letters table #dead-letters")
-        boxes = self.driver.find_all('#dead-letters input[name="ref"]')
-        if not boxes:
-            self.fail('at least one dead letter with a checkbox input[name="ref"]', "none")
-        self.driver.click(boxes[0])
-        if not self.driver.is_selected(boxes[0]):
+        first_box = '#dead-letters input[name="ref"]'
+
+        def tick(box):
+            self.driver.click(box)
+            return self.driver.is_selected(box)
+
+        if not self.act(first_box, tick, 'at least one dead letter with a checkbox input[name="ref"]'):
             self.fail("the first dead letter's checkbox ticked", "it unticked after a click")
         self.end()
 
         self.begin("operator-replay-confirm")
-        self.click_and_wait_for_page(self.element("#replay-selected", "the button #replay-selected"))
+        self.click_for_page("#replay-selected", "the button #replay-selected")
         count = self.text_of("#replay-count")
         if count != "1":
             self.fail("#replay-count '1' (one dead letter ticked)", repr(count))
-        confirm = self.element("#confirm-replay", "the button #confirm-replay")
+        self.element("#confirm-replay", "the button #confirm-replay")
         self.end()
 
         self.begin("operator-replay-result")
-        self.click_and_wait_for_page(confirm)
+        self.click_for_page("#confirm-replay", "the button #confirm-replay")
         self.element("#replay-result", "the replay result #replay-result")
-        replayed = self.driver.find_all("#replay-result .replayed")
-        if len(replayed) != 1:
-            self.fail("one row with class 'replayed' in #replay-result", len(replayed))
-        link = self.driver.find("a.original", within=replayed[0])
-        if link is None or not self.driver.attribute(link, "href"):
+        replayed = self.wait_for("the replayed rows", lambda: [
+            bool(self.driver.attribute(link, "href")) if link else None
+            for row in self.driver.find_all("#replay-result .replayed")
+            for link in [self.driver.find("a.original", within=row)]
+        ] or None)
+        if replayed is None or len(replayed) != 1:
+            self.fail("one row with class 'replayed' in #replay-result", 0 if replayed is None else len(replayed))
+        if not replayed[0]:
             self.fail("the replayed row to link to the original dead letter (a.original with an href)",
-                      "no such link" if link is None else "a link without an href")
+                      "no such link" if replayed[0] is None else "a link without an href")
         self.end()
 
         self.begin("operator-sign-out")
@@ -428,12 +482,10 @@ class ConsoleTest:
         self.begin("auditor-audit-search")
         self.sign_in("auditor", args.auditor_user, args.auditor_password)
         self.open("/audit")
-        self.driver.type(self.element('input[name="nhsNumber"]', 'the NHS number field input[name="nhsNumber"]'),
-                         args.nhs_number)
-        self.click_and_wait_for_page(self.element("#search", "the search button #search"))
+        self.type_into('input[name="nhsNumber"]', args.nhs_number, 'the NHS number field input[name="nhsNumber"]')
+        self.click_for_page("#search", "the search button #search")
         self.element("table#audit-results", "the results table #audit-results")
-        rows = self.driver.find_all("#audit-results tbody tr")
-        if not rows:
+        if not self.driver.find_all("#audit-results tbody tr"):
             self.fail(f"at least one audit record for NHS number {args.nhs_number}", "an empty #audit-results")
         self.expect_nhs_number_shown(args.nhs_number)
         self.end()
@@ -456,7 +508,7 @@ class ConsoleTest:
         """The NHS number may be shown as typed or in its usual 3 3 4 grouping."""
         digits = re.sub(r"\D", "", nhs_number)
         grouped = f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-        body = self.driver.text(self.element("body"))
+        body = self.text_of("body")
         if nhs_number not in body and digits not in body and grouped not in body:
             self.fail(f"the page to show NHS number {nhs_number}", "it nowhere in the page's text")
 

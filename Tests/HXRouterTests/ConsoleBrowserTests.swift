@@ -77,7 +77,7 @@ import Testing
 
             try? FileManager.default.removeItem(at: Self.artifacts)
             let browser = try await run("/usr/bin/python3", [
-                Place.root.appendingPathComponent("scripts/console-browser-test.py").path, "--url", "http://localhost:\(port)",
+                Place.root.appendingPathComponent("scripts/console-browser-test.py").path, "--url", "http://127.0.0.1:\(port)",
                 "--operator-user", "olive", "--operator-password", "olive-password-1",
                 "--auditor-user", "audrey", "--auditor-password", "audrey-password-1",
                 "--nhs-number", person, "--artifacts", Self.artifacts.path,
