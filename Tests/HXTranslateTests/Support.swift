@@ -1,5 +1,6 @@
 import Foundation
 import HXCanonical
+import Testing
 @testable import HXTranslate
 
 /// Paths of the package, found from this file so tests run from any directory.
@@ -7,9 +8,9 @@ enum Paths {
     static let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let adapters = package.appendingPathComponent("adapters")
     static let sensitivityCodes = package.appendingPathComponent("config/sensitivity-codes.yaml")
-    /// ../shared/corpus beside the repository, where CI and developers have it.
-    static let corpus = package.appendingPathComponent("../shared/corpus").standardizedFileURL
-    static var corpusPresent: Bool { FileManager.default.fileExists(atPath: corpus.path) }
+    /// Tests/Fixtures: the conformance corpus, part of the repository (see its README.md).
+    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
 
     static let adapterNames = [
         "whh-pas-discharge", "sthk-edischarge", "mersey-care-discharge", "hbc-adult-social-care",
@@ -32,6 +33,15 @@ enum Fixtures {
 
     static func translate(_ adapter: String, _ file: String) throws -> [TranslationOutcome] {
         Translator.translate(configuration: try Self.adapter(adapter), input: try sample(adapter, file))
+    }
+
+    /// A conformance fixture, by its path under Tests/Fixtures; a missing one
+    /// fails the test naming the file (the corpus is in the repository, never skipped).
+    static func corpus(_ file: String) throws -> Data {
+        let url = Paths.corpus.appendingPathComponent(file)
+        try #require(FileManager.default.fileExists(atPath: url.path),
+                     "missing fixture Tests/Fixtures/\(file) (expected at \(url.path)); the corpus is part of the repository, see Tests/Fixtures/README.md")
+        return try Data(contentsOf: url)
     }
 
     /// A configuration built in code, for inputs written inside a test.
