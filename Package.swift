@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "HXSerial", swiftSettings: strict),
         // Reading YAML configuration with file, line and problem for every error.
         .target(name: "HXConfigFile", dependencies: ["Yams"], swiftSettings: strict),
-        // The canonical message contract (DESIGN.md "Canonical message, version 1"): pure values.
+        // The canonical message contract (docs/design.md "Canonical message, version 1"): pure values.
         .target(name: "HXCanonical", swiftSettings: strict),
         // HL7 v2 parsing, encoding, MLLP framing and acknowledgements: pure, no I/O.
         .target(name: "HL7v2", swiftSettings: strict),
@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "HXTranslate", dependencies: ["HXCanonical", "HL7v2", "HXConfigFile", "Yams"], swiftSettings: strict),
         // The place's configuration: organisations, groups, data sharing agreements, digest.
         .target(name: "HXPlace", dependencies: ["HXCanonical", "HXConfigFile", "Yams"], swiftSettings: strict),
-        // The router's decision per message and recipient (DESIGN.md steps 1-6): pure functions.
+        // The router's decision per message and recipient (docs/design.md steps 1-6): pure functions.
         .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace"], swiftSettings: strict),
         // Declarative agreement test cases under config/tests (`hx test`).
         .target(

@@ -1,4 +1,4 @@
-/// One hash chain of audit records (DESIGN.md: one per router input partition).
+/// One hash chain of audit records (docs/design.md: one per router input partition).
 /// A value: the router keeps one per assigned partition, and after a restart
 /// or rebalance rebuilds it with `resume(from:)` from the record of the last
 /// committed input offset, so a redone batch is sealed with the same bytes.

@@ -17,7 +17,7 @@ public enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
     case deadLetterReplay = "dead-letter-replay"
 }
 
-/// DESIGN.md "Information governance": the outcome of one decision.
+/// docs/design.md "Information governance": the outcome of one decision.
 public enum AuditOutcome: String, Codable, Sendable, CaseIterable {
     case deliver
     case deliverRedacted = "deliver-redacted"
@@ -99,7 +99,7 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
-/// One record of `hx.audit.ig.v1` (DESIGN.md "Information governance"):
+/// One record of `hx.audit.ig.v1` (docs/design.md "Information governance"):
 /// an entry sealed into its chain. Content fields are reached directly
 /// (`record.recipient`) through the entry.
 @dynamicMemberLookup

@@ -58,7 +58,7 @@ public enum AuditIdentifiers {
     /// Fixed for ever: every stored decision id depends on it.
     public static let namespace = UUID(uuidString: "c481db3c-5ed8-4de0-8f76-c6da37a3ca25")!
 
-    /// DESIGN.md: "The decision id ... come[s] from the input (message id + recipient)".
+    /// docs/design.md: "The decision id ... come[s] from the input (message id + recipient)".
     public static func decisionId(messageId: UUID, recipient: String) -> String {
         decisionIds(messageId: messageId, recipients: [recipient])[0]
     }

@@ -2,7 +2,7 @@ import Foundation
 import HXCanonical
 import HXPolicy
 
-/// One record for `hx.deliver.<recipient>` (DESIGN.md "Topics"): key NHS
+/// One record for `hx.deliver.<recipient>` (docs/design.md "Topics"): key NHS
 /// number, value the minimised canonical message, headers decision id and
 /// agreement id. Built from the same decision as its audit record, so the
 /// recipient can de-duplicate by the decision id the audit holds.

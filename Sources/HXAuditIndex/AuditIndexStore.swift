@@ -1,6 +1,6 @@
 import HXAudit
 
-/// A queryable copy of `hx.audit.ig.v1` (DESIGN.md "Shape": the audit index).
+/// A queryable copy of `hx.audit.ig.v1` (docs/design.md "Shape": the audit index).
 /// Two backends, SQLite and PostgreSQL, behave the same; `AuditIndex.open`
 /// makes one. Every method may be called concurrently; a store serialises
 /// what must not interleave.

@@ -72,7 +72,7 @@ public struct AuditRecordPlace: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One decision id read twice with different bytes: a verification failure
-/// (DESIGN.md). The first record stays indexed; the second is only recorded here.
+/// (docs/design.md). The first record stays indexed; the second is only recorded here.
 public struct AuditIndexConflict: Sendable, Hashable, CustomStringConvertible {
     public var decisionId: String
     /// The record the index holds.

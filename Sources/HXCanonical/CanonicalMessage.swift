@@ -1,6 +1,6 @@
 import Foundation
 
-/// Canonical message, version 1 (DESIGN.md "Canonical message, version 1").
+/// Canonical message, version 1 (docs/design.md "Canonical message, version 1").
 /// `type` is not stored: it is the payload's kind, so the two cannot disagree.
 public struct CanonicalMessage: Codable, Sendable, Equatable {
     public static let schemaIdentifier = "hx.canonical/1"
@@ -74,7 +74,7 @@ public struct CanonicalMessage: Codable, Sendable, Equatable {
     }
 
     /// Labels carried by payload list items. The message-level list must
-    /// include them (DESIGN.md: "the message-level list is the union").
+    /// include them (docs/design.md: "the message-level list is the union").
     public var itemSensitivity: Set<SensitivityLabel> { payload.itemSensitivity }
 
     /// This message with `sensitivity` = message labels ∪ item labels, in

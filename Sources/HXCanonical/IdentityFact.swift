@@ -1,6 +1,6 @@
 import Foundation
 
-/// A value of `hx.identity.v1` (DESIGN.md "Topics"): demographics an
+/// A value of `hx.identity.v1` (docs/design.md "Topics"): demographics an
 /// ADT^A01/A08/A28 confirms for an NHS number. Adapters publish them; the
 /// router's identity matching reads them.
 public struct IdentityFact: Codable, Sendable, Equatable {

@@ -1,5 +1,5 @@
 /// Why a string is not a usable NHS number. Every case has the one stable
-/// reason code that translators report (`nhs-number-invalid`, see DESIGN.md);
+/// reason code that translators report (`nhs-number-invalid`, see docs/design.md);
 /// `subReason` and `message` say more for people reading a dead letter.
 public enum NHSNumberError: Error, Sendable, Equatable, CustomStringConvertible {
     case empty

@@ -2,7 +2,7 @@ import Foundation
 
 /// An RFC 3339 date-time with an explicit offset, e.g.
 /// `2026-07-15T10:30:00+01:00`. Canonical timestamps always carry their
-/// offset (DESIGN.md), so a value without one cannot be constructed.
+/// offset (docs/design.md), so a value without one cannot be constructed.
 public struct RFC3339Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
     public let rawValue: String
 

@@ -1,4 +1,4 @@
-/// Topic names of DESIGN.md "Topics", spelt once for every component.
+/// Topic names of docs/design.md "Topics", spelt once for every component.
 public enum HXTopic {
     public static let audit = "hx.audit.ig.v1"
     public static let consent = "hx.consent.v1"
@@ -20,7 +20,7 @@ public enum HXHeader {
     public static let schema = "hx-schema"
     public static let sourceOrganisation = "hx-source-organisation"
     public static let adapter = "hx-adapter"
-    /// Which component wrote a dead letter: `adapter` or `router`.
+    /// Which stage wrote a dead letter: `translate` (an adapter) or `router`.
     public static let stage = "hx-stage"
     public static let reasonCode = "hx-reason-code"
     public static let location = "hx-location"

@@ -10,7 +10,7 @@ import Mustache
 import Prometheus
 
 /// Who may open what. Patient identifiers (audit pages, a dead letter's
-/// input) are for auditors only, as DESIGN.md says of the console.
+/// input) are for auditors only, as docs/design.md says of the console.
 enum Access {
     static let operations: Set<StaffRole> = [.operator_, .admin, .auditor]
     static let replay: Set<StaffRole> = [.operator_, .admin]

@@ -292,7 +292,7 @@ struct Loader {
                     reader.error("\(what): unknown group '@\(name)' (not in organisations.yaml groups)", at: item)
                     continue
                 }
-                // DESIGN.md: an agreement for anything but direct care names its recipients explicitly.
+                // docs/design.md: an agreement for anything but direct care names its recipients explicitly.
                 if let purpose, purpose != .directCare {
                     reader.error("to: a \(purpose.rawValue) agreement must name its recipients explicitly by code, not by group (@\(name))", at: item)
                 }

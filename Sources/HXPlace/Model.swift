@@ -1,6 +1,6 @@
 import HXCanonical
 
-/// The kinds of party DESIGN.md "Place configuration" names.
+/// The kinds of party docs/design.md "Place configuration" names.
 public enum OrganisationKind: String, Sendable, CaseIterable, Hashable {
     case acuteTrust = "acute-trust"
     case mentalHealthTrust = "mental-health-trust"
@@ -32,7 +32,7 @@ public struct Organisation: Sendable, Equatable {
         self.pcn = pcn
     }
 
-    /// DESIGN.md: `hx.deliver.<code in lower case>`.
+    /// docs/design.md: `hx.deliver.<code in lower case>`.
     public var deliveryTopic: String { "hx.deliver.\(code.lowercased())" }
 }
 
@@ -83,7 +83,7 @@ public enum PartyReference: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A data sharing agreement (DESIGN.md "Information governance").
+/// A data sharing agreement (docs/design.md "Information governance").
 public struct SharingAgreement: Sendable, Equatable {
     public var id: String
     public var title: String
@@ -157,7 +157,7 @@ public struct SharingAgreement: Sendable, Equatable {
 
     public enum LabelRule: String, Sendable { case allow, redact, deny, unmentioned }
 
-    /// DESIGN.md step 5: a label the agreement does not mention is denied.
+    /// docs/design.md step 5: a label the agreement does not mention is denied.
     @inlinable
     public func rule(for label: SensitivityLabel) -> LabelRule {
         if allow.contains(label) { return .allow }

@@ -3,7 +3,7 @@ import HXCanonical
 import HXConfigFile
 
 /// The place's configuration: who the parties are, how they group, and the
-/// data sharing agreements between them (DESIGN.md "Place configuration").
+/// data sharing agreements between them (docs/design.md "Place configuration").
 public struct PlaceConfiguration: Sendable, Equatable {
     public static let organisationsFile = "organisations.yaml"
     public static let agreementsDirectory = "sharing-agreements"

@@ -2,7 +2,7 @@ import Foundation
 import HXCanonical
 import HXPlace
 
-/// One line of `hx.consent.v1` / the `--consent` JSON-lines file (DESIGN.md "Place configuration").
+/// One line of `hx.consent.v1` / the `--consent` JSON-lines file (docs/design.md "Place configuration").
 public struct ConsentDirective: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case objection
@@ -91,7 +91,7 @@ public struct ConsentParseError: Error, Sendable, Equatable, CustomStringConvert
 /// Every directive known for each person, answering "does this person object
 /// to sharing with this recipient, as things stood at this instant?".
 ///
-/// Rules (DESIGN.md: latest per NHS number and scope wins), made exact:
+/// Rules (docs/design.md: latest per NHS number and scope wins), made exact:
 /// - For a recipient R, only objections and withdrawals whose scope covers R
 ///   (`all`, or a list naming R) count, and the one with the latest
 ///   `recordedAt` decides. So an objection to all followed by a withdrawal

@@ -2,7 +2,7 @@ import Foundation
 import HXCanonical
 import HXPlace
 
-/// Reason codes of DESIGN.md "Information governance", the one place they are spelt.
+/// Reason codes of docs/design.md "Information governance", the one place they are spelt.
 public enum ReasonCode {
     public static let identityUnresolved = "identity-unresolved"
     public static let identityMatched = "identity-matched"
@@ -10,9 +10,9 @@ public enum ReasonCode {
     public static let agreementExpired = "agreement-expired"
     /// Status draft, suspended or retired.
     public static let agreementNotActive = "agreement-not-active"
-    /// Status active but `validFrom` is still to come. DESIGN.md folds this into
-    /// agreement-not-active; a separate code tells an IG lead the fix is to wait,
-    /// not to change the agreement's status.
+    /// Status active but `validFrom` is still to come. Not folded into
+    /// agreement-not-active: a separate code tells an IG lead the fix is to wait,
+    /// not to change the agreement's status (docs/design.md "Reason codes").
     public static let agreementNotYetValid = "agreement-not-yet-valid"
     public static let objection = "objection"
     public static let nationalDataOptOut = "national-data-opt-out"
@@ -109,7 +109,7 @@ public struct RoutingResult: Sendable, Equatable {
 
     public func decision(for recipient: String) -> Decision? { decisions.first { $0.recipient == recipient } }
 
-    /// `hx route --explain` (DESIGN.md "Command line"): keys in the documented
+    /// `hx route --explain` (docs/design.md "Command line"): keys in the documented
     /// order, one line, so the same decisions always print the same bytes.
     public var explainJSON: String { explain.rendered }
 

@@ -29,7 +29,7 @@ public enum IdentityMatch: Sendable, Equatable {
     case ambiguous([NHSNumber])
 }
 
-/// Deterministic matching on family name + birth date + postcode (DESIGN.md step 1).
+/// Deterministic matching on family name + birth date + postcode (docs/design.md step 1).
 /// Names compare on their letters only, without case ("O'Neill" = "ONEILL");
 /// postcodes without spaces or case ("WA8 7QH" = "wa87qh"). Nothing fuzzier:
 /// a wrong match would send one person's record to another person's GP.

@@ -11,7 +11,7 @@ public struct Candidate: Sendable, Equatable {
     }
 }
 
-/// The router's decision (DESIGN.md "The router's decision for one message and
+/// The router's decision (docs/design.md "The router's decision for one message and
 /// one candidate recipient"), steps 1–6 in order. Pure: the same inputs give
 /// the same result, which the audit chain's replay guarantee depends on.
 public enum PolicyEngine {

@@ -2,7 +2,7 @@ import HXAudit
 
 /// Where a router continues a chain after a restart or rebalance, worked
 /// out from the chain's records on the audit topic and the group's committed
-/// offset (DESIGN.md: "a chain continues ... from the record of the last
+/// offset (docs/design.md: "a chain continues ... from the record of the last
 /// committed input offset").
 ///
 /// The audit topic, not the committed offset, is the authority: the

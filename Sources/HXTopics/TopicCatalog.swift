@@ -47,7 +47,7 @@ public struct TopicCatalog: Sendable, Equatable {
 
     public static let fileName = "topics.yaml"
 
-    /// The delivery topic of a receiving organisation (DESIGN.md: code in lower case).
+    /// The delivery topic of a receiving organisation (docs/design.md: code in lower case).
     public static func deliveryTopic(forOrganisation code: String) -> String {
         HXTopic.delivery(code)
     }
