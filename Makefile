@@ -1,11 +1,14 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
-.PHONY: run test setup bench bench-hl7 bench-router bench-audit-index build soak fuzz
+.PHONY: run test test-unit setup bench bench-hl7 bench-router bench-audit-index build soak fuzz
 
 run:        ## run the system on its embedded defaults (local broker, topics, router, audit indexer, console, the sample Halton feeds)
 	bash scripts/run.sh
 
 test:       ## run every test (installs librdkafka >= 2.2 and the development broker if missing)
 	bash scripts/test.sh
+
+test-unit:  ## the fast tier: every test that needs no broker, browser or database (about 30 s after the build)
+	bash scripts/test.sh --unit
 
 setup:      ## install only what building and testing need
 	bash scripts/setup.sh

@@ -7,5 +7,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+# `scripts/test.sh --unit` (make test-unit): only the tests that need no broker,
+# browser or database: the pure modules, configuration, the console's routes on
+# a fixed backend, and client logic on librdkafka's in-process mock cluster.
+# A new suite of that kind belongs in this list.
+UNIT_TESTS='^(HL7v2Tests|HXAuditTests|HXCanonicalTests|HXConsoleTests|HXPlaceTests|HXPolicyTests|HXTranslateTests)\.'
+UNIT_TESTS+='|^HXAdapterRuntimeTests\.PublisherTests'
+UNIT_TESTS+='|^HXDeployTests\.(AccessPlanTests|CredentialFileTests)'
+UNIT_TESTS+='|^HXKafkaTests\.(TopicCatalogTests|TransactionErrorClassificationTests)'
+UNIT_TESTS+='|^HXRouterTests\.(AuditPlacementTests|ChainResumptionTests|InputContinuityTests|PlaceConsistencyTests|RouterStepTests|RepeatedMessageTests)'
+
 swift build --build-tests
-swift test --skip-build "$@"
+if [ "${1:-}" = "--unit" ]; then
+  shift
+  swift test --skip-build --filter "$UNIT_TESTS" "$@"
+else
+  swift test --skip-build "$@"
+fi
