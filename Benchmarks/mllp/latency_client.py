@@ -31,7 +31,7 @@ def message(control_id, nhs):
         f"MSH|^~\\&|PAS|RWW|HX|HALTON|20260714153012||ADT^A03^ADT_A03|{control_id}|P|2.4|||AL|NE",
         "EVN|A03|20260714153000",
         f"PID|1||RWW{control_id}^^^RWW^MR~{nhs}^^^NHS^NH||TESTPATIENT^Alex^^^Mx||19540302|U|||12 Example Street^^Widnes^Cheshire^WA8 7AA^GBR^H",
-        "PD1|||APPLETON VILLAGE SURGERY^^PLACEHOLDER-APPLETON",
+        "PD1|||APPLETON VILLAGE SURGERY^^N81035",
         "PV1|1|I|WARD12^BED4^^RWW||||C1234567^Consultant^Clare^^^Dr||||||||||||V0000101|||||||||||||||||1|19|||||||20260710091500|20260714143000",
         "DG1|1||I21.4^Acute subendocardial myocardial infarction^I10|||F",
         "PR1|1||H22.9^Diagnostic endoscopic examination of colon, unspecified^OPCS4||20260711103000",

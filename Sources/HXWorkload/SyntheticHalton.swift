@@ -19,11 +19,12 @@ public struct SyntheticHalton: Sendable {
         public var message: CanonicalMessage?
     }
 
+    /// Halton's 14 GP practices (ODS codes, as config/organisations.yaml), hub by hub.
     public static let practices = [
-        "PLACEHOLDER-APPLETON", "PLACEHOLDER-BEECHES", "PLACEHOLDER-HOUGH-GREEN", "PLACEHOLDER-PEELHOUSE",
-        "PLACEHOLDER-BEVAN", "PLACEHOLDER-NEWTOWN", "PLACEHOLDER-OAKS-PLACE", "PLACEHOLDER-UPTON-ROCKS",
-        "PLACEHOLDER-GROVE-HOUSE", "PLACEHOLDER-TOWER-HOUSE", "PLACEHOLDER-BROOKVALE", "PLACEHOLDER-CASTLEFIELDS",
-        "PLACEHOLDER-MURDISHAW", "PLACEHOLDER-WEAVERVALE",
+        "N81035", "N81037", "N81119", "N81045",
+        "N81011", "N81064", "N81619", "N81651",
+        "N81066", "N81057", "N81096", "N81019",
+        "N81072", "N81054",
     ]
     static let families = ["Ashworth", "Brennan", "Critchley", "Dunne", "Eccleston", "Fairclough", "Garside", "Hesketh", "Ince", "Jolley"]
     static let postcodes = ["WA8 7QH", "WA8 9PJ", "WA7 2GH", "WA7 5DX", "WA8 3LZ", "WA7 1TW"]

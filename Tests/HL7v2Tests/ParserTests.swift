@@ -34,7 +34,7 @@ import Testing
         #expect(message["PID-5-2"] == "JANE")
         #expect(message["PID-7"] == "19480309")
         #expect(message["PID-11.5"] == "WA8 7AB")
-        #expect(message["PD1-3.3"] == "PLACEHOLDER-APPLETON")
+        #expect(message["PD1-3.3"] == "N81035")
         #expect(message["PV1-36"] == "54")
         #expect(message["PV1-37.2"] == "Nursing home")
         #expect(message["PV1-44"] == "20260710140500")

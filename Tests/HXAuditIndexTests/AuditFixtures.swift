@@ -15,7 +15,7 @@ enum AuditFixtures {
     /// NHS numbers from the test range (999 000 xxxx).
     static let nhsNumbers = ["9990000379", "9990000743", "9990001014", "9990001375"]
     static let sources = ["RWW", "RBN"]
-    static let recipients = ["PLACEHOLDER-APPLETON", "PLACEHOLDER-BEECHES", "HBC-ASC"]
+    static let recipients = ["N81035", "N81037", "HBC-ASC"]
     static let agreements = ["DSA-HALTON-DISCHARGE-001", "DSA-HALTON-DISCHARGE-SOCIALCARE-001"]
 
     static func time(_ seconds: Int) -> String {
@@ -25,7 +25,7 @@ enum AuditFixtures {
     /// A decision entry; `n` makes it distinct and sets its time (n seconds after the base).
     static func decision(
         _ n: Int, partition: Int = 0, nhsNumber: String? = nhsNumbers[0], source: String = "RWW",
-        recipient: String = "PLACEHOLDER-APPLETON", outcome: AuditOutcome = .deliver, reasons: [String] = [],
+        recipient: String = "N81035", outcome: AuditOutcome = .deliver, reasons: [String] = [],
         agreementId: String? = agreements[0], seconds: Int? = nil
     ) -> AuditEntry {
         let messageId = CanonicalMessage.deriveID(sourceOrganisation: source, sourceMessageID: "MSG-\(partition)-\(n)")

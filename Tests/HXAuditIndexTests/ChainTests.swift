@@ -54,7 +54,7 @@ struct ChainTests {
         let (report, other) = try await tampered(backend) { db, chain in
             // Another recipient, written in canonical form with the original hash: decodes, but the hash no longer matches.
             var forged = chain[6].record
-            forged.recipient = "PLACEHOLDER-BEECHES"
+            forged.recipient = "N81037"
             try await db.execute(
                 "UPDATE audit_records SET wire = \(db.bytesLiteral(forged.wireBytes)) WHERE chain_id = '\(F.chainId(partition: 0))' AND sequence = 7")
         }

@@ -52,7 +52,7 @@ struct SearchTests {
         ("time range with offset", AuditQuery(from: "2026-03-01T17:00:20+01:00", to: "2026-03-01T16:00:41.000Z"),
          { $0.time >= F.time(20) && $0.time < F.time(41) }),
         ("limit", AuditQuery(limit: 7), { _ in true }),
-        ("organisation, limit", AuditQuery(organisation: "PLACEHOLDER-APPLETON", limit: 3), { $0.recipient == "PLACEHOLDER-APPLETON" }),
+        ("organisation, limit", AuditQuery(organisation: "N81035", limit: 3), { $0.recipient == "N81035" }),
         ("organisation as source and recipient", AuditQuery(organisation: "RWW", limit: 5),
          { $0.source?.organisation == "RWW" || $0.recipient == "RWW" }),
         ("subject, newest first, limit", AuditQuery(nhsNumber: F.nhsNumbers[2], limit: 5), { $0.nhsNumber == F.nhsNumbers[2] }),
@@ -60,8 +60,8 @@ struct SearchTests {
                                 kind: .decision, from: F.time(10), to: F.time(110)),
          { $0.nhsNumber == F.nhsNumbers[3] && ($0.source?.organisation == "RWW" || $0.recipient == "RWW") && $0.outcome == .deny
              && $0.reasons.contains("sensitivity-denied:sexual-health") && $0.kind == .decision && $0.time >= F.time(10) && $0.time < F.time(110) }),
-        ("combined agreement and recipient", AuditQuery(organisation: "PLACEHOLDER-BEECHES", agreementId: F.agreements[0], outcome: .deliver),
-         { ($0.source?.organisation == "PLACEHOLDER-BEECHES" || $0.recipient == "PLACEHOLDER-BEECHES") && $0.agreementId == F.agreements[0] && $0.outcome == .deliver }),
+        ("combined agreement and recipient", AuditQuery(organisation: "N81037", agreementId: F.agreements[0], outcome: .deliver),
+         { ($0.source?.organisation == "N81037" || $0.recipient == "N81037") && $0.agreementId == F.agreements[0] && $0.outcome == .deliver }),
         ("nothing matches", AuditQuery(nhsNumber: "9990009999"), { _ in false }),
     ]
 

@@ -117,7 +117,7 @@ import Testing
         var random = Seeded(53)
         for n in 0..<500 {
             let message = CanonicalMessage.deriveID(sourceOrganisation: "RWW", sourceMessageID: "M\(n)")
-            let recipients = ["HBC-ASC", "PLACEHOLDER-APPLETON", "", "é|x", "review", String(repeating: "R", count: 70 + n % 10)]
+            let recipients = ["HBC-ASC", "N81035", "", "é|x", "review", String(repeating: "R", count: 70 + n % 10)]
             let expected = recipients.map {
                 UUIDv5.make(namespace: AuditIdentifiers.namespace, name: "decision|" + message.uuidString.lowercased() + "|" + $0).uuidString.lowercased()
             }

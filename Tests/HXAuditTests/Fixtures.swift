@@ -24,7 +24,7 @@ enum Fixture {
     }
 
     /// A synthetic decision entry, distinct for each `n`.
-    static func entry(_ n: Int, recipient: String = "PLACEHOLDER-APPLETON") -> AuditEntry {
+    static func entry(_ n: Int, recipient: String = "N81035") -> AuditEntry {
         let messageId = CanonicalMessage.deriveID(sourceOrganisation: "RWW", sourceMessageID: "MSG-\(n)")
         return AuditEntry(
             kind: .decision, decisionId: AuditIdentifiers.decisionId(messageId: messageId, recipient: recipient),

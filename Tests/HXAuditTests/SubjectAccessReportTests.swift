@@ -18,7 +18,7 @@ import Testing
         redacted.time = "2026-03-01T16:00:00.000Z"
         var shared = Fixture.documentedEntry
         shared.decisionId = "00000000-0000-4000-8000-000000000001"
-        shared.recipient = "PLACEHOLDER-APPLETON"
+        shared.recipient = "N81035"
         shared.outcome = .deliver
         shared.reasons = []
         shared.removedFields = []
@@ -43,7 +43,7 @@ import Testing
 
     @Test func listsEveryShareDenialAndRedactionOfThePersonOldestFirst() throws {
         let (report, html) = try Self.report()
-        #expect(report.decisions.map(\.recipient) == ["PLACEHOLDER-APPLETON", "HBC-ASC", "WELLBEING-ENT"])
+        #expect(report.decisions.map(\.recipient) == ["N81035", "HBC-ASC", "WELLBEING-ENT"])
         #expect(html.contains("999 000 0743"))
         #expect(html.contains("In all: 1 passed on, 1 passed on with parts removed, 1 not passed on, 0 held for checking."))
         #expect(html.contains("1 Feb 2026 09:15 UTC"))

@@ -12,7 +12,7 @@ enum Samples {
             localIdentifiers: [LocalIdentifier(system: "https://fhir.rww.invalid/Id/mrn", value: "RWW1234567")],
             name: PersonName(family: "O'Halton", given: ["Jane", "Mary"]),
             birthDate: CalendarDate("1948-03-09"), gender: .female, postcode: "WA8 7AB",
-            registeredPractice: "PLACEHOLDER-APPLETON")
+            registeredPractice: "N81035")
     }
 
     static var discharge: CanonicalMessage {
@@ -58,13 +58,13 @@ enum Samples {
 
     static var referral: CanonicalMessage {
         CanonicalMessage(
-            id: CanonicalMessage.deriveID(sourceOrganisation: "PLACEHOLDER-APPLETON", sourceMessageID: "REF-9"),
+            id: CanonicalMessage.deriveID(sourceOrganisation: "N81035", sourceMessageID: "REF-9"),
             occurredAt: ts("2026-03-02T11:15:00Z"),
-            source: Source(organisation: "PLACEHOLDER-APPLETON", system: "GP system", adapter: "gp-referrals", messageId: "REF-9"),
+            source: Source(organisation: "N81035", system: "GP system", adapter: "gp-referrals", messageId: "REF-9"),
             subject: subject,
             sensitivity: [],
             payload: .referral(Referral(
-                referralId: "REF-9", fromOrganisation: "PLACEHOLDER-APPLETON", fromService: "General practice",
+                referralId: "REF-9", fromOrganisation: "N81035", fromService: "General practice",
                 toOrganisation: "RY2", toService: "Community falls service", priority: .urgent,
                 reason: "Two falls in a month", clinicalSummary: "Frailty; lives alone.",
                 requestedAt: ts("2026-03-02T11:10:00Z"), consentToShare: true)))

@@ -54,8 +54,8 @@ struct AccessPlanTests {
             ].sorted())
         }
         // One recipient cannot read another's deliveries, even through a prefix.
-        let appleton = AccessPlan.recipientPrincipal("PLACEHOLDER-APPLETON")
-        #expect(plan.principals(allowed: .read, onTopic: "hx.deliver.placeholder-appleton").contains(appleton))
+        let appleton = AccessPlan.recipientPrincipal("N81035")
+        #expect(plan.principals(allowed: .read, onTopic: "hx.deliver.n81035").contains(appleton))
         #expect(!plan.principals(allowed: .read, onTopic: "hx.deliver.rww").contains(appleton))
     }
 

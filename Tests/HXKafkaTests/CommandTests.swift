@@ -41,7 +41,7 @@ struct CommandTests {
             #expect(first.status == 0)
             // topics.yaml's nine and one delivery topic per organisation of config/organisations.yaml.
             #expect(first.output.split(separator: "\n").filter { $0.hasSuffix(" created") }.count == 9 + 29)
-            #expect(first.output.contains("hx.deliver.placeholder-appleton"))
+            #expect(first.output.contains("hx.deliver.n81035"))
             let second = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
             #expect(second.status == 0)
             #expect(second.output.split(separator: "\n").filter { $0.hasSuffix(" exists") }.count == 9 + 29)
@@ -73,7 +73,7 @@ struct CommandTests {
         #expect(feeds.contains { $0.contains("sthk-edischarge bad-no-composition.json: refused [fhir-composition-missing]") }, "an HTTP 400 OperationOutcome")
         #expect(feeds.contains { $0.contains("hbc-adult-social-care events-bad-rows.csv: refused [nhs-number-invalid, date-invalid]") }, "a file moved to rejected/")
         let decisions = result.output.split(separator: "\n").filter { $0.hasPrefix("decision:") }
-        #expect(decisions.contains { $0.contains("discharge-summary from RWW to PLACEHOLDER-APPLETON") && $0.contains("deliver  DSA-HALTON-DISCHARGE-001") })
+        #expect(decisions.contains { $0.contains("discharge-summary from RWW to N81035") && $0.contains("deliver  DSA-HALTON-DISCHARGE-001") })
         #expect(decisions.contains { $0.contains("review  [identity-unresolved]") })
         #expect(decisions.contains { $0.contains("[sensitivity-denied:sexual-health]") })
         // The summary: what flowed, what was withheld and why, and that every input is accounted for.

@@ -33,8 +33,16 @@ let haltonConfig = packageRoot.appendingPathComponent("config")
         }
         let practices = config.organisations(ofKind: .gpPractice)
         #expect(practices.count == 14)
-        // Never an invented ODS code for a practice.
-        #expect(practices.allSatisfy { $0.code.hasPrefix("PLACEHOLDER-") })
+        // Never an invented ODS code for a practice: each is a GP practice code confirmed from
+        // ODS data (a letter and five digits; Halton's, of the former NHS Halton CCG, are N81...)
+        // or a marked PLACEHOLDER-... code (organisations.yaml says which and where from).
+        func isHaltonPracticeCode(_ code: String) -> Bool {
+            let s = Array(code.unicodeScalars)
+            return s.count == 6 && code.hasPrefix("N81") && s.dropFirst().allSatisfy { ("0"..."9").contains($0) }
+        }
+        #expect(practices.allSatisfy { $0.code.hasPrefix("PLACEHOLDER-") || isHaltonPracticeCode($0.code) })
+        #expect(Set(practices.map(\.code)).count == 14)
+        #expect(config.organisation("N81035")?.name == "Appleton Village Surgery")
         let perHub = Dictionary(grouping: practices, by: { $0.hub ?? "" }).mapValues(\.count)
         #expect(perHub == ["HUB-WIDNES-1": 4, "HUB-WIDNES-2": 4, "HUB-RUNCORN-1": 2, "HUB-RUNCORN-2": 4])
         #expect(practices.filter { $0.pcn == "widnes" }.allSatisfy { $0.hub?.hasPrefix("HUB-WIDNES") == true })

@@ -58,7 +58,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
             message: messages/social-care-safeguarding-concern.json
             at: 2026-03-02T12:00:00Z
             expect:
-              - {recipient: PLACEHOLDER-HOUGH-GREEN, outcome: deliver}
+              - {recipient: N81119, outcome: deliver}
         """
         let config = try PlaceConfiguration.load(directory: packageRoot.appendingPathComponent("config"))
         let report = PolicyTestRunner.run(try PolicyTestRunner.parse(text: text, file: "t.yaml", baseDirectory: Self.base), configuration: config)
@@ -75,10 +75,10 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
               id: 0b5f0f4e-5f0e-5d8e-9d7e-1a2b3c4d5e6f
               type: referral
               occurredAt: 2026-03-02T10:00:00Z
-              source: {organisation: PLACEHOLDER-APPLETON, system: ehr, adapter: test, messageId: "1"}
-              subject: {nhsNumber: "9990000379", identityStatus: verified, localIdentifiers: [], registeredPractice: PLACEHOLDER-APPLETON}
+              source: {organisation: N81035, system: ehr, adapter: test, messageId: "1"}
+              subject: {nhsNumber: "9990000379", identityStatus: verified, localIdentifiers: [], registeredPractice: N81035}
               sensitivity: []
-              payload: {referralId: R1, fromOrganisation: PLACEHOLDER-APPLETON, toOrganisation: RY2, priority: routine, requestedAt: 2026-03-02T10:00:00Z, consentToShare: true}
+              payload: {referralId: R1, fromOrganisation: N81035, toOrganisation: RY2, priority: routine, requestedAt: 2026-03-02T10:00:00Z, consentToShare: true}
             expect:
               - {recipient: RY2, outcome: deliver}
         """

@@ -71,7 +71,7 @@ import Glibc
         var lines = ["Event ID,NHS No,Person ID,Surname,Forename,DOB,Postcode,GP Practice Code,Event Type,D2A Pathway,Service,Team,Start Date,End Date,Notes,Worker"]
         for (row, number) in numbers.enumerated() {
             lines.append("\(name)-EV\(row),\(bad.contains(row) ? invalidNHSNumber() : number),P\(row),TESTPERSON,Harold,01/03/1938,WA8 7AB,"
-                + "PLACEHOLDER-APPLETON,Care Package Start,,Domiciliary care,Widnes Community Team,14/07/2026,,,J Worker")
+                + "N81035,Care Package Start,,Domiciliary care,Widnes Community Team,14/07/2026,,,J Worker")
         }
         return Array((lines.joined(separator: "\n") + "\n").utf8)
     }
