@@ -51,7 +51,7 @@ let package = Package(
         // Topic catalogue (config/topics.yaml) and applying it to a cluster.
         .target(
             name: "HXTopics",
-            dependencies: ["HXKafka", "HXConfigFile", "HXCanonical"],
+            dependencies: ["HXKafka", "HXConfigFile", "HXCanonical", "Yams"],
             swiftSettings: strict
         ),
         // Starting and stopping the local development broker (Tansu).
@@ -60,8 +60,9 @@ let package = Package(
         .target(name: "HXSerial", swiftSettings: strict),
         // Reading YAML configuration with file, line and problem for every error.
         .target(name: "HXConfigFile", dependencies: ["Yams"], swiftSettings: strict),
-        // The canonical message contract (docs/design.md "Canonical message, version 1"): pure values.
-        .target(name: "HXCanonical", swiftSettings: strict),
+        // The canonical message contract (docs/design.md "Canonical message, version 1"): pure values,
+        // and the digests every module uses (swift-crypto).
+        .target(name: "HXCanonical", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         // HL7 v2 parsing, encoding, MLLP framing and acknowledgements: pure, no I/O.
         .target(name: "HL7v2", swiftSettings: strict),
         // Feed formats (HL7 v2, FHIR, CSV/JSON, ADW) → canonical messages; adapter.yaml; adapter test cases.
@@ -79,7 +80,7 @@ let package = Package(
         // The IG audit record, its hash chain, delivery envelopes and the chain verifier: pure.
         .target(
             name: "HXAudit",
-            dependencies: ["HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HXCanonical", "HXPlace", "HXPolicy"],
             swiftSettings: strict
         ),
         // `hx adapter run`: MLLP listener and drop folder, publishing to Kafka before acknowledging;
@@ -99,9 +100,10 @@ let package = Package(
         .target(
             name: "HXAuditIndex",
             dependencies: [
-                "HXAudit", "HXPlace", "HXConfigFile", "HXSerial",
+                "HXAudit", "HXCanonical", "HXPlace", "HXConfigFile", "HXSerial",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -130,6 +132,7 @@ let package = Package(
             name: "HXConsole",
             dependencies: [
                 "HXOperations", "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXAudit", "HXPlace", "HXCanonical", "HXConfigFile",
+                "HXKafka", "HXTranslate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -186,6 +189,7 @@ let package = Package(
             name: "router-bench",
             dependencies: [
                 "HXRouter", "HXWorkload", "HXKafka", "HXDevBroker", "HXTopics", "HXPlace", "HXCanonical", "HXPolicy", "HXAudit",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -210,7 +214,7 @@ let package = Package(
         // Starting a broker per test and the Kafka helpers every integration test target uses.
         .target(
             name: "HXKafkaTestSupport",
-            dependencies: ["HXKafka", "HXDevBroker"],
+            dependencies: ["HXKafka", "HXDevBroker", .product(name: "Logging", package: "swift-log")],
             path: "Tests/HXKafkaTestSupport",
             swiftSettings: strict
         ),
@@ -231,6 +235,7 @@ let package = Package(
             dependencies: [
                 "HXKafka", "HXDevBroker", "HXTopics", "hx", "HXKafkaTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -282,6 +287,7 @@ let package = Package(
                 // Raw access to the test databases, to tamper with them as an intruder would.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -297,6 +303,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,6 +1,7 @@
 // libFuzzer target `agreement` (scripts/fuzz.sh agreement): the text of one
 // sharing agreement file, loaded with the real config/organisations.yaml.
 import Foundation
+import HXCanonical
 import HXConfigFile
 import HXPlace
 

@@ -12,7 +12,8 @@
 # compiled here with swiftc (Yams and its C part with clang) into
 # .build/fuzz, instrumented with -sanitize=fuzzer,address, so the
 # instrumentation never reaches `swift build` and the harnesses cannot break
-# it. Each run starts from Fuzz/corpus/TARGET (committed seeds, only read) and
+# it. swift-crypto alone is taken from the package's debug build, not
+# instrumented: BoringSSL takes minutes to compile and is not what we fuzz. Each run starts from Fuzz/corpus/TARGET (committed seeds, only read) and
 # a fresh work corpus in .build/fuzz/work/TARGET; a crashing input is written
 # to .build/fuzz/crashes/TARGET/ and the script exits non-zero.
 set -euo pipefail
@@ -27,9 +28,9 @@ usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 modules_for() {
     case $1 in
         hl7) echo "HL7v2" ;;
-        fhir | csv) echo "CYaml Yams HXConfigFile HXCanonical HL7v2 HXTranslate" ;;
-        agreement) echo "CYaml Yams HXConfigFile HXCanonical HXPlace" ;;
-        canonical) echo "HXCanonical" ;;
+        fhir | csv) echo "CYaml Yams HXConfigFile Crypto HXCanonical HL7v2 HXTranslate" ;;
+        agreement) echo "CYaml Yams HXConfigFile Crypto HXCanonical HXPlace" ;;
+        canonical) echo "Crypto HXCanonical" ;;
         *) echo "unknown target '$1' (expected one of: $TARGETS)" >&2; exit 2 ;;
     esac
 }
@@ -92,12 +93,25 @@ build_module() {
                 touch "$lib/Yams.stamp"
             fi
             ;;
+        Crypto)
+            if [[ ! -s $lib/Crypto.objects ]]; then
+                echo "fuzz: building swift-crypto (swift build --target Crypto)" >&2
+                swift build --target Crypto >&2
+                local bin; bin=$(swift build --show-bin-path)
+                # Only its own modules in the search path: SwiftPM's HXCanonical must not shadow ours.
+                rm -rf "$lib/crypto-modules" && mkdir -p "$lib/crypto-modules"
+                ln -s "$bin"/Modules/Crypto.swiftmodule "$bin"/Modules/CryptoBoringWrapper.swiftmodule "$lib/crypto-modules/"
+                find "$bin"/CCryptoBoringSSL.build "$bin"/CCryptoBoringSSLShims.build "$bin"/CryptoBoringWrapper.build \
+                    "$bin"/Crypto.build -name '*.o' > "$lib/Crypto.objects"
+                touch "$lib/Crypto.stamp"
+            fi
+            ;;
         *)
             local src=$ROOT/Sources/$m
             if stale "$lib/$m.stamp" "$src" "${deps[@]}"; then
                 echo "fuzz: building $m" >&2
                 swiftc -module-name "$m" -parse-as-library -O -wmo -swift-version 6 -warnings-as-errors "${SAN[@]}" \
-                    -I "$lib" -I "$(yams_dir)/Sources/CYaml/include" \
+                    -I "$lib" -I "$lib/crypto-modules" -I "$(yams_dir)/Sources/CYaml/include" \
                     -emit-module -emit-module-path "$lib/$m.swiftmodule" \
                     -c -o "$lib/$m.o" "$src"/*.swift
                 touch "$lib/$m.stamp"
@@ -113,13 +127,17 @@ build_target() {
     for m in $mods; do
         build_module "$m" ${stamps[@]+"${stamps[@]}"}
         stamps+=("$OUT/lib/$m.stamp")
-        if [[ $m == CYaml ]]; then objs+=("$OUT/lib/CYaml.a"); else objs+=("$OUT/lib/$m.o"); fi
+        case $m in
+            CYaml) objs+=("$OUT/lib/CYaml.a") ;;
+            Crypto) mapfile -t -O "${#objs[@]}" objs < "$OUT/lib/Crypto.objects" ;;
+            *) objs+=("$OUT/lib/$m.o") ;;
+        esac
     done
     mkdir -p "$OUT/bin"
     if stale "$OUT/bin/fuzz-$t" "${harness[@]}" "${stamps[@]}"; then
         echo "fuzz: linking fuzz-$t" >&2
         swiftc -module-name "Fuzz_$t" -parse-as-library -O -swift-version 6 -warnings-as-errors "${SAN[@]}" \
-            -I "$OUT/lib" -I "$(yams_dir)/Sources/CYaml/include" \
+            -I "$OUT/lib" -I "$OUT/lib/crypto-modules" -I "$(yams_dir)/Sources/CYaml/include" \
             "${harness[@]}" "${objs[@]}" -use-ld=lld -o "$OUT/bin/fuzz-$t"
     fi
 }

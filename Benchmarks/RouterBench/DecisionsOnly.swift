@@ -1,6 +1,7 @@
 // `router-bench --decisions-only`: the router's decision step (RouterStep.route) alone, on one
 // thread, no broker, against a baseline measured in the same run, so a change to the step's
 // CPU cost shows as a ratio that does not depend on how busy the machine is.
+import Crypto
 import Foundation
 import HXAudit
 import HXCanonical
@@ -103,12 +104,12 @@ enum DecisionsOnly {
     /// that print the same fingerprint wrote the same bytes.
     static func fingerprint(_ inputs: [RouterInput], context: RouterContext) -> (digest: String, outputs: Int, audit: Int) {
         var chains = FreshChains()
-        var sha = SHA1()
+        var sha = Insecure.SHA1()
         var outputs = 0, audit = 0
         func field(_ bytes: [UInt8]) {
             var n = UInt32(bytes.count).bigEndian
-            withUnsafeBytes(of: &n) { sha.update(Array($0)) }
-            sha.update(bytes)
+            withUnsafeBytes(of: &n) { sha.update(bufferPointer: $0) }
+            sha.update(data: bytes)
         }
         for input in inputs {
             var writes = RouterWrites()

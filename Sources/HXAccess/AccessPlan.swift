@@ -93,21 +93,21 @@ public struct AccessPlan: Sendable, Equatable {
 
     /// Consumer groups and transactional ids the code uses (HXRouter, HXAuditIndexing, hx).
     public enum Names {
-        public static let routerGroup = "hx-router"
+        public static let routerGroup = HXGroup.router
         /// The router's chain recovery and consent/identity readers (`groupID + "-recovery"` and `"-reference"`).
-        public static let routerHelperGroups = ["hx-router-recovery", "hx-router-reference"]
+        public static let routerHelperGroups = [HXGroup.routerRecovery(HXGroup.router), HXGroup.routerReference(HXGroup.router)]
         /// `RouterSettings.transactionalID` is `hx-router-<instance>`.
-        public static let routerTransactionalPrefix = "hx-router-"
-        public static let indexerGroup = "hx-audit-index"
+        public static let routerTransactionalPrefix = HXTransactionalID.routerPrefix
+        public static let indexerGroup = HXGroup.auditIndex
         /// `hx-staff-audit`: where `StaffAuditWriter` reads a person's chain head from.
-        public static let auditorGroups = ["hx-audit-verify", "hx-staff-audit"]
+        public static let auditorGroups = [HXGroup.auditVerify, HXGroup.staffAudit]
         /// `AuditAccessRecorder`: one transactional id per auditor, `hx-auditor-<actor>`.
-        public static let auditorTransactionalPrefix = "hx-auditor-"
+        public static let auditorTransactionalPrefix = HXTransactionalID.auditorPrefix
         /// `DeadLetterReplayer`: one transactional id per operator, `hx-operator-<actor>`.
-        public static let operatorTransactionalPrefix = "hx-operator-"
-        public static let consentGroup = "hx-consent-show"
-        public static let consoleGroupPrefix = "hx-console"
-        public static func recipientGroup(_ code: String) -> String { "hx-recipient-\(code.lowercased())" }
+        public static let operatorTransactionalPrefix = HXTransactionalID.operatorPrefix
+        public static let consentGroup = HXGroup.consentShow
+        public static let consoleGroupPrefix = HXGroup.consolePrefix
+        public static func recipientGroup(_ code: String) -> String { HXGroup.recipient(code) }
     }
 
     public static func adapterPrincipal(_ adapter: String) -> String { "hx-adapter-\(adapter)" }

@@ -148,7 +148,7 @@ public struct AdapterPublisher: Sendable {
         if let sourceMessageID, !sourceMessageID.isEmpty {
             return CanonicalMessage.deriveID(sourceOrganisation: configuration.organisation, sourceMessageID: sourceMessageID).uuidString.lowercased()
         }
-        let name = "\(configuration.name)|\(SHA1.hexDigest(input))|\(index)"
+        let name = "\(configuration.name)|\(Digests.sha1Hex(input))|\(index)"
         return UUIDv5.make(namespace: deadLetterNamespace, name: name).uuidString.lowercased()
     }
 }

@@ -110,7 +110,7 @@ public final class DropFolderSource: Service, Sendable {
             logger.warning("drop file not readable; will retry", metadata: ["hx.file-error": "\(type(of: error))"])
             return .retryLater
         }
-        let earlier = unmoved.withLock { $0[file.path] }.flatMap { $0.digest == SHA1.hexDigest(bytes) ? $0.result : nil }
+        let earlier = unmoved.withLock { $0[file.path] }.flatMap { $0.digest == Digests.sha1Hex(bytes) ? $0.result : nil }
         let result = if let earlier { earlier } else { await intake.handle(bytes, receivedAt: .now) }
         switch result {
         case .retryLater:
@@ -146,7 +146,7 @@ public final class DropFolderSource: Service, Sendable {
     /// Counted every time; logged as a warning once per file, not on every scan of a long outage.
     private func notMoved(_ file: URL, bytes: [UInt8], result: IntakeResult, retried: Bool, _ message: Logger.Message, _ error: any Error) {
         intake.telemetry.recordFileFailure()
-        if !retried { unmoved.withLock { $0[file.path] = Unmoved(digest: SHA1.hexDigest(bytes), result: result) } }
+        if !retried { unmoved.withLock { $0[file.path] = Unmoved(digest: Digests.sha1Hex(bytes), result: result) } }
         logger.log(level: retried ? .debug : .warning, message, metadata: ["hx.file-error": "\(Self.describe(error))"])
     }
 

@@ -1,4 +1,4 @@
-import Crypto
+import HXCanonical
 
 /// The secret an HMAC over audit records is keyed with. Bytes are handed in
 /// (from a file or secret store the caller reads): this module does no I/O.
@@ -22,20 +22,17 @@ public enum AuditHashing {
     public static let genesisHash = String(repeating: "0", count: 64)
 
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        Hex.string(Crypto.SHA256.hash(data: bytes))
+        Digests.sha256Hex(bytes)
     }
 
     public static func hmacHex(_ bytes: [UInt8], key: AuditKey) -> String {
-        Hex.string(HMAC<Crypto.SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key.bytes)))
+        Digests.hmacSHA256Hex(bytes, key: key.bytes)
     }
 
-    /// Constant-time check of a hex HMAC, so a forger learns nothing from timing.
+    /// Whether `hex` is the record's HMAC (compared in constant time).
     public static func hmacMatches(_ hex: String?, bytes: [UInt8], key: AuditKey) -> Bool {
-        guard let hex, Hex.isDigest(hex) else { return false }
-        let expected = hmacHex(bytes, key: key)
-        var difference: UInt8 = 0
-        for (a, b) in zip(expected.utf8, hex.utf8) { difference |= a ^ b }
-        return difference == 0
+        guard let hex else { return false }
+        return Digests.hmacSHA256Matches(hex, bytes: bytes, key: key.bytes)
     }
 
     /// The record with `hash` (and `hmac` when keyed) computed from its content.

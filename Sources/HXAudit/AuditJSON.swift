@@ -1,3 +1,5 @@
+import HXCanonical
+
 /// The JSON form audit records are hashed and written in: the JSON
 /// Canonicalization Scheme (RFC 8785) restricted to what audit records hold
 /// (integers of magnitude below 2^53, no fractions), so another team can
@@ -87,28 +89,5 @@ public indirect enum AuditJSON: Sendable, Equatable {
             }
         }
         out.append(UInt8(ascii: "\""))
-    }
-}
-
-/// Lower-case hexadecimal, the form every digest in an audit record takes.
-public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    public static func encode<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return out
-    }
-
-    public static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        String(decoding: encode(bytes), as: UTF8.self)
-    }
-
-    /// True for exactly 64 lower-case hex digits: a SHA-256 or HMAC-SHA256 value.
-    public static func isDigest(_ s: String) -> Bool {
-        s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }

@@ -1,3 +1,5 @@
+import HXCanonical
+
 /// What is wrong with a chain, at the first place it goes wrong.
 public struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
     /// Stable codes (docs/audit-chain.md "Verification").

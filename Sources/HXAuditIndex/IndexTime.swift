@@ -1,4 +1,5 @@
 import HXAudit
+import HXCanonical
 import HXPlace
 
 /// Times in the index are RFC 3339 UTC with milliseconds, the form audit

@@ -27,7 +27,7 @@ public struct AuditAccessRecorder: Sendable {
         let entry = try AuditRecordBuilder.auditorAccess(
             requestId: UUID().uuidString.lowercased(), time: Instant(time),
             actor: actor, role: "auditor", action: action, query: query, nhsNumber: nhsNumber, configurationDigest: configurationDigest)
-        return try await writer.append([entry], chainId: Self.chainId(actor: actor), transactionalID: "hx-auditor-\(actor)")[0]
+        return try await writer.append([entry], chainId: Self.chainId(actor: actor), transactionalID: HXTransactionalID.auditor(actor))[0]
     }
 }
 
@@ -40,7 +40,7 @@ public struct AuditAccessRecorder: Sendable {
 /// transactional id per person: the later one fences the earlier.
 public struct StaffAuditWriter: Sendable {
     /// The group id of its reader of chain heads (it reads by position and commits nothing).
-    public static let readerGroup = "hx-staff-audit"
+    public static let readerGroup = HXGroup.staffAudit
     let client: KafkaClientConfiguration
     let key: AuditKey?
     let logger: Logger

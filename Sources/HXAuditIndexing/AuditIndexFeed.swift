@@ -39,7 +39,7 @@ public struct AuditIndexFeed: Sendable {
         guard let described = try await KafkaAdmin(configuration: client).describeCluster().topic(topic) else {
             throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(topic) does not exist")
         }
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "hx-audit-index"))
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: HXGroup.auditIndex))
         do {
             let progress = try await catchUp(described.partitions.map(\.id).sorted(), reader: reader)
             await reader.close()

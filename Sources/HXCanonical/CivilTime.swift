@@ -29,6 +29,19 @@ enum Civil {
         return era * 146_097 + doe - 719_468
     }
 
+    /// Inverse of `daysFromCivil` (Hinnant's civil_from_days).
+    static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
     /// Parses exactly `count` ASCII digits at `offset`.
     static func number(_ bytes: [UInt8], _ offset: Int, _ count: Int) -> Int? {
         guard offset + count <= bytes.count else { return nil }

@@ -124,7 +124,8 @@ public enum LocalTimestampError: Error, Sendable, Equatable, CustomStringConvert
 /// Turns HL7 v2 timestamps (DTM/TS) into canonical RFC 3339 strings.
 ///
 /// A timestamp without an offset is wall-clock time in the adapter's zone
-/// (Europe/London by default), so the offset is looked up for that date:
+/// (Europe/London by default, whose offset comes from `UKTime`'s rule, as the
+/// router's dates do; any other zone from the host's time-zone database):
 /// `20260715103000` is `2026-07-15T10:30:00+01:00` (BST). An explicit HL7
 /// offset wins over the zone. Missing trailing parts mean the start of the
 /// period (`202607` is 1 July, midnight), as the HL7 precision rules imply.
@@ -192,6 +193,8 @@ public enum LocalTimestamp {
         let offset: Int
         if let explicit = p.offsetMinutes {
             offset = explicit
+        } else if identifier == defaultTimeZone {
+            offset = ukOffsetMinutes(for: p)
         } else {
             guard let zone = TimeZone(identifier: identifier) else { throw .unknownTimeZone(identifier) }
             offset = offsetMinutes(for: p, in: zone)
@@ -215,10 +218,19 @@ public enum LocalTimestamp {
     }
 
     static func offsetMinutes(for p: Parts, in zone: TimeZone) -> Int {
+        offsetMinutes(for: p) { utc in zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utc))) }
+    }
+
+    /// UK civil time by `UKTime`'s rule, the same one the decisions use, so an
+    /// adapter and the router never disagree about a UK wall time.
+    static func ukOffsetMinutes(for p: Parts) -> Int {
+        offsetMinutes(for: p) { utc in Int(UKTime.offsetSeconds(at: Instant(millisecondsSinceEpoch: Int64(utc) * 1000))) }
+    }
+
+    private static func offsetMinutes(for p: Parts, offsetAt: (Int) -> Int) -> Int {
         // Seconds since the epoch if the wall time were UTC.
         let wall = Civil.daysFromCivil(year: p.year, month: p.month, day: p.day) * 86_400
             + p.hour * 3600 + p.minute * 60 + p.second
-        func offsetAt(_ utc: Int) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utc))) }
         // The candidates are the offsets in force a day either side; a wall
         // time is valid with an offset when converting back gives that offset.
         let before = offsetAt(wall - 86_400)

@@ -37,4 +37,44 @@ public enum HXHeader {
     public static let inputOffset = "hx-input-offset"
     /// On a message re-sent from the dead-letter topic: the dead letter's place, `hx.dlq.v1:P:O`.
     public static let replayOf = "hx-replay-of"
+    /// On a consent record: the directive it carries (`hx consent`).
+    public static let directive = "hx-directive"
+}
+
+/// Consumer-group names, spelt once: `hx acl plan` derives its grants from
+/// these, so a group named anywhere else would be refused on a secured cluster.
+public enum HXGroup {
+    /// The routers' group; its committed positions are where routing has got to.
+    public static let router = "hx-router"
+    /// The router's chain recovery and consent/identity readers (`router` + `-recovery`, `-reference`).
+    public static func routerRecovery(_ routerGroup: String) -> String { routerGroup + "-recovery" }
+    public static func routerReference(_ routerGroup: String) -> String { routerGroup + "-reference" }
+    public static let auditIndex = "hx-audit-index"
+    public static let auditVerify = "hx-audit-verify"
+    /// Where `StaffAuditWriter` reads a member of staff's chain head from.
+    public static let staffAudit = "hx-staff-audit"
+    public static let consentShow = "hx-consent-show"
+    /// Every group the console uses starts with this.
+    public static let consolePrefix = "hx-console"
+    public static let consoleHeartbeats = consolePrefix + "-heartbeats"
+    public static let consoleDeadLetters = consolePrefix + "-dead-letters"
+    /// `hx run`'s own readers (the development stack only).
+    public static let runAuditWatch = "hx-run-audit-watch"
+    public static let runWatch = "hx-run-watch"
+    /// `hx tail` assigns partitions itself and never commits; librdkafka still wants a group id.
+    public static let tail = "hx-tail-unused"
+    /// A recipient's group on its delivery topic, `hx-recipient-<code in lower case>`.
+    public static func recipient(_ organisation: String) -> String { "hx-recipient-\(organisation.lowercased())" }
+}
+
+/// Transactional ids, one per writer so a restarted writer fences its predecessor.
+public enum HXTransactionalID {
+    public static let routerPrefix = "hx-router-"
+    public static let auditorPrefix = "hx-auditor-"
+    public static let operatorPrefix = "hx-operator-"
+    public static func router(instance: String) -> String { routerPrefix + instance }
+    /// An auditor's access records (`AuditAccessRecorder`).
+    public static func auditor(_ actor: String) -> String { auditorPrefix + actor }
+    /// An operator's dead-letter replays (`DeadLetterReplayer`).
+    public static func `operator`(_ actor: String) -> String { operatorPrefix + actor }
 }

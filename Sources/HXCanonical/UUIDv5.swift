@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Name-based UUIDs, version 5 (RFC 9562 section 5.5).
@@ -12,13 +13,13 @@ public enum UUIDv5 {
         input.reserveCapacity(16 + name.count)
         withUnsafeBytes(of: namespace.uuid) { input.append(contentsOf: $0) }
         input.append(contentsOf: name)
-        var d = SHA1.hash(input)
-        d[6] = (d[6] & 0x0F) | 0x50  // version 5
-        d[8] = (d[8] & 0x3F) | 0x80  // RFC variant
-        return UUID(uuid: (
-            d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
-            d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]
-        ))
+        // The first 16 of SHA-1's 20 bytes, read in place: no array per id.
+        return Insecure.SHA1.hash(data: input).withUnsafeBytes { d in
+            UUID(uuid: (
+                d[0], d[1], d[2], d[3], d[4], d[5], (d[6] & 0x0F) | 0x50 /* version 5 */, d[7],
+                (d[8] & 0x3F) | 0x80 /* RFC variant */, d[9], d[10], d[11], d[12], d[13], d[14], d[15]
+            ))
+        }
     }
 }
 

@@ -89,7 +89,7 @@ public struct OperationsSnapshot: Sendable {
 /// offsets and heartbeat counts: never a message's content.
 public actor ClusterObserver: Service {
     /// The group id of its heartbeat reader (by position; it commits nothing).
-    public static let heartbeatReaderGroup = "hx-console-heartbeats"
+    public static let heartbeatReaderGroup = HXGroup.consoleHeartbeats
     struct Sample {
         var at: Date
         var highs: [String: Int64]

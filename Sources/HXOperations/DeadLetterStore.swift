@@ -13,7 +13,7 @@ import Logging
 /// them asks.
 public actor DeadLetterStore {
     /// The group id of its reader (by position; it commits nothing).
-    public static let readerGroup = "hx-console-dead-letters"
+    public static let readerGroup = HXGroup.consoleDeadLetters
     let client: KafkaClientConfiguration
     let logger: Logger
     private var letters: [DeadLetterRef: DeadLetter] = [:]
@@ -138,7 +138,7 @@ public struct DeadLetterReplayer: Sendable {
         var records: [AuditRecord] = []
         if !entries.isEmpty {
             records = try await writer.append(
-                entries, chainId: Self.chainId(actor: actor), transactionalID: "hx-operator-\(actor)",
+                entries, chainId: Self.chainId(actor: actor), transactionalID: HXTransactionalID.operator(actor),
                 alongside: ready.flatMap(\.records))
         }
         let byPlace = Dictionary(records.map { ($0.details["deadLetter"] ?? "", $0) }, uniquingKeysWith: { a, _ in a })

@@ -19,7 +19,7 @@ public struct LogReconciler: Sendable {
     }
 
     /// The group its reader names (it commits nothing); `hx audit verify` reads under it too.
-    public static let readerGroup = "hx-audit-verify"
+    public static let readerGroup = HXGroup.auditVerify
 
     let client: KafkaClientConfiguration
     let place: PlaceConfiguration

@@ -14,7 +14,7 @@ public enum ConfigurationDigest {
     public static let formVersion = "hx.place-digest/1"
 
     public static func compute(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
-        SHA256.hexDigest(Array(canonicalForm(organisations: organisations, groups: groups, agreements: agreements).utf8))
+        Digests.sha256Hex(Array(canonicalForm(organisations: organisations, groups: groups, agreements: agreements).utf8))
     }
 
     public static func canonicalForm(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {

@@ -167,29 +167,106 @@ public struct SharingAgreement: Sendable, Equatable {
     }
 }
 
-/// Fields an agreement may exclude, per message type. Identity keys
+/// Fields an agreement may exclude, per message type, each with how it is
+/// taken out of a message: the one list that agreement checking (`hx config
+/// check`) and minimisation (decision step 6) both use. Identity keys
 /// (`subject.nhsNumber`, `subject.identityStatus`), the source and required
 /// payload fields cannot be excluded: a delivery without them would not be a
 /// valid canonical message, and the delivery topic is keyed by NHS number.
 public enum ExcludableFields {
-    public static let subject: [String] = [
-        "subject.localIdentifiers", "subject.name", "subject.birthDate", "subject.gender",
-        "subject.postcode", "subject.registeredPractice",
+    /// Takes the field out of a message; true when there was something to take
+    /// (only what was actually present is recorded as removed).
+    public typealias Remove = @Sendable (inout CanonicalMessage) -> Bool
+
+    public static let subject: [(path: String, remove: Remove)] = [
+        ("subject.localIdentifiers", { empty(&$0.subject.localIdentifiers) }),
+        ("subject.name", { clear(&$0.subject.name) }),
+        ("subject.birthDate", { clear(&$0.subject.birthDate) }),
+        ("subject.gender", { clear(&$0.subject.gender) }),
+        ("subject.postcode", { clear(&$0.subject.postcode) }),
+        ("subject.registeredPractice", { clear(&$0.subject.registeredPractice) }),
     ]
 
-    public static func payload(for type: MessageType) -> [String] {
+    static let dischargeSummary: [(path: String, remove: Remove)] = [
+        ("payload.admittedAt", { inDischarge(&$0) { clear(&$0.admittedAt) } }),
+        ("payload.dischargingClinician", { inDischarge(&$0) { clear(&$0.dischargingClinician) } }),
+        ("payload.dischargeMethod", { inDischarge(&$0) { clear(&$0.dischargeMethod) } }),
+        ("payload.dischargeDestination", { inDischarge(&$0) { clear(&$0.dischargeDestination) } }),
+        ("payload.diagnoses", { inDischarge(&$0) { empty(&$0.diagnoses) } }),
+        ("payload.procedures", { inDischarge(&$0) { empty(&$0.procedures) } }),
+        ("payload.medications", { inDischarge(&$0) { empty(&$0.medications) } }),
+        ("payload.allergies", { inDischarge(&$0) { empty(&$0.allergies) } }),
+        ("payload.followUp", { inDischarge(&$0) { empty(&$0.followUp) } }),
+        ("payload.narrative", { inDischarge(&$0) { clear(&$0.narrative) } }),
+    ]
+
+    static let socialCareNotification: [(path: String, remove: Remove)] = [
+        ("payload.pathway", { inNotification(&$0) { clear(&$0.pathway) } }),
+        ("payload.service", { inNotification(&$0) { clear(&$0.service) } }),
+        ("payload.team", { inNotification(&$0) { clear(&$0.team) } }),
+        ("payload.effectiveFrom", { inNotification(&$0) { clear(&$0.effectiveFrom) } }),
+        ("payload.effectiveTo", { inNotification(&$0) { clear(&$0.effectiveTo) } }),
+        ("payload.details", { inNotification(&$0) { clear(&$0.details) } }),
+        ("payload.contact", { inNotification(&$0) { clear(&$0.contact) } }),
+    ]
+
+    static let referral: [(path: String, remove: Remove)] = [
+        ("payload.fromService", { inReferral(&$0) { clear(&$0.fromService) } }),
+        ("payload.toService", { inReferral(&$0) { clear(&$0.toService) } }),
+        ("payload.reason", { inReferral(&$0) { clear(&$0.reason) } }),
+        ("payload.clinicalSummary", { inReferral(&$0) { clear(&$0.clinicalSummary) } }),
+        ("payload.consentToShare", { inReferral(&$0) { clear(&$0.consentToShare) } }),
+    ]
+
+    public static func payload(for type: MessageType) -> [(path: String, remove: Remove)] {
         switch type {
-        case .dischargeSummary:
-            ["admittedAt", "dischargingClinician", "dischargeMethod", "dischargeDestination", "diagnoses",
-             "procedures", "medications", "allergies", "followUp", "narrative"].map { "payload." + $0 }
-        case .socialCareNotification:
-            ["pathway", "service", "team", "effectiveFrom", "effectiveTo", "details", "contact"].map { "payload." + $0 }
-        case .referral:
-            ["fromService", "toService", "reason", "clinicalSummary", "consentToShare"].map { "payload." + $0 }
+        case .dischargeSummary: dischargeSummary
+        case .socialCareNotification: socialCareNotification
+        case .referral: referral
         }
     }
 
-    public static func all(for type: MessageType) -> [String] { subject + payload(for: type) }
+    /// Every path an agreement covering `type` may exclude.
+    public static func all(for type: MessageType) -> [String] { (subject + payload(for: type)).map(\.path) }
+
+    private static let removers: [String: Remove] = Dictionary(
+        uniqueKeysWithValues: (subject + dischargeSummary + socialCareNotification + referral).map { ($0.path, $0.remove) })
+
+    /// Takes one excludable field out of a message; false when the path is not
+    /// excludable, is another message type's, or the field was absent.
+    @discardableResult
+    public static func remove(_ path: String, from message: inout CanonicalMessage) -> Bool {
+        removers[path]?(&message) ?? false
+    }
+
+    private static func clear<T>(_ value: inout T?) -> Bool {
+        defer { value = nil }
+        return value != nil
+    }
+
+    private static func empty<T>(_ value: inout [T]) -> Bool {
+        defer { value = [] }
+        return !value.isEmpty
+    }
+
+    // A payload field of another message type is never there to remove.
+    private static func inDischarge(_ message: inout CanonicalMessage, _ change: (inout DischargeSummary) -> Bool) -> Bool {
+        guard case .dischargeSummary(var d) = message.payload else { return false }
+        defer { message.payload = .dischargeSummary(d) }
+        return change(&d)
+    }
+
+    private static func inNotification(_ message: inout CanonicalMessage, _ change: (inout SocialCareNotification) -> Bool) -> Bool {
+        guard case .socialCareNotification(var n) = message.payload else { return false }
+        defer { message.payload = .socialCareNotification(n) }
+        return change(&n)
+    }
+
+    private static func inReferral(_ message: inout CanonicalMessage, _ change: (inout Referral) -> Bool) -> Bool {
+        guard case .referral(var r) = message.payload else { return false }
+        defer { message.payload = .referral(r) }
+        return change(&r)
+    }
 }
 
 public struct FileLocation: Sendable, Equatable, CustomStringConvertible {

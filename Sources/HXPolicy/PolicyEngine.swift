@@ -180,7 +180,7 @@ public enum PolicyEngine {
         }
 
         // Step 6: minimisation.
-        for path in agreements[chosen].excludedFields where Redaction.remove(path, from: &delivery) {
+        for path in agreements[chosen].excludedFields where ExcludableFields.remove(path, from: &delivery) {
             removed.append(path)
         }
         delivery = Redaction.recomputeSensitivity(delivery, original: labels, redacted: Set(redacted))

@@ -16,7 +16,7 @@ struct ChainRecovery {
     var firstWindow: Int64 = 2_000
 
     init(client: KafkaClientConfiguration, groupID: String, auditPartitions: Int32, key: AuditKey?, logger: Logger) throws {
-        reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: groupID + "-recovery"), logger: logger)
+        reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: HXGroup.routerRecovery(groupID)), logger: logger)
         self.auditPartitions = auditPartitions
         self.key = key
         self.logger = logger

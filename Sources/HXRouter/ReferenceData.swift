@@ -26,7 +26,7 @@ final class ReferenceData: Sendable {
     static let topics = [HXTopic.consent, HXTopic.identity]
 
     init(client: KafkaClientConfiguration, groupID: String, logger: Logger) throws {
-        var configuration = KafkaConsumerConfiguration.partitionReader(client: client, groupID: groupID + "-reference")
+        var configuration = KafkaConsumerConfiguration.partitionReader(client: client, groupID: HXGroup.routerReference(groupID))
         // Followed for as long as the router runs: no need to ask the broker a hundred times a second.
         configuration.fetchMaxWait = .milliseconds(100)
         consumer = try KafkaConsumer(configuration: configuration, logger: logger)

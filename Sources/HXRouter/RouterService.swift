@@ -13,7 +13,7 @@ public struct RouterSettings: Sendable {
     /// This instance's name: unique among running routers, and the same after a
     /// restart (it makes the transactional id, which fences a previous incarnation).
     public var instance: String
-    public var groupID: String = "hx-router"
+    public var groupID: String = HXGroup.router
     public var auditKey: AuditKey?
     /// Most input records decided in one transaction.
     public var batchSize: Int = 500
@@ -27,7 +27,7 @@ public struct RouterSettings: Sendable {
         self.instance = instance
     }
 
-    public var transactionalID: String { "hx-router-\(instance)" }
+    public var transactionalID: String { HXTransactionalID.router(instance: instance) }
 }
 
 /// `hx router`: consumes the canonical topics as a member of a consumer group

@@ -90,7 +90,7 @@ struct ConsentCommand: AsyncParsableCommand {
                 let marks = try await admin.watermarks(KafkaTopicPartition(topic: ConsentCommand.topic, partition: partition.id))
                 if marks.high > marks.low { ends[partition.id] = marks.high }
             }
-            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "hx-consent-show"))
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: HXGroup.consentShow))
             try consumer.assign(ends.keys.map { KafkaTopicPartitionOffset(topic: ConsentCommand.topic, partition: $0, offset: KafkaConsumer.beginning) })
             var found: [(directive: ConsentDirective, partition: Int32, offset: Int64)] = []
             let deadline = ContinuousClock.now + .seconds(30)
@@ -133,7 +133,7 @@ private func publish(_ directive: ConsentDirective, kafka: KafkaOptions) async t
     let value = try JSONEncoder.sorted.encode(directive)
     let report = try await producer.send(KafkaOutgoingMessage(
         topic: ConsentCommand.topic, key: Array(directive.nhsNumber.digits.utf8), value: Array(value),
-        headers: [KafkaHeader("hx-directive", directive.directive.rawValue)]))
+        headers: [KafkaHeader(HXHeader.directive, directive.directive.rawValue)]))
     await producer.close()
     print("recorded \(directive.directive.rawValue) at \(directive.recordedAt.rawValue) (\(ConsentCommand.topic)[\(report.partition)]@\(report.offset))")
 }

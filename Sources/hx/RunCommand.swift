@@ -152,7 +152,7 @@ struct AuditWatch: Service {
     let client: KafkaClientConfiguration
 
     init(client: KafkaClientConfiguration, logger: Logger) throws {
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hx-run-audit-watch")
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: HXGroup.runAuditWatch)
         configuration.fetchMaxWait = .milliseconds(50)
         consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         self.client = client
@@ -242,7 +242,7 @@ struct HeartbeatRoundTrip: Service {
         var producerConfiguration = KafkaProducerConfiguration(client: client)
         producerConfiguration.linger = .zero
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "hx-run-watch")
+        var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: HXGroup.runWatch)
         consumerConfiguration.fetchMaxWait = .milliseconds(10)
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         self.limit = limit

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HXCanonical
 import HXKafka
 
 struct TailCommand: AsyncParsableCommand {
@@ -30,7 +31,7 @@ struct TailCommand: AsyncParsableCommand {
         guard let description = try await admin.describeCluster().topic(topic) else {
             throw ValidationError("topic '\(topic)' does not exist on \(kafka.bootstrapServers)")
         }
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: "hx-tail-unused"))
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: HXGroup.tail))
         try consumer.assign(description.partitions.map {
             KafkaTopicPartitionOffset(topic: topic, partition: $0.id, offset: fromBeginning ? KafkaConsumer.beginning : KafkaConsumer.end)
         })

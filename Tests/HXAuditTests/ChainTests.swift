@@ -1,5 +1,6 @@
 import Crypto
 import HXAudit
+import HXCanonical
 import HXPlace
 import Testing
 

@@ -1,5 +1,4 @@
 import Foundation
-import HXCanonical
 
 /// A point in time, milliseconds since 1970-01-01T00:00:00Z. Agreements,
 /// consent directives and ages are judged on instants so that timestamps
@@ -66,28 +65,14 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 /// "valid to 2027-03-31" ends at midnight in Halton, not in UTC; doing it by
 /// rule keeps the decision engine pure and independent of the host's tzdata.
 public enum UKTime {
-    /// Days since 1970-01-01 (proleptic Gregorian; Howard Hinnant's days_from_civil).
+    /// Days since 1970-01-01 (proleptic Gregorian).
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Civil.daysFromCivil(year: year, month: month, day: day)
     }
 
-    /// Inverse of `daysFromCivil` (Hinnant's civil_from_days).
-    public static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    /// Inverse of `daysFromCivil`.
+    public static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        Civil.civilFromDays(days)
     }
 
     /// Day number of the last Sunday of a month.

@@ -2,31 +2,45 @@ import Foundation
 import Testing
 @testable import HXCanonical
 
-@Suite struct SHA1Tests {
-    // FIPS 180 / RFC 3174 test vectors.
+/// Digests goes through swift-crypto; these pin the wrapper (hex form,
+/// constant-time HMAC check) to published vectors.
+@Suite struct DigestTests {
     @Test(arguments: [
+        // FIPS 180 / RFC 3174.
         ("", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
         ("abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"),
         ("The quick brown fox jumps over the lazy dog", "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12"),
     ])
-    func knownVectors(input: String, digest: String) {
-        #expect(SHA1.hexDigest(Array(input.utf8)) == digest)
+    func sha1Vectors(input: String, digest: String) {
+        #expect(Digests.sha1Hex(Array(input.utf8)) == digest)
     }
 
-    @Test func millionAs() {
-        #expect(SHA1.hexDigest([UInt8](repeating: 0x61, count: 1_000_000)) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
+    @Test(arguments: [
+        // FIPS 180-4 / NIST CSRC examples.
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func sha256Vectors(input: String, digest: String) {
+        #expect(Digests.sha256Hex(Array(input.utf8)) == digest)
     }
 
-    @Test func incrementalUpdatesMatchOneShot() {
-        // Block-boundary lengths: padding spills into a second block at 56+.
-        for length in Array(0...200) + [1_000, 4_096] {
-            let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-            var sha = SHA1()
-            sha.update(data.prefix(length / 3))
-            sha.update(data.dropFirst(length / 3))
-            #expect(sha.finalize() == SHA1.hash(data), "length \(length)")
-        }
+    @Test func hmacMatchesOnlyTheRightCode() {
+        // RFC 4231 test case 2.
+        let key = Array("Jefe".utf8), data = Array("what do ya want for nothing?".utf8)
+        let code = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        #expect(Digests.hmacSHA256Hex(data, key: key) == code)
+        #expect(Digests.hmacSHA256Matches(code, bytes: data, key: key))
+        #expect(!Digests.hmacSHA256Matches(code, bytes: data + [0], key: key))
+        #expect(!Digests.hmacSHA256Matches(code.uppercased(), bytes: data, key: key), "only the lower-case form is a record's HMAC")
+        #expect(!Digests.hmacSHA256Matches(String(code.dropLast()), bytes: data, key: key))
+    }
+
+    @Test func hexRoundTrips() {
+        let bytes: [UInt8] = [0x00, 0x0f, 0xa5, 0xff]
+        #expect(Hex.string(bytes) == "000fa5ff")
+        #expect(Hex.decode("000fa5ff") == bytes && Hex.decode("000FA5FF") == bytes)
+        #expect(Hex.decode("0g") == nil && Hex.decode("abc") == nil)
     }
 }
 
