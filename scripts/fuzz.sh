@@ -60,6 +60,8 @@ stale() {
 }
 
 SAN=(-sanitize=fuzzer,address)
+# Our modules declare their API `package`: the harnesses must be of the same package.
+PACKAGE=one_halton_exchange
 
 # $1: module; the rest: stamps of the modules it may import. A module is
 # rebuilt when its sources or one of those changed.
@@ -110,7 +112,7 @@ build_module() {
             local src=$ROOT/Sources/$m
             if stale "$lib/$m.stamp" "$src" "${deps[@]}"; then
                 echo "fuzz: building $m" >&2
-                swiftc -module-name "$m" -parse-as-library -O -wmo -swift-version 6 -warnings-as-errors "${SAN[@]}" \
+                swiftc -module-name "$m" -package-name "$PACKAGE" -parse-as-library -O -wmo -swift-version 6 -warnings-as-errors "${SAN[@]}" \
                     -I "$lib" -I "$lib/crypto-modules" -I "$(yams_dir)/Sources/CYaml/include" \
                     -emit-module -emit-module-path "$lib/$m.swiftmodule" \
                     -c -o "$lib/$m.o" "$src"/*.swift
@@ -136,7 +138,7 @@ build_target() {
     mkdir -p "$OUT/bin"
     if stale "$OUT/bin/fuzz-$t" "${harness[@]}" "${stamps[@]}"; then
         echo "fuzz: linking fuzz-$t" >&2
-        swiftc -module-name "Fuzz_$t" -parse-as-library -O -swift-version 6 -warnings-as-errors "${SAN[@]}" \
+        swiftc -module-name "Fuzz_$t" -package-name "$PACKAGE" -parse-as-library -O -swift-version 6 -warnings-as-errors "${SAN[@]}" \
             -I "$OUT/lib" -I "$OUT/lib/crypto-modules" -I "$(yams_dir)/Sources/CYaml/include" \
             "${harness[@]}" "${objs[@]}" -use-ld=lld -o "$OUT/bin/fuzz-$t"
     fi

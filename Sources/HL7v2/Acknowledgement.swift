@@ -1,5 +1,5 @@
 /// MSA-1 acknowledgment codes (original mode).
-public enum HL7AcknowledgmentCode: String, Sendable, CaseIterable {
+package enum HL7AcknowledgmentCode: String, Sendable, CaseIterable {
     /// Application accept.
     case accept = "AA"
     /// Application error: the receiver could not process it; resending the
@@ -10,7 +10,7 @@ public enum HL7AcknowledgmentCode: String, Sendable, CaseIterable {
 }
 
 /// HL7 table 0357 message error condition codes (for ERR-3).
-public enum HL7ErrorCondition: String, Sendable, CaseIterable {
+package enum HL7ErrorCondition: String, Sendable, CaseIterable {
     case segmentSequenceError = "100"
     case requiredFieldMissing = "101"
     case dataTypeError = "102"
@@ -24,7 +24,7 @@ public enum HL7ErrorCondition: String, Sendable, CaseIterable {
     case applicationRecordLocked = "206"
     case applicationInternalError = "207"
 
-    public var text: String {
+    package var text: String {
         switch self {
         case .segmentSequenceError: "Segment sequence error"
         case .requiredFieldMissing: "Required field missing"
@@ -45,18 +45,18 @@ public enum HL7ErrorCondition: String, Sendable, CaseIterable {
 /// What an acknowledgement needs from the message it answers. Built from a
 /// parsed message, or by hand when the message was too broken to parse but
 /// its header could still be read.
-public struct HL7AckContext: Sendable, Equatable {
-    public var sendingApplication: HL7Field
-    public var sendingFacility: HL7Field
-    public var receivingApplication: HL7Field
-    public var receivingFacility: HL7Field
-    public var messageControlID: String
-    public var processingID: HL7Field
-    public var versionID: HL7Field
-    public var triggerEvent: String?
-    public var encoding: HL7EncodingCharacters
+package struct HL7AckContext: Sendable, Equatable {
+    package var sendingApplication: HL7Field
+    package var sendingFacility: HL7Field
+    package var receivingApplication: HL7Field
+    package var receivingFacility: HL7Field
+    package var messageControlID: String
+    package var processingID: HL7Field
+    package var versionID: HL7Field
+    package var triggerEvent: String?
+    package var encoding: HL7EncodingCharacters
 
-    public init(
+    package init(
         sendingApplication: HL7Field, sendingFacility: HL7Field, receivingApplication: HL7Field,
         receivingFacility: HL7Field, messageControlID: String, processingID: HL7Field = "P",
         versionID: HL7Field = "2.4", triggerEvent: String? = nil, encoding: HL7EncodingCharacters = .standard
@@ -72,7 +72,7 @@ public struct HL7AckContext: Sendable, Equatable {
         self.encoding = encoding
     }
 
-    public init(replyingTo message: HL7Message) {
+    package init(replyingTo message: HL7Message) {
         let msh = message.segment(at: 0)
         func f(_ n: Int) -> HL7Field { msh.field(n) ?? HL7Field("") }
         let processing = f(11)
@@ -86,13 +86,13 @@ public struct HL7AckContext: Sendable, Equatable {
     }
 }
 
-public enum HL7Acknowledgement {
+package enum HL7Acknowledgement {
     /// Builds an original-mode ACK. Control id and timestamp are passed in
     /// (no clock or counter inside), so the same inputs give the same bytes.
     ///
     /// - `errorLocation`: a terser path such as `PID-3.1`, written to ERR-2
     ///   (v2.5+) and ERR-1 (v2.4 receivers read that one).
-    public static func build(
+    package static func build(
         replyingTo context: HL7AckContext,
         code: HL7AcknowledgmentCode,
         controlID: String,
@@ -147,7 +147,7 @@ public enum HL7Acknowledgement {
         return HL7Encoder.encode(segments, encoding: context.encoding)
     }
 
-    public static func build(
+    package static func build(
         replyingTo message: HL7Message, code: HL7AcknowledgmentCode, controlID: String, timestamp: String,
         text: String? = nil, errorCondition: HL7ErrorCondition? = nil, errorLocation: String? = nil
     ) -> [UInt8] {

@@ -1,15 +1,15 @@
 /// The delimiters a message declares in MSH-1 and MSH-2.
-public struct HL7EncodingCharacters: Sendable, Hashable {
-    public let field: UInt8
-    public let component: UInt8
-    public let repetition: UInt8
-    public let escape: UInt8
-    public let subcomponent: UInt8
+package struct HL7EncodingCharacters: Sendable, Hashable {
+    package let field: UInt8
+    package let component: UInt8
+    package let repetition: UInt8
+    package let escape: UInt8
+    package let subcomponent: UInt8
     /// v2.7 truncation character (usually `#`), when MSH-2 has a fifth character.
-    public let truncation: UInt8?
+    package let truncation: UInt8?
 
     /// `|^~\&`
-    public static let standard = HL7EncodingCharacters(
+    package static let standard = HL7EncodingCharacters(
         unchecked: UInt8(ascii: "|"), UInt8(ascii: "^"), UInt8(ascii: "~"), UInt8(ascii: "\\"), UInt8(ascii: "&"))
 
     private init(unchecked field: UInt8, _ component: UInt8, _ repetition: UInt8, _ escape: UInt8, _ subcomponent: UInt8) {
@@ -22,7 +22,7 @@ public struct HL7EncodingCharacters: Sendable, Hashable {
     }
 
     /// Validates: printable ASCII, not a letter or digit, all different.
-    public init?(field: UInt8, component: UInt8, repetition: UInt8, escape: UInt8, subcomponent: UInt8, truncation: UInt8? = nil) {
+    package init?(field: UInt8, component: UInt8, repetition: UInt8, escape: UInt8, subcomponent: UInt8, truncation: UInt8? = nil) {
         var all = [field, component, repetition, escape, subcomponent]
         if let t = truncation { all.append(t) }
         guard all.allSatisfy(Self.isAllowedDelimiter), Set(all).count == all.count else { return nil }
@@ -35,7 +35,7 @@ public struct HL7EncodingCharacters: Sendable, Hashable {
     }
 
     /// MSH-2 as written: component, repetition, escape, sub-component [, truncation].
-    public var msh2: String {
+    package var msh2: String {
         var bytes = [component, repetition, escape, subcomponent]
         if let t = truncation { bytes.append(t) }
         return String(decoding: bytes, as: UTF8.self)

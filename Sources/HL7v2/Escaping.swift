@@ -3,13 +3,13 @@
 /// break, read as "\n"). Other sequences (\H\, \N\, \Cxxyy\, \.sp\ ...) are
 /// kept verbatim: they are formatting or character-set switches this broker
 /// does not interpret, and dropping them would lose information.
-public enum HL7Escaping {
-    public static func decode(_ text: String, encoding: HL7EncodingCharacters = .standard) -> String {
+package enum HL7Escaping {
+    package static func decode(_ text: String, encoding: HL7EncodingCharacters = .standard) -> String {
         let bytes = Array(text.utf8)
         return decode(bytes, 0..<bytes.count, encoding)
     }
 
-    public static func encode(_ text: String, encoding: HL7EncodingCharacters = .standard) -> String {
+    package static func encode(_ text: String, encoding: HL7EncodingCharacters = .standard) -> String {
         var out: [UInt8] = []
         encode(text, encoding, into: &out)
         return String(decoding: out, as: UTF8.self)

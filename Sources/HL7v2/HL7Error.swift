@@ -1,8 +1,8 @@
 /// A message that cannot be parsed. `code` is stable (dead-letter reason
 /// codes, dashboards and replays key on it); `location` says where, in the
 /// terser style people use (`MSH-2`) or as `segment N` / `byte N`.
-public struct HL7Error: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable, CaseIterable {
+package struct HL7Error: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Code: String, Sendable, CaseIterable {
         case mshMissing = "hl7-msh-missing"
         case encodingCharactersInvalid = "hl7-encoding-characters-invalid"
         case truncated = "hl7-truncated"
@@ -11,15 +11,15 @@ public struct HL7Error: Error, Sendable, Equatable, CustomStringConvertible {
         case segmentInvalid = "hl7-segment-invalid"
     }
 
-    public let code: Code
-    public let location: String
-    public let message: String
+    package let code: Code
+    package let location: String
+    package let message: String
     /// Offset in the input bytes, where one applies (invalid UTF-8, bad segment).
-    public let byteOffset: Int?
+    package let byteOffset: Int?
     /// 1-based segment number (as people count lines), where one applies.
-    public let segmentIndex: Int?
+    package let segmentIndex: Int?
 
-    public init(_ code: Code, location: String, message: String, byteOffset: Int? = nil, segmentIndex: Int? = nil) {
+    package init(_ code: Code, location: String, message: String, byteOffset: Int? = nil, segmentIndex: Int? = nil) {
         self.code = code
         self.location = location
         self.message = message
@@ -27,6 +27,6 @@ public struct HL7Error: Error, Sendable, Equatable, CustomStringConvertible {
         self.segmentIndex = segmentIndex
     }
 
-    public var reasonCode: String { code.rawValue }
-    public var description: String { "\(code.rawValue) at \(location): \(message)" }
+    package var reasonCode: String { code.rawValue }
+    package var description: String { "\(code.rawValue) at \(location): \(message)" }
 }

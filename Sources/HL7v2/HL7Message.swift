@@ -1,10 +1,10 @@
 import Foundation
 
-public struct HL7ParseOptions: Sendable {
+package struct HL7ParseOptions: Sendable {
     /// Larger inputs are refused before any other work (`hl7-input-too-large`).
-    public var maxInputSize: Int
+    package var maxInputSize: Int
 
-    public init(maxInputSize: Int = 1 << 20) {
+    package init(maxInputSize: Int = 1 << 20) {
         self.maxInputSize = maxInputSize
     }
 }
@@ -15,8 +15,8 @@ public struct HL7ParseOptions: Sendable {
 /// records only where segments and fields start; components, repetitions,
 /// sub-components and escapes are worked out when a value is asked for.
 /// That keeps parsing a single pass with no per-character String work.
-public struct HL7Message: Sendable {
-    public let encoding: HL7EncodingCharacters
+package struct HL7Message: Sendable {
+    package let encoding: HL7EncodingCharacters
     let bytes: [UInt8]
     let spans: [SegmentSpan]
     /// Positions of field separators, each segment's run contiguous.
@@ -30,15 +30,15 @@ public struct HL7Message: Sendable {
         let name: UInt32
     }
 
-    public init(_ data: Data, options: HL7ParseOptions = HL7ParseOptions()) throws(HL7Error) {
+    package init(_ data: Data, options: HL7ParseOptions = HL7ParseOptions()) throws(HL7Error) {
         try self.init([UInt8](data), options: options)
     }
 
-    public init(_ text: String, options: HL7ParseOptions = HL7ParseOptions()) throws(HL7Error) {
+    package init(_ text: String, options: HL7ParseOptions = HL7ParseOptions()) throws(HL7Error) {
         try self.init(Array(text.utf8), options: options)
     }
 
-    public init(_ bytes: [UInt8], options: HL7ParseOptions = HL7ParseOptions()) throws(HL7Error) {
+    package init(_ bytes: [UInt8], options: HL7ParseOptions = HL7ParseOptions()) throws(HL7Error) {
         guard bytes.count <= options.maxInputSize else {
             throw HL7Error(.inputTooLarge, location: "message",
                            message: "message is \(bytes.count) bytes, the limit is \(options.maxInputSize)")
@@ -161,23 +161,23 @@ public struct HL7Message: Sendable {
 
     // MARK: - Structure
 
-    public var segmentCount: Int { spans.count }
-    public var segmentNames: [String] { spans.map { Self.nameString($0.name) } }
+    package var segmentCount: Int { spans.count }
+    package var segmentNames: [String] { spans.map { Self.nameString($0.name) } }
 
-    public func segment(at index: Int) -> HL7Segment { HL7Segment(message: self, index: index) }
-    public var segments: [HL7Segment] { spans.indices.map { HL7Segment(message: self, index: $0) } }
+    package func segment(at index: Int) -> HL7Segment { HL7Segment(message: self, index: index) }
+    package var segments: [HL7Segment] { spans.indices.map { HL7Segment(message: self, index: $0) } }
 
-    public func segments(named name: String) -> [HL7Segment] {
+    package func segments(named name: String) -> [HL7Segment] {
         guard let code = Self.nameCode(name) else { return [] }
         return spans.indices.filter { spans[$0].name == code }.map { HL7Segment(message: self, index: $0) }
     }
 
     /// The original bytes (as given to the parser).
-    public var rawBytes: [UInt8] { bytes }
+    package var rawBytes: [UInt8] { bytes }
 
     /// The segments as received, joined with `terminator` (CR by default,
     /// as the standard says) and with one after the last segment.
-    public func serialized(segmentTerminator terminator: [UInt8] = [0x0D]) -> [UInt8] {
+    package func serialized(segmentTerminator terminator: [UInt8] = [0x0D]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + spans.count)
         for s in spans {
@@ -188,7 +188,7 @@ public struct HL7Message: Sendable {
     }
 
     /// Every segment as decoded values (for building a changed copy).
-    public var segmentValues: [HL7SegmentValue] { segments.map(\.value) }
+    package var segmentValues: [HL7SegmentValue] { segments.map(\.value) }
 
     // MARK: - Values
 
@@ -196,12 +196,12 @@ public struct HL7Message: Sendable {
     /// sub-component mean the first. nil when absent or empty (and for an
     /// unparseable path). `message["PID-3"]` of `9434765919^^^NHS^NH` is
     /// "9434765919"; use `rawValue(at:)` or `field(_:)` for the whole field.
-    public subscript(path: String) -> String? {
+    package subscript(path: String) -> String? {
         guard let p = HL7Path(path) else { return nil }
         return value(at: p)
     }
 
-    public func value(at path: HL7Path) -> String? {
+    package func value(at path: HL7Path) -> String? {
         guard let seg = segment(for: path) else { return nil }
         return seg.value(field: path.field, repetition: path.repetition ?? 1,
                          component: path.component ?? 1, subcomponent: path.subcomponent ?? 1)
@@ -209,7 +209,7 @@ public struct HL7Message: Sendable {
 
     /// The escaped text of exactly what the path names: the whole field with
     /// all repetitions for `PID-3`, one repetition for `PID-3(2)`, and so on.
-    public func rawValue(at path: String) -> String? {
+    package func rawValue(at path: String) -> String? {
         guard let p = HL7Path(path), let seg = segment(for: p),
               let r = seg.range(field: p.field, repetition: p.repetition, component: p.component, subcomponent: p.subcomponent)
         else { return nil }
@@ -217,13 +217,13 @@ public struct HL7Message: Sendable {
     }
 
     /// The whole field (all repetitions, decoded) that the path names.
-    public func field(_ path: String) -> HL7Field? {
+    package func field(_ path: String) -> HL7Field? {
         guard let p = HL7Path(path), let seg = segment(for: p) else { return nil }
         return seg.field(p.field)
     }
 
     /// All repetitions of a field, e.g. every identifier in PID-3.
-    public func repetitions(_ path: String) -> [[[String]]] {
+    package func repetitions(_ path: String) -> [[[String]]] {
         field(path)?.repetitions ?? []
     }
 
@@ -240,13 +240,13 @@ public struct HL7Message: Sendable {
     // MARK: - Header conveniences
 
     /// MSH-9.1, e.g. "ADT".
-    public var messageCode: String? { self["MSH-9.1"] }
+    package var messageCode: String? { self["MSH-9.1"] }
     /// MSH-9.2, e.g. "A03".
-    public var triggerEvent: String? { self["MSH-9.2"] }
+    package var triggerEvent: String? { self["MSH-9.2"] }
     /// MSH-10.
-    public var controlID: String? { self["MSH-10"] }
+    package var controlID: String? { self["MSH-10"] }
     /// MSH-12.1.
-    public var versionID: String? { self["MSH-12"] }
+    package var versionID: String? { self["MSH-12"] }
 
     static func nameCode(_ name: String) -> UInt32? {
         let u = Array(name.utf8)
@@ -262,22 +262,22 @@ public struct HL7Message: Sendable {
 }
 
 /// One segment of a parsed message (a cheap view; the bytes are shared).
-public struct HL7Segment: Sendable {
+package struct HL7Segment: Sendable {
     let message: HL7Message
-    public let index: Int
+    package let index: Int
 
     private var span: HL7Message.SegmentSpan { message.spans[index] }
 
-    public var name: String { HL7Message.nameString(span.name) }
+    package var name: String { HL7Message.nameString(span.name) }
 
     /// MSH, BHS and FHS count the field separator itself as field 1.
     var isHeader: Bool { HL7Message.headerNames.contains(span.name) }
 
     /// Highest field number present.
-    public var fieldCount: Int { span.separatorCount + (isHeader ? 1 : 0) }
+    package var fieldCount: Int { span.separatorCount + (isHeader ? 1 : 0) }
 
     /// The segment as received, without its terminator.
-    public var rawText: String { String(decoding: message.bytes[span.start..<span.end], as: UTF8.self) }
+    package var rawText: String { String(decoding: message.bytes[span.start..<span.end], as: UTF8.self) }
 
     /// Byte range of field `n` (1-based), nil when absent.
     func fieldRange(_ n: Int) -> Range<Int>? {
@@ -334,7 +334,7 @@ public struct HL7Segment: Sendable {
     }
 
     /// Decoded leaf value; nil when absent or empty.
-    public func value(field n: Int, repetition: Int = 1, component: Int = 1, subcomponent: Int = 1) -> String? {
+    package func value(field n: Int, repetition: Int = 1, component: Int = 1, subcomponent: Int = 1) -> String? {
         guard let r = range(field: n, repetition: repetition, component: component, subcomponent: subcomponent),
               !r.isEmpty
         else { return nil }
@@ -343,7 +343,7 @@ public struct HL7Segment: Sendable {
     }
 
     /// Field `n` fully split and decoded; nil when absent.
-    public func field(_ n: Int) -> HL7Field? {
+    package func field(_ n: Int) -> HL7Field? {
         if isHeader && n <= 2 {
             guard let r = range(field: n, repetition: nil, component: nil, subcomponent: nil) else { return nil }
             return HL7Field(String(decoding: message.bytes[r], as: UTF8.self))
@@ -370,7 +370,7 @@ public struct HL7Segment: Sendable {
     }
 
     /// The segment as decoded values, fields 1...fieldCount.
-    public var value: HL7SegmentValue {
+    package var value: HL7SegmentValue {
         HL7SegmentValue(name: name, fields: fieldCount == 0 ? [] : (1...fieldCount).map { field($0) ?? HL7Field("") })
     }
 }

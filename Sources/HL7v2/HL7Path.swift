@@ -2,15 +2,15 @@
 /// Every number is 1-based, repetitions and segment occurrences included
 /// (so `PID-3(2)` is the second identifier), matching how HL7 numbers
 /// fields and components. `-` is accepted in place of `.` (`PID-5-1-1`).
-public struct HL7Path: Sendable, Hashable, CustomStringConvertible {
-    public var segment: String
-    public var occurrence: Int
-    public var field: Int
-    public var repetition: Int?
-    public var component: Int?
-    public var subcomponent: Int?
+package struct HL7Path: Sendable, Hashable, CustomStringConvertible {
+    package var segment: String
+    package var occurrence: Int
+    package var field: Int
+    package var repetition: Int?
+    package var component: Int?
+    package var subcomponent: Int?
 
-    public init(segment: String, occurrence: Int = 1, field: Int, repetition: Int? = nil, component: Int? = nil, subcomponent: Int? = nil) {
+    package init(segment: String, occurrence: Int = 1, field: Int, repetition: Int? = nil, component: Int? = nil, subcomponent: Int? = nil) {
         self.segment = segment
         self.occurrence = occurrence
         self.field = field
@@ -19,7 +19,7 @@ public struct HL7Path: Sendable, Hashable, CustomStringConvertible {
         self.subcomponent = subcomponent
     }
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let b = Array(text.utf8)
         guard b.count >= 5 else { return nil }
         var i = 0
@@ -64,7 +64,7 @@ public struct HL7Path: Sendable, Hashable, CustomStringConvertible {
         guard i == b.count else { return nil }
     }
 
-    public var description: String {
+    package var description: String {
         var s = segment
         if occurrence != 1 { s += "(\(occurrence))" }
         s += "-\(field)"

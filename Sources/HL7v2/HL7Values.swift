@@ -1,43 +1,43 @@
 /// A field as decoded values: repetitions → components → sub-components.
 /// Text here is plain (unescaped); the encoder adds escapes.
-public struct HL7Field: Sendable, Equatable, ExpressibleByStringLiteral, CustomStringConvertible {
-    public var repetitions: [[[String]]]
+package struct HL7Field: Sendable, Equatable, ExpressibleByStringLiteral, CustomStringConvertible {
+    package var repetitions: [[[String]]]
 
-    public init(repetitions: [[[String]]]) {
+    package init(repetitions: [[[String]]]) {
         self.repetitions = repetitions.isEmpty ? [[[""]]] : repetitions
     }
 
     /// One repetition, one component.
-    public init(_ text: String) { repetitions = [[[text]]] }
-    public init(stringLiteral text: String) { self.init(text) }
+    package init(_ text: String) { repetitions = [[[text]]] }
+    package init(stringLiteral text: String) { self.init(text) }
 
     /// One repetition with these components.
-    public init(components: [String]) {
+    package init(components: [String]) {
         repetitions = [components.isEmpty ? [[""]] : components.map { [$0] }]
     }
 
-    public var isEmpty: Bool { repetitions.allSatisfy { $0.allSatisfy { $0.allSatisfy(\.isEmpty) } } }
+    package var isEmpty: Bool { repetitions.allSatisfy { $0.allSatisfy { $0.allSatisfy(\.isEmpty) } } }
 
     /// First repetition, component and sub-component.
-    public var firstValue: String { repetitions.first?.first?.first ?? "" }
+    package var firstValue: String { repetitions.first?.first?.first ?? "" }
 
-    public var description: String { HL7Encoder.encodeField(self, encoding: .standard) }
+    package var description: String { HL7Encoder.encodeField(self, encoding: .standard) }
 }
 
 /// A segment as values; `fields[0]` is field 1. For MSH (and BHS/FHS) the
 /// encoder writes fields 1 and 2 from the encoding characters, so whatever
 /// is stored there is ignored.
-public struct HL7SegmentValue: Sendable, Equatable {
-    public var name: String
-    public var fields: [HL7Field]
+package struct HL7SegmentValue: Sendable, Equatable {
+    package var name: String
+    package var fields: [HL7Field]
 
-    public init(name: String, fields: [HL7Field] = []) {
+    package init(name: String, fields: [HL7Field] = []) {
         self.name = name
         self.fields = fields
     }
 
     /// Field by 1-based number; setting past the end pads with empty fields.
-    public subscript(field n: Int) -> HL7Field {
+    package subscript(field n: Int) -> HL7Field {
         get { n >= 1 && n <= fields.count ? fields[n - 1] : HL7Field("") }
         set {
             precondition(n >= 1, "HL7 field numbers start at 1")
@@ -49,10 +49,10 @@ public struct HL7SegmentValue: Sendable, Equatable {
     var isHeader: Bool { name == "MSH" || name == "BHS" || name == "FHS" }
 }
 
-public enum HL7Encoder {
+package enum HL7Encoder {
     /// Segments → wire bytes, escaping text as needed, each segment followed
     /// by `segmentTerminator` (CR, as the standard says).
-    public static func encode(
+    package static func encode(
         _ segments: [HL7SegmentValue], encoding: HL7EncodingCharacters = .standard, segmentTerminator: UInt8 = 0x0D
     ) -> [UInt8] {
         var out: [UInt8] = []
@@ -76,7 +76,7 @@ public enum HL7Encoder {
         return out
     }
 
-    public static func encodeField(_ field: HL7Field, encoding: HL7EncodingCharacters) -> String {
+    package static func encodeField(_ field: HL7Field, encoding: HL7EncodingCharacters) -> String {
         var out: [UInt8] = []
         append(field, encoding, &out)
         return String(decoding: out, as: UTF8.self)

@@ -1,10 +1,10 @@
 /// Minimal Lower Layer Protocol framing: <VT> message <FS><CR>.
-public enum MLLP {
-    public static let startBlock: UInt8 = 0x0B
-    public static let endBlock: UInt8 = 0x1C
-    public static let carriageReturn: UInt8 = 0x0D
+package enum MLLP {
+    package static let startBlock: UInt8 = 0x0B
+    package static let endBlock: UInt8 = 0x1C
+    package static let carriageReturn: UInt8 = 0x0D
 
-    public static func frame(_ payload: [UInt8]) -> [UInt8] {
+    package static func frame(_ payload: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(payload.count + 3)
         out.append(startBlock)
@@ -15,21 +15,21 @@ public enum MLLP {
     }
 }
 
-public enum MLLPError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum MLLPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A frame grew past the limit; its bytes were discarded up to its end block.
     case frameTooLarge(limit: Int)
     /// A start block arrived inside a frame: the earlier frame never ended
     /// and was discarded (its length is given).
     case frameIncomplete(discardedBytes: Int)
 
-    public var code: String {
+    package var code: String {
         switch self {
         case .frameTooLarge: "mllp-frame-too-large"
         case .frameIncomplete: "mllp-frame-incomplete"
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .frameTooLarge(let limit): "\(code): frame larger than \(limit) bytes"
         case .frameIncomplete(let n): "\(code): new frame started before the end of the previous one (\(n) bytes dropped)"
@@ -40,10 +40,10 @@ public enum MLLPError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Incremental MLLP decoder for a TCP stream: feed whatever arrived, get
 /// back the frames (payloads without the framing bytes) completed so far.
 /// Bytes outside frames (keep-alive newlines, noise) are skipped and counted.
-public struct MLLPFrameDecoder: Sendable {
-    public let maxFrameSize: Int
+package struct MLLPFrameDecoder: Sendable {
+    package let maxFrameSize: Int
     /// Bytes seen outside any frame.
-    public private(set) var discardedByteCount = 0
+    package private(set) var discardedByteCount = 0
 
     private enum State: Sendable {
         case idle
@@ -58,19 +58,19 @@ public struct MLLPFrameDecoder: Sendable {
     private var state = State.idle
     private var buffer: [UInt8] = []
 
-    public init(maxFrameSize: Int = 1 << 20) {
+    package init(maxFrameSize: Int = 1 << 20) {
         self.maxFrameSize = maxFrameSize
     }
 
     /// True while part of a frame is held (a stream closing now loses it).
-    public var hasPartialFrame: Bool {
+    package var hasPartialFrame: Bool {
         switch state {
         case .idle: false
         default: true
         }
     }
 
-    public mutating func feed<C: Collection>(_ chunk: C) -> [Result<[UInt8], MLLPError>] where C.Element == UInt8 {
+    package mutating func feed<C: Collection>(_ chunk: C) -> [Result<[UInt8], MLLPError>] where C.Element == UInt8 {
         var results: [Result<[UInt8], MLLPError>] = []
         for byte in chunk {
             switch state {

@@ -1,9 +1,9 @@
 /// Strict UTF-8 checking, shared by every feed reader (HL7 v2 here, the
 /// translators of the other formats too).
-public enum UTF8Validation {
+package enum UTF8Validation {
     /// Offset of the first byte that starts an ill-formed sequence (overlong
     /// forms, surrogates and values above U+10FFFF included), or nil.
-    public static func firstInvalidOffset(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+    package static func firstInvalidOffset(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
         let n = p.count
         var i = 0
         @inline(__always) func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }

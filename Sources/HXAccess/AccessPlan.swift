@@ -6,14 +6,14 @@ import HXTopics
 import HXTranslate
 
 /// One Kafka ACL: allow `principal` to do `operation` on a resource.
-public struct KafkaACL: Sendable, Hashable, Comparable {
+package struct KafkaACL: Sendable, Hashable, Comparable {
     /// In the order operators read them: topics, then groups, then transactional ids, then the cluster.
-    public enum ResourceType: Int, Sendable, Hashable, Comparable {
+    package enum ResourceType: Int, Sendable, Hashable, Comparable {
         case topic, group, transactionalID, cluster
-        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+        package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
         /// Strimzi's `spec.authorization.acls[].resource.type`.
-        public var strimziName: String {
+        package var strimziName: String {
             switch self {
             case .topic: "topic"
             case .group: "group"
@@ -23,30 +23,30 @@ public struct KafkaACL: Sendable, Hashable, Comparable {
         }
     }
 
-    public enum PatternType: String, Sendable, Hashable, Comparable {
+    package enum PatternType: String, Sendable, Hashable, Comparable {
         case literal, prefixed
-        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+        package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     }
 
     /// Kafka's operation names, as kafka-acls.sh and Strimzi spell them.
-    public enum Operation: String, Sendable, Hashable, Comparable, CaseIterable {
+    package enum Operation: String, Sendable, Hashable, Comparable, CaseIterable {
         case read = "Read", write = "Write", create = "Create", describe = "Describe", describeConfigs = "DescribeConfigs"
-        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+        package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     }
 
-    public var principal: String
-    public var resourceType: ResourceType
+    package var principal: String
+    package var resourceType: ResourceType
     /// `kafka-cluster` for the cluster resource.
-    public var resourceName: String
-    public var patternType: PatternType
-    public var operation: Operation
+    package var resourceName: String
+    package var patternType: PatternType
+    package var operation: Operation
 
     /// A literal resource name.
-    public init(principal: String, _ resourceType: ResourceType, _ resourceName: String, _ operation: Operation) {
+    package init(principal: String, _ resourceType: ResourceType, _ resourceName: String, _ operation: Operation) {
         self.init(principal: principal, resourceType, resourceName, .literal, operation)
     }
 
-    public init(principal: String, _ resourceType: ResourceType, _ resourceName: String, _ patternType: PatternType, _ operation: Operation) {
+    package init(principal: String, _ resourceType: ResourceType, _ resourceName: String, _ patternType: PatternType, _ operation: Operation) {
         self.principal = principal
         self.resourceType = resourceType
         self.resourceName = resourceName
@@ -54,13 +54,13 @@ public struct KafkaACL: Sendable, Hashable, Comparable {
         self.operation = operation
     }
 
-    public static func < (a: KafkaACL, b: KafkaACL) -> Bool {
+    package static func < (a: KafkaACL, b: KafkaACL) -> Bool {
         (a.principal, a.resourceType, a.resourceName, a.patternType, a.operation)
             < (b.principal, b.resourceType, b.resourceName, b.patternType, b.operation)
     }
 
     /// Whether this ACL covers `name` of `type` (a prefixed ACL covers every name it begins).
-    public func covers(_ type: ResourceType, _ name: String) -> Bool {
+    package func covers(_ type: ResourceType, _ name: String) -> Bool {
         guard type == resourceType else { return false }
         switch patternType {
         case .literal: return name == resourceName
@@ -70,16 +70,16 @@ public struct KafkaACL: Sendable, Hashable, Comparable {
 }
 
 /// Who a principal is, for the reader of the plan.
-public struct PrincipalGrant: Sendable, Equatable {
-    public enum Role: String, Sendable {
+package struct PrincipalGrant: Sendable, Equatable {
+    package enum Role: String, Sendable {
         case adapter, router, indexer, console, auditor, consent, topicAdmin = "topic-admin", recipient
     }
 
-    public var name: String
-    public var role: Role
+    package var name: String
+    package var role: Role
     /// One line saying what it is for (a YAML/shell comment in the output).
-    public var purpose: String
-    public var acls: [KafkaACL]
+    package var purpose: String
+    package var acls: [KafkaACL]
 }
 
 /// Least-privilege Kafka ACLs for every component and recipient, derived from
@@ -88,35 +88,35 @@ public struct PrincipalGrant: Sendable, Equatable {
 /// Principal names (stable: operators create users and certificates with them):
 /// `hx-adapter-<adapter>`, `hx-router`, `hx-indexer`, `hx-console`, `hx-auditor`,
 /// `hx-consent`, `hx-topics`, `hx-recipient-<organisation code in lower case>`.
-public struct AccessPlan: Sendable, Equatable {
-    public var principals: [PrincipalGrant]
+package struct AccessPlan: Sendable, Equatable {
+    package var principals: [PrincipalGrant]
 
     /// Consumer groups and transactional ids the code uses (HXRouter, HXAuditIndexing, hx).
-    public enum Names {
-        public static let routerGroup = HXGroup.router
+    package enum Names {
+        package static let routerGroup = HXGroup.router
         /// The router's chain recovery and consent/identity readers (`groupID + "-recovery"` and `"-reference"`).
-        public static let routerHelperGroups = [HXGroup.routerRecovery(HXGroup.router), HXGroup.routerReference(HXGroup.router)]
+        package static let routerHelperGroups = [HXGroup.routerRecovery(HXGroup.router), HXGroup.routerReference(HXGroup.router)]
         /// `RouterSettings.transactionalID` is `hx-router-<instance>`.
-        public static let routerTransactionalPrefix = HXTransactionalID.routerPrefix
-        public static let indexerGroup = HXGroup.auditIndex
+        package static let routerTransactionalPrefix = HXTransactionalID.routerPrefix
+        package static let indexerGroup = HXGroup.auditIndex
         /// `hx-staff-audit`: where `StaffAuditWriter` reads a person's chain head from.
-        public static let auditorGroups = [HXGroup.auditVerify, HXGroup.staffAudit]
+        package static let auditorGroups = [HXGroup.auditVerify, HXGroup.staffAudit]
         /// `AuditAccessRecorder`: one transactional id per auditor, `hx-auditor-<actor>`.
-        public static let auditorTransactionalPrefix = HXTransactionalID.auditorPrefix
+        package static let auditorTransactionalPrefix = HXTransactionalID.auditorPrefix
         /// `DeadLetterReplayer`: one transactional id per operator, `hx-operator-<actor>`.
-        public static let operatorTransactionalPrefix = HXTransactionalID.operatorPrefix
-        public static let consentGroup = HXGroup.consentShow
-        public static let consoleGroupPrefix = HXGroup.consolePrefix
-        public static func recipientGroup(_ code: String) -> String { HXGroup.recipient(code) }
+        package static let operatorTransactionalPrefix = HXTransactionalID.operatorPrefix
+        package static let consentGroup = HXGroup.consentShow
+        package static let consoleGroupPrefix = HXGroup.consolePrefix
+        package static func recipientGroup(_ code: String) -> String { HXGroup.recipient(code) }
     }
 
-    public static func adapterPrincipal(_ adapter: String) -> String { "hx-adapter-\(adapter)" }
-    public static func recipientPrincipal(_ code: String) -> String { "hx-recipient-\(code.lowercased())" }
-    public static let router = "hx-router", indexer = "hx-indexer", console = "hx-console", auditor = "hx-auditor"
-    public static let consent = "hx-consent", topicAdmin = "hx-topics"
+    package static func adapterPrincipal(_ adapter: String) -> String { "hx-adapter-\(adapter)" }
+    package static func recipientPrincipal(_ code: String) -> String { "hx-recipient-\(code.lowercased())" }
+    package static let router = "hx-router", indexer = "hx-indexer", console = "hx-console", auditor = "hx-auditor"
+    package static let consent = "hx-consent", topicAdmin = "hx-topics"
 
     /// The plan for a place: its organisations, its topics and its adapters.
-    public static func derive(place: PlaceConfiguration, topics: TopicCatalog, adapters: [AdapterConfiguration]) -> AccessPlan {
+    package static func derive(place: PlaceConfiguration, topics: TopicCatalog, adapters: [AdapterConfiguration]) -> AccessPlan {
         let canonical = HXTopic.canonicalTopics
         let deliveries = place.organisations.map(\.deliveryTopic).sorted()
         var grants: [PrincipalGrant] = []
@@ -201,16 +201,16 @@ public struct AccessPlan: Sendable, Equatable {
         return AccessPlan(principals: grants.sorted { $0.name < $1.name })
     }
 
-    public var acls: [KafkaACL] { principals.flatMap(\.acls) }
+    package var acls: [KafkaACL] { principals.flatMap(\.acls) }
 
     /// Every principal allowed `operation` on `topic`.
-    public func principals(allowed operation: KafkaACL.Operation, onTopic topic: String) -> Set<String> {
+    package func principals(allowed operation: KafkaACL.Operation, onTopic topic: String) -> Set<String> {
         Set(acls.filter { $0.operation == operation && $0.covers(.topic, topic) }.map(\.principal))
     }
 
     /// Loads the configuration folder and the adapters folder, collecting every
     /// problem (file, line, message) before failing.
-    public static func load(configDirectory: URL, adaptersDirectory: URL) throws(ConfigErrors) -> AccessPlan {
+    package static func load(configDirectory: URL, adaptersDirectory: URL) throws(ConfigErrors) -> AccessPlan {
         var issues: [ConfigIssue] = []
         var place: PlaceConfiguration?
         var catalog: TopicCatalog?

@@ -3,7 +3,7 @@
 extension AccessPlan {
     /// One `kafka-acls.sh --add` per ACL. The bootstrap server and the admin client's
     /// properties come from the environment, so the script holds no secret.
-    public func kafkaACLsScript() -> String {
+    package func kafkaACLsScript() -> String {
         var lines = [
             "#!/bin/sh",
             "# Least-privilege ACLs for One Halton Exchange, derived by `hx acl plan --format kafka-acls`",
@@ -32,13 +32,13 @@ extension AccessPlan {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public enum StrimziAuthentication: String, Sendable, CaseIterable {
+    package enum StrimziAuthentication: String, Sendable, CaseIterable {
         case scramSHA512 = "scram-sha-512", tls
     }
 
     /// One `KafkaUser` (kafka.strimzi.io/v1beta2) per principal, `simple` authorization,
     /// labelled for the Kafka cluster `cluster` in `namespace`.
-    public func strimziKafkaUsers(cluster: String, namespace: String?, authentication: StrimziAuthentication) -> String {
+    package func strimziKafkaUsers(cluster: String, namespace: String?, authentication: StrimziAuthentication) -> String {
         var documents: [String] = []
         for principal in principals {
             var lines = [

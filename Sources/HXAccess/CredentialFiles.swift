@@ -2,9 +2,9 @@ import Foundation
 
 /// A TLS or SASL file a service was told to use, found wanting before librdkafka
 /// starts (librdkafka would otherwise retry for ever or say little about which file).
-public struct CredentialFileProblem: Error, Sendable, Equatable, CustomStringConvertible {
+package struct CredentialFileProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// Stable reason codes, for runbooks and tests.
-    public enum Reason: String, Sendable {
+    package enum Reason: String, Sendable {
         case missing = "file-missing"
         case unreadable = "file-unreadable"
         case notPEM = "not-pem"
@@ -15,32 +15,32 @@ public struct CredentialFileProblem: Error, Sendable, Equatable, CustomStringCon
         case saslIncomplete = "sasl-incomplete"
     }
 
-    public var reason: Reason
+    package var reason: Reason
     /// The option that named the file (e.g. `--ssl-ca`), and its environment variable.
-    public var option: String
-    public var path: String?
-    public var detail: String
+    package var option: String
+    package var path: String?
+    package var detail: String
 
-    public var description: String {
+    package var description: String {
         "\(option)\(path.map { " \($0)" } ?? ""): \(detail) [\(reason.rawValue)]"
     }
 }
 
 /// Checks the files of a Kafka client's security settings. Pure apart from the
 /// `read` it is given, so tests and the command share it.
-public enum CredentialFiles {
-    public enum Kind: Sendable { case certificate, privateKey }
+package enum CredentialFiles {
+    package enum Kind: Sendable { case certificate, privateKey }
 
-    public struct Settings: Sendable {
-        public var tls: Bool
-        public var sasl: Bool
-        public var ca: String?
-        public var certificate: String?
-        public var key: String?
-        public var saslUsername: String?
-        public var saslPasswordFile: String?
+    package struct Settings: Sendable {
+        package var tls: Bool
+        package var sasl: Bool
+        package var ca: String?
+        package var certificate: String?
+        package var key: String?
+        package var saslUsername: String?
+        package var saslPasswordFile: String?
 
-        public init(tls: Bool, sasl: Bool, ca: String? = nil, certificate: String? = nil, key: String? = nil,
+        package init(tls: Bool, sasl: Bool, ca: String? = nil, certificate: String? = nil, key: String? = nil,
                     saslUsername: String? = nil, saslPasswordFile: String? = nil) {
             self.tls = tls
             self.sasl = sasl
@@ -53,11 +53,11 @@ public enum CredentialFiles {
     }
 
     /// What reading a path gave: nil bytes when it does not exist, an error text when it exists but cannot be read.
-    public enum ReadResult: Sendable {
+    package enum ReadResult: Sendable {
         case bytes([UInt8]), missing, unreadable(String)
     }
 
-    public static func fileSystemRead(_ path: String) -> ReadResult {
+    package static func fileSystemRead(_ path: String) -> ReadResult {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return .missing }
         if isDirectory.boolValue { return .unreadable("is a directory") }
@@ -66,7 +66,7 @@ public enum CredentialFiles {
     }
 
     /// Every problem, in option order; empty when the files can be handed to librdkafka.
-    public static func problems(_ settings: Settings, read: (String) -> ReadResult = fileSystemRead) -> [CredentialFileProblem] {
+    package static func problems(_ settings: Settings, read: (String) -> ReadResult = fileSystemRead) -> [CredentialFileProblem] {
         var found: [CredentialFileProblem] = []
         if settings.tls {
             if let path = settings.ca { found += pem(path, option: "--ssl-ca (HX_KAFKA_CA)", kind: .certificate, read: read) }

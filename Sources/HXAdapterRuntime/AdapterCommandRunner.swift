@@ -7,35 +7,35 @@ import ServiceLifecycle
 
 /// `hx adapter run NAME`: loads `adapters/NAME/adapter.yaml`, builds the
 /// adapter's components and runs them until SIGTERM or SIGINT.
-public enum AdapterCommandRunner {
-    public struct Settings: Sendable {
+package enum AdapterCommandRunner {
+    package struct Settings: Sendable {
         /// Where the source and the metrics endpoint listen.
-        public var listenHost = "0.0.0.0"
+        package var listenHost = "0.0.0.0"
         /// Overrides adapter.yaml's MLLP port (0: any free port, for tests).
-        public var mllpPort: Int?
+        package var mllpPort: Int?
         /// Overrides adapter.yaml's HTTP (FHIR) port (0: any free port, for tests).
-        public var httpPort: Int?
+        package var httpPort: Int?
         /// Overrides adapter.yaml's drop folder.
-        public var dropFolder: String?
+        package var dropFolder: String?
         /// How long Kafka may take to confirm an input before the sender is told to retry.
-        public var messageTimeout: Duration = .seconds(15)
-        public var heartbeatInterval: Duration = .seconds(10)
-        public var folderPollInterval: Duration = .milliseconds(500)
-        public var security: KafkaSecurity = .plaintext
+        package var messageTimeout: Duration = .seconds(15)
+        package var heartbeatInterval: Duration = .seconds(10)
+        package var folderPollInterval: Duration = .milliseconds(500)
+        package var security: KafkaSecurity = .plaintext
         /// How long shutdown waits for librdkafka to hand over what it holds.
-        public var flushTimeoutOnClose: Duration = .seconds(10)
+        package var flushTimeoutOnClose: Duration = .seconds(10)
 
-        public init() {}
+        package init() {}
     }
 
-    public struct Unsupported: Error, CustomStringConvertible {
-        public var description: String
+    package struct Unsupported: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Runs the adapter in `adapterDirectory` until the process is asked to stop.
     /// Metrics go to a registry of its own (served on `metricsPort`), so the
     /// process-wide `MetricsSystem` is left to the caller.
-    public static func run(adapterDirectory: URL, bootstrapServers: String, metricsPort: Int,
+    package static func run(adapterDirectory: URL, bootstrapServers: String, metricsPort: Int,
                            settings: Settings = Settings(), logger: Logger = Logger(label: "hx.adapter")) async throws {
         let configuration = try AdapterConfiguration.load(directory: adapterDirectory).get()
         let service = try await makeService(configuration: configuration, adapterDirectory: adapterDirectory,
@@ -48,13 +48,13 @@ public enum AdapterCommandRunner {
 
     /// The drop folder an adapter watches. A relative path in adapter.yaml is read from the adapter's
     /// folder, where its README and samples are; one given on the command line, from the working directory.
-    public static func dropFolder(configured: String, adapterDirectory: URL, override: String?) -> URL {
+    package static func dropFolder(configured: String, adapterDirectory: URL, override: String?) -> URL {
         if let override { return URL(fileURLWithPath: override, isDirectory: true) }
         return configured.hasPrefix("/") ? URL(fileURLWithPath: configured, isDirectory: true) : adapterDirectory.appendingPathComponent(configured, isDirectory: true)
     }
 
     /// Builds (and binds) everything `run` starts; tests call this with port 0 and their own registry.
-    public static func makeService(configuration: AdapterConfiguration, adapterDirectory: URL, bootstrapServers: String,
+    package static func makeService(configuration: AdapterConfiguration, adapterDirectory: URL, bootstrapServers: String,
                                    metricsPort: Int?, registry: PrometheusCollectorRegistry, settings: Settings,
                                    logger: Logger) async throws -> AdapterService {
         var client = KafkaClientConfiguration(bootstrapServers: bootstrapServers.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) })

@@ -4,7 +4,7 @@ import HXTranslate
 import Logging
 
 /// What became of one input, as its source must answer it.
-public enum IntakeResult: Sendable, Equatable {
+package enum IntakeResult: Sendable, Equatable {
     /// Every message is on Kafka: acknowledge, move to done/.
     case accepted(PublishReceipt)
     /// At least one message was rejected; its dead letter (and every good
@@ -15,21 +15,21 @@ public enum IntakeResult: Sendable, Equatable {
 }
 
 /// Receipt → translate → publish, timed and counted: the part every source shares.
-public struct AdapterIntake: Sendable {
-    public let publisher: AdapterPublisher
-    public let telemetry: AdapterTelemetry
+package struct AdapterIntake: Sendable {
+    package let publisher: AdapterPublisher
+    package let telemetry: AdapterTelemetry
     let logger: Logger
 
-    public init(publisher: AdapterPublisher, telemetry: AdapterTelemetry, logger: Logger = Logger(label: "hx.adapter.intake")) {
+    package init(publisher: AdapterPublisher, telemetry: AdapterTelemetry, logger: Logger = Logger(label: "hx.adapter.intake")) {
         self.publisher = publisher
         self.telemetry = telemetry
         self.logger = logger
     }
 
-    public var configuration: AdapterConfiguration { publisher.configuration }
+    package var configuration: AdapterConfiguration { publisher.configuration }
 
     /// - Parameter receivedAt: when the source had the whole input (the handoff timer starts there).
-    public func handle(_ input: [UInt8], sourceMessageID: String? = nil, receivedAt: ContinuousClock.Instant = .now) async -> IntakeResult {
+    package func handle(_ input: [UInt8], sourceMessageID: String? = nil, receivedAt: ContinuousClock.Instant = .now) async -> IntakeResult {
         telemetry.recordReceived()
         let outcomes = Translator.translate(configuration: configuration, input: Data(input))
         do {

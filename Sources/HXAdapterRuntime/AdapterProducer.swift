@@ -11,12 +11,12 @@ import Synchronization
 /// message until restarted. A renewed producer starts a new idempotence
 /// session, so a record that did reach the old session may be written
 /// again: with the same message id, which consumers de-duplicate.
-public final class AdapterProducer: Sendable {
+package final class AdapterProducer: Sendable {
     private let make: @Sendable () throws -> KafkaProducer
     private let state: Mutex<(current: KafkaProducer, generation: Int, retired: [KafkaProducer])>
     private let logger: Logger
 
-    public init(logger: Logger = Logger(label: "hx.adapter.producer"), make: @escaping @Sendable () throws -> KafkaProducer) throws {
+    package init(logger: Logger = Logger(label: "hx.adapter.producer"), make: @escaping @Sendable () throws -> KafkaProducer) throws {
         self.make = make
         self.logger = logger
         self.state = Mutex((try make(), 0, []))
@@ -25,7 +25,7 @@ public final class AdapterProducer: Sendable {
     /// Sends and returns one report per record. When a report says the
     /// producer is finished, a new producer is made and the batch sent once
     /// more; what still fails is reported to the caller.
-    public func send(batch: [KafkaOutgoingMessage]) async throws -> KafkaDeliveryReports {
+    package func send(batch: [KafkaOutgoingMessage]) async throws -> KafkaDeliveryReports {
         let (producer, generation) = state.withLock { ($0.current, $0.generation) }
         let reports = try await producer.send(batch: batch)
         guard reports.contains(where: { $0.error.map(Self.isFatal) ?? false }) else { return reports }
@@ -57,7 +57,7 @@ public final class AdapterProducer: Sendable {
 
     /// Flushes (bounded by the producer's `flushTimeoutOnClose`) and closes the
     /// producer, and any replaced one (kept until now so no send in progress loses it).
-    public func close() async {
+    package func close() async {
         let (current, retired) = state.withLock { ($0.current, $0.retired) }
         await current.close()
         for producer in retired { await producer.close() }

@@ -5,38 +5,38 @@ import HXTranslate
 import Logging
 
 /// One rejected message of an input: what the dead letter says.
-public struct Rejection: Sendable, Equatable, Codable {
+package struct Rejection: Sendable, Equatable, Codable {
     /// The dead letter's key and `hx-message-id`.
-    public var messageID: String
+    package var messageID: String
     /// Position of the rejected message among the input's outcomes (0-based).
-    public var index: Int
-    public var code: String
-    public var location: String
+    package var index: Int
+    package var code: String
+    package var location: String
 }
 
 /// What Kafka confirmed for one input.
-public struct PublishReceipt: Sendable, Equatable {
+package struct PublishReceipt: Sendable, Equatable {
     /// Canonical message ids now on the adapter's topic.
-    public var canonicalMessageIDs: [String]
-    public var identityFacts: Int
+    package var canonicalMessageIDs: [String]
+    package var identityFacts: Int
     /// Rejected messages, each now on the dead-letter topic.
-    public var rejections: [Rejection]
+    package var rejections: [Rejection]
 }
 
 /// Kafka did not confirm every record of an input: nothing of it may be
 /// acknowledged; the sender resends (records that did land are repeated
 /// with the same message ids, which consumers de-duplicate).
-public struct PublishFailure: Error, Sendable, CustomStringConvertible {
-    public var code: KafkaError.Code
-    public var failed: Int
-    public var total: Int
-    public var description: String { "\(code): \(failed) of \(total) records not confirmed by Kafka" }
+package struct PublishFailure: Error, Sendable, CustomStringConvertible {
+    package var code: KafkaError.Code
+    package var failed: Int
+    package var total: Int
+    package var description: String { "\(code): \(failed) of \(total) records not confirmed by Kafka" }
 }
 
 /// Turns the outcomes of `Translator.translate` for one input into Kafka
 /// records and returns once Kafka has confirmed all of them.
-public struct AdapterPublisher: Sendable {
-    public let configuration: AdapterConfiguration
+package struct AdapterPublisher: Sendable {
+    package let configuration: AdapterConfiguration
     let producer: AdapterProducer
     let telemetry: AdapterTelemetry
     let logger: Logger
@@ -44,9 +44,9 @@ public struct AdapterPublisher: Sendable {
     /// Dead letters keep the input as their value up to this size; a larger
     /// input (kept by its source, e.g. `rejected/`) would exceed Kafka's
     /// default record limit of 1 MB and block the dead letter for ever.
-    public static let maxDeadLetterValueBytes = 900_000
+    package static let maxDeadLetterValueBytes = 900_000
 
-    public init(configuration: AdapterConfiguration, producer: AdapterProducer, telemetry: AdapterTelemetry, logger: Logger = Logger(label: "hx.adapter.publisher")) {
+    package init(configuration: AdapterConfiguration, producer: AdapterProducer, telemetry: AdapterTelemetry, logger: Logger = Logger(label: "hx.adapter.publisher")) {
         self.configuration = configuration
         self.producer = producer
         self.telemetry = telemetry
@@ -57,7 +57,7 @@ public struct AdapterPublisher: Sendable {
     ///
     /// - Parameter sourceMessageID: the input's own id when the source knows it
     ///   (MSH-10 of a single MLLP message); dead letters derive theirs from it.
-    public func publish(input: [UInt8], outcomes: [TranslationOutcome], sourceMessageID: String? = nil) async throws -> PublishReceipt {
+    package func publish(input: [UInt8], outcomes: [TranslationOutcome], sourceMessageID: String? = nil) async throws -> PublishReceipt {
         let (records, receipt) = Self.records(configuration: configuration, input: input, outcomes: outcomes, sourceMessageID: sourceMessageID)
         let reports = try await producer.send(batch: records)
         let failures = reports.compactMap(\.error)
@@ -72,7 +72,7 @@ public struct AdapterPublisher: Sendable {
     }
 
     /// The records for one input, in outcome order, and what they will mean once confirmed. Pure.
-    public static func records(configuration: AdapterConfiguration, input: [UInt8], outcomes: [TranslationOutcome], sourceMessageID: String? = nil) -> ([KafkaOutgoingMessage], PublishReceipt) {
+    package static func records(configuration: AdapterConfiguration, input: [UInt8], outcomes: [TranslationOutcome], sourceMessageID: String? = nil) -> ([KafkaOutgoingMessage], PublishReceipt) {
         var records: [KafkaOutgoingMessage] = []
         var receipt = PublishReceipt(canonicalMessageIDs: [], identityFacts: 0, rejections: [])
         let failureCount = outcomes.filter { !$0.isSuccess }.count
@@ -128,7 +128,7 @@ public struct AdapterPublisher: Sendable {
     }
 
     /// The text a sender or an operator may see for a rejection: code and place, never values.
-    public static func safeErrorText(_ error: TranslationError) -> String {
+    package static func safeErrorText(_ error: TranslationError) -> String {
         "\(error.code) at \(error.location)"
     }
 
@@ -144,7 +144,7 @@ public struct AdapterPublisher: Sendable {
 
     /// Deterministic, so a resent input gives the same dead letter id: from the
     /// input's own id when it has one, else from adapter + input bytes + position.
-    public static func deadLetterID(configuration: AdapterConfiguration, input: [UInt8], index: Int, sourceMessageID: String?) -> String {
+    package static func deadLetterID(configuration: AdapterConfiguration, input: [UInt8], index: Int, sourceMessageID: String?) -> String {
         if let sourceMessageID, !sourceMessageID.isEmpty {
             return CanonicalMessage.deriveID(sourceOrganisation: configuration.organisation, sourceMessageID: sourceMessageID).uuidString.lowercased()
         }

@@ -10,22 +10,22 @@ import ServiceLifecycle
 /// last `stopping` beacon, the endpoint closes); once all have returned the
 /// producer is flushed and closed. Components run as child tasks of `run`,
 /// so nothing outlives it.
-public final class AdapterService: Service, Sendable {
-    public let name: String
+package final class AdapterService: Service, Sendable {
+    package let name: String
     /// The `MLLPListener`, `FHIRHTTPListener` or `DropFolderSource` (tests read the bound port from it).
-    public let source: any Service
-    public let metricsServer: MetricsServer?
+    package let source: any Service
+    package let metricsServer: MetricsServer?
     let components: [any Service]
     let producer: AdapterProducer
     let logger: Logger
 
-    public struct ComponentStopped: Error, CustomStringConvertible {
-        public var description: String { "an adapter component stopped before shutdown was requested" }
+    package struct ComponentStopped: Error, CustomStringConvertible {
+        package var description: String { "an adapter component stopped before shutdown was requested" }
     }
 
     /// - Parameters:
     ///   - source: an `MLLPListener`, a `FHIRHTTPListener` or a `DropFolderSource`.
-    public init(name: String, source: any Service, producer: AdapterProducer, heartbeat: Heartbeat?, metricsServer: MetricsServer?,
+    package init(name: String, source: any Service, producer: AdapterProducer, heartbeat: Heartbeat?, metricsServer: MetricsServer?,
                 logger: Logger = Logger(label: "hx.adapter")) {
         self.name = name
         self.source = source
@@ -38,7 +38,7 @@ public final class AdapterService: Service, Sendable {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         logger.info("adapter running", metadata: ["hx.adapter": "\(name)"])
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in

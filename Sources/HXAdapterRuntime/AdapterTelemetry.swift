@@ -21,32 +21,32 @@ import Synchronization
 /// Labels are bounded: `type` is a canonical message type or `identity`,
 /// `reason` one of the documented reason codes (anything else counts as
 /// `other`), so a feed cannot create series by sending odd input.
-public final class AdapterTelemetry: Sendable {
-    public enum Name {
+package final class AdapterTelemetry: Sendable {
+    package enum Name {
         /// Inputs received (an MLLP frame, a dropped file).
-        public static let received = "hx_adapter_received_total"
+        package static let received = "hx_adapter_received_total"
         /// Records Kafka confirmed on the canonical or identity topic.
-        public static let published = "hx_adapter_published_total"
+        package static let published = "hx_adapter_published_total"
         /// Messages rejected (dead-lettered, or refused at the frame level).
-        public static let rejected = "hx_adapter_rejected_total"
+        package static let rejected = "hx_adapter_rejected_total"
         /// Inputs not handed off because Kafka failed or timed out (sender told to retry).
-        public static let kafkaFailures = "hx_adapter_kafka_failures_total"
+        package static let kafkaFailures = "hx_adapter_kafka_failures_total"
         /// Drop files on Kafka that could not be moved to done/ or rejected/ (a full disk,
         /// permissions): they stay in incoming/ and the move is tried again on each scan.
-        public static let fileErrors = "hx_adapter_file_errors_total"
+        package static let fileErrors = "hx_adapter_file_errors_total"
         /// Receipt of an input → Kafka confirmed every record of it.
-        public static let handoff = "hx_adapter_handoff_seconds"
+        package static let handoff = "hx_adapter_handoff_seconds"
     }
 
     /// The reason codes a `reason` label may take.
-    public static let reasonCodes: Set<String> = Set(TranslationError.allCodes)
+    package static let reasonCodes: Set<String> = Set(TranslationError.allCodes)
         .union(["mllp-frame-too-large", "mllp-frame-incomplete", "internal-error"])
 
-    public static func boundedReason(_ code: String) -> String {
+    package static func boundedReason(_ code: String) -> String {
         reasonCodes.contains(code) ? code : "other"
     }
 
-    public let adapter: String
+    package let adapter: String
     private let factory: any MetricsFactory
     private let receivedCounter: Counter
     private let kafkaFailureCounter: Counter
@@ -62,7 +62,7 @@ public final class AdapterTelemetry: Sendable {
 
     /// - Parameter factory: where metrics go (a Prometheus factory in `hx adapter run`);
     ///   passed explicitly so nothing depends on the process-wide `MetricsSystem`.
-    public init(adapter: String, factory: any MetricsFactory) {
+    package init(adapter: String, factory: any MetricsFactory) {
         self.adapter = adapter
         self.factory = factory
         receivedCounter = Counter(label: Name.received, dimensions: [("adapter", adapter)], factory: factory)
@@ -102,18 +102,18 @@ public final class AdapterTelemetry: Sendable {
     }
 
     /// The counts since start, for the heartbeat.
-    public var counts: Counts {
+    package var counts: Counts {
         Counts(received: received.load(ordering: .relaxed), published: published.load(ordering: .relaxed),
                rejected: rejected.load(ordering: .relaxed), kafkaFailures: kafkaFailures.load(ordering: .relaxed))
     }
 
-    public struct Counts: Codable, Sendable, Equatable {
-        public var received: Int
-        public var published: Int
-        public var rejected: Int
-        public var kafkaFailures: Int
+    package struct Counts: Codable, Sendable, Equatable {
+        package var received: Int
+        package var published: Int
+        package var rejected: Int
+        package var kafkaFailures: Int
 
-        public init(received: Int, published: Int, rejected: Int, kafkaFailures: Int) {
+        package init(received: Int, published: Int, rejected: Int, kafkaFailures: Int) {
             self.received = received
             self.published = published
             self.rejected = rejected

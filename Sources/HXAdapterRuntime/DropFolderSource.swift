@@ -19,8 +19,8 @@ import Glibc
 ///
 /// Senders write `NAME.part` (or `.NAME`) and rename it when complete:
 /// such names are ignored.
-public final class DropFolderSource: Service, Sendable {
-    public let folder: URL
+package final class DropFolderSource: Service, Sendable {
+    package let folder: URL
     let intake: AdapterIntake
     let pollInterval: Duration
     let logger: Logger
@@ -36,13 +36,13 @@ public final class DropFolderSource: Service, Sendable {
         var result: IntakeResult
     }
 
-    public var incoming: URL { folder.appendingPathComponent("incoming") }
-    public var done: URL { folder.appendingPathComponent("done") }
-    public var rejected: URL { folder.appendingPathComponent("rejected") }
+    package var incoming: URL { folder.appendingPathComponent("incoming") }
+    package var done: URL { folder.appendingPathComponent("done") }
+    package var rejected: URL { folder.appendingPathComponent("rejected") }
 
     /// - Parameter move: renames a file (tests inject failures here); the default is `rename(2)`,
     ///   which is atomic: the file is in one place or the other, never lost.
-    public init(folder: URL, intake: AdapterIntake, pollInterval: Duration = .milliseconds(500),
+    package init(folder: URL, intake: AdapterIntake, pollInterval: Duration = .milliseconds(500),
                 logger: Logger = Logger(label: "hx.adapter.folder"),
                 move: @escaping @Sendable (URL, URL) throws -> Void = DropFolderSource.rename) {
         self.folder = folder
@@ -52,7 +52,7 @@ public final class DropFolderSource: Service, Sendable {
         self.move = move
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try createFolders()
         logger.info("drop folder watched", metadata: ["hx.adapter": "\(intake.configuration.name)"])
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -63,21 +63,21 @@ public final class DropFolderSource: Service, Sendable {
         logger.info("drop folder no longer watched", metadata: ["hx.adapter": "\(intake.configuration.name)"])
     }
 
-    public func createFolders() throws {
+    package func createFolders() throws {
         for url in [incoming, done, rejected] {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         }
     }
 
-    public struct ScanSummary: Sendable, Equatable {
-        public var done = 0
-        public var rejected = 0
+    package struct ScanSummary: Sendable, Equatable {
+        package var done = 0
+        package var rejected = 0
         /// Left in `incoming/` for a later scan (Kafka or the file system failed).
-        public var retryLater = 0
+        package var retryLater = 0
     }
 
     /// Processes every complete file now in `incoming/`, oldest name first.
-    public func scanOnce() async -> ScanSummary {
+    package func scanOnce() async -> ScanSummary {
         var summary = ScanSummary()
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: incoming.path)) ?? [])
             .filter { !$0.hasPrefix(".") && !$0.hasSuffix(".part") && !$0.hasSuffix(".errors.jsonl") }
@@ -209,13 +209,13 @@ public final class DropFolderSource: Service, Sendable {
         }
     }
 
-    public struct MoveError: Error, CustomStringConvertible {
-        public var errno: Int32
-        public var description: String { "rename failed: \(String(cString: strerror(errno)))" }
+    package struct MoveError: Error, CustomStringConvertible {
+        package var errno: Int32
+        package var description: String { "rename failed: \(String(cString: strerror(errno)))" }
     }
 
     /// `rename(2)`: atomic within one file system, so a failure leaves the file where it was.
-    @Sendable public static func rename(_ from: URL, _ to: URL) throws {
+    @Sendable package static func rename(_ from: URL, _ to: URL) throws {
         if Glibc.rename(from.path, to.path) != 0 { throw MoveError(errno: errno) }
     }
 }

@@ -17,19 +17,19 @@ import Synchronization
 /// `bind` opens the port (port 0: any free one, see `port`); `run` serves
 /// until graceful shutdown, which stops accepting, lets each connection
 /// finish the request in hand and answer it, then returns.
-public final class FHIRHTTPListener: Sendable {
+package final class FHIRHTTPListener: Sendable {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-    public static let defaultPath = "/fhir"
+    package static let defaultPath = "/fhir"
     /// Media types taken (parameters such as `charset` or `fhirVersion` are ignored).
-    public static let acceptedContentTypes: Set<String> = ["application/fhir+json", "application/json", "application/fhir+xml", "application/xml"]
+    package static let acceptedContentTypes: Set<String> = ["application/fhir+json", "application/json", "application/fhir+xml", "application/xml"]
     /// What a sender is told to wait after a 503: about one producer retry round.
     static let retryAfterSeconds = 5
     /// The system of our reason codes in `OperationOutcome.issue.details.coding`.
-    public static let reasonCodeSystem = "https://onehalton.nhs.uk/hx/reason-code"
+    package static let reasonCodeSystem = "https://onehalton.nhs.uk/hx/reason-code"
 
     /// The port actually bound.
-    public let port: Int
-    public let path: String
+    package let port: Int
+    package let path: String
     let intake: AdapterIntake
     let logger: Logger
     private let server: NIOAsyncChannel<any Channel, Never>
@@ -46,7 +46,7 @@ public final class FHIRHTTPListener: Sendable {
     }
 
     /// Opens the listening socket. Bodies larger than the adapter's `maxInputBytes` are refused (413).
-    public static func bind(host: String, port: Int, path: String = defaultPath, intake: AdapterIntake,
+    package static func bind(host: String, port: Int, path: String = defaultPath, intake: AdapterIntake,
                             logger: Logger = Logger(label: "hx.adapter.http")) async throws -> FHIRHTTPListener {
         let connections = ConnectionTable()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -67,7 +67,7 @@ public final class FHIRHTTPListener: Sendable {
         return FHIRHTTPListener(port: bound, path: path, server: server, connections: connections, intake: intake, logger: logger)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try await serveConnections(of: server, stop: { self.stopAccepting() }, serve: { await self.serve($0) })
         logger.info("FHIR HTTP listener stopped", metadata: ["hx.adapter": "\(intake.configuration.name)"])
     }
@@ -75,7 +75,7 @@ public final class FHIRHTTPListener: Sendable {
     /// Closes the listening socket and every idle connection. A connection with
     /// a request in hand answers it (with `Connection: close`) and then closes;
     /// a request not yet wholly received is dropped unanswered, so its sender resends.
-    public func stopAccepting() {
+    package func stopAccepting() {
         connections.stop(listener: server.channel)
     }
 

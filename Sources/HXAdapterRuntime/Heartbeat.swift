@@ -6,19 +6,19 @@ import ServiceLifecycle
 
 /// The health beacon on `hx.heartbeat.v1` (compacted: the latest per component is kept).
 /// Counts only: no message content, no identifiers of people.
-public struct HeartbeatBeacon: Codable, Sendable, Equatable {
-    public static let schemaIdentifier = "hx.heartbeat/1"
-    public var schema: String = HeartbeatBeacon.schemaIdentifier
+package struct HeartbeatBeacon: Codable, Sendable, Equatable {
+    package static let schemaIdentifier = "hx.heartbeat/1"
+    package var schema: String = HeartbeatBeacon.schemaIdentifier
     /// `adapter:<name>`: the record key too.
-    public var component: String
-    public var kind: String
+    package var component: String
+    package var kind: String
     /// `running`, or `stopping` in the last beacon of a graceful shutdown.
-    public var state: String
-    public var startedAt: String
-    public var sentAt: String
-    public var counts: AdapterTelemetry.Counts
+    package var state: String
+    package var startedAt: String
+    package var sentAt: String
+    package var counts: AdapterTelemetry.Counts
 
-    public init(component: String, kind: String, state: String, startedAt: String, sentAt: String, counts: AdapterTelemetry.Counts) {
+    package init(component: String, kind: String, state: String, startedAt: String, sentAt: String, counts: AdapterTelemetry.Counts) {
         self.component = component
         self.kind = kind
         self.state = state
@@ -27,7 +27,7 @@ public struct HeartbeatBeacon: Codable, Sendable, Equatable {
         self.counts = counts
     }
 
-    public var jsonBytes: [UInt8] {
+    package var jsonBytes: [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)).map { [UInt8]($0) } ?? Array("{}".utf8)
@@ -35,15 +35,15 @@ public struct HeartbeatBeacon: Codable, Sendable, Equatable {
 }
 
 /// Sends a beacon every `interval` until graceful shutdown, then a last one saying `stopping`.
-public final class Heartbeat: Service, Sendable {
-    public let componentID: String
+package final class Heartbeat: Service, Sendable {
+    package let componentID: String
     let interval: Duration
     let producer: AdapterProducer
     let telemetry: AdapterTelemetry
     let startedAt: Date
     let logger: Logger
 
-    public init(adapter: String, interval: Duration, producer: AdapterProducer, telemetry: AdapterTelemetry,
+    package init(adapter: String, interval: Duration, producer: AdapterProducer, telemetry: AdapterTelemetry,
                 startedAt: Date = Date(), logger: Logger = Logger(label: "hx.adapter.heartbeat")) {
         self.componentID = "adapter:\(adapter)"
         self.interval = interval
@@ -53,7 +53,7 @@ public final class Heartbeat: Service, Sendable {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await beat(state: "running")
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }

@@ -7,7 +7,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// One thing read from an MLLP stream: a whole frame, or a framing error.
-public enum MLLPInbound: Sendable {
+package enum MLLPInbound: Sendable {
     case frame([UInt8], receivedAt: ContinuousClock.Instant)
     case malformed(MLLPError)
 }
@@ -45,10 +45,10 @@ struct MLLPFrameHandler: ByteToMessageDecoder {
 /// `bind` opens the port (port 0: any free one, see `port`); `run` serves
 /// until graceful shutdown, which stops accepting, lets each connection
 /// finish the message in hand and answer it, then returns.
-public final class MLLPListener: Sendable {
-    public typealias Connection = NIOAsyncChannel<MLLPInbound, ByteBuffer>
+package final class MLLPListener: Sendable {
+    package typealias Connection = NIOAsyncChannel<MLLPInbound, ByteBuffer>
     /// The port actually bound.
-    public let port: Int
+    package let port: Int
     let intake: AdapterIntake
     let logger: Logger
     private let server: NIOAsyncChannel<any Channel, Never>
@@ -66,7 +66,7 @@ public final class MLLPListener: Sendable {
     }
 
     /// Opens the listening socket. Frames larger than the adapter's `maxInputBytes` are refused.
-    public static func bind(host: String, port: Int, intake: AdapterIntake, logger: Logger = Logger(label: "hx.adapter.mllp")) async throws -> MLLPListener {
+    package static func bind(host: String, port: Int, intake: AdapterIntake, logger: Logger = Logger(label: "hx.adapter.mllp")) async throws -> MLLPListener {
         let maxFrame = intake.configuration.maxInputBytes
         let connections = ConnectionTable()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -87,7 +87,7 @@ public final class MLLPListener: Sendable {
         return MLLPListener(port: bound, server: server, connections: connections, intake: intake, logger: logger)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try await serveConnections(of: server, stop: { self.stopAccepting() }, serve: { await self.serve($0) })
         logger.info("MLLP listener stopped", metadata: ["hx.adapter": "\(intake.configuration.name)"])
     }
@@ -97,7 +97,7 @@ public final class MLLPListener: Sendable {
     /// after this is left unanswered, so its sender still has it and resends.
     /// (Closing only the reading side is not enough: NIO then sees end of
     /// input and closes the whole channel before the answer is written.)
-    public func stopAccepting() {
+    package func stopAccepting() {
         connections.stop(listener: server.channel)
     }
 

@@ -9,9 +9,9 @@ import Synchronization
 /// A minimal HTTP endpoint for operators: `GET /metrics` (Prometheus text
 /// from the registry) and `GET /health` (200 while running, 503 once
 /// stopping). Nothing else; no patient data passes through here.
-public final class MetricsServer: Sendable {
+package final class MetricsServer: Sendable {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-    public let port: Int
+    package let port: Int
     let registry: PrometheusCollectorRegistry
     let component: String
     let logger: Logger
@@ -29,7 +29,7 @@ public final class MetricsServer: Sendable {
         self.logger = logger
     }
 
-    public static func bind(host: String, port: Int, registry: PrometheusCollectorRegistry, component: String,
+    package static func bind(host: String, port: Int, registry: PrometheusCollectorRegistry, component: String,
                             logger: Logger = Logger(label: "hx.adapter.metrics")) async throws -> MetricsServer {
         let connections = ConnectionTable()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -47,12 +47,12 @@ public final class MetricsServer: Sendable {
         return MetricsServer(port: bound, server: server, connections: connections, registry: registry, component: component, logger: logger)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try await serveConnections(of: server, stop: { self.stop() }, serve: { await self.serve($0) })
     }
 
     /// Closes the listening socket and every open connection (requests here are tiny and repeatable).
-    public func stop() {
+    package func stop() {
         connections.stop(listener: server.channel, includingBusy: true)
     }
 

@@ -8,14 +8,14 @@ import NIOPosix
 /// frame) answered by an ACK, one HTTP POST answered by a status, or a file
 /// written into the drop folder as `NAME.part` and renamed. `hx run` feeds the
 /// sample files this way, so what it shows is what the adapters really do.
-public enum SourceFeeder {
+package enum SourceFeeder {
     /// Where an adapter takes its input.
-    public enum Endpoint: Sendable, CustomStringConvertible {
+    package enum Endpoint: Sendable, CustomStringConvertible {
         case mllp(host: String, port: Int)
         case http(host: String, port: Int, path: String)
         case folder(URL)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .mllp(let host, let port): "MLLP \(host):\(port)"
             case .http(let host, let port, let path): "HTTP POST http://\(host):\(port)\(path)"
@@ -25,7 +25,7 @@ public enum SourceFeeder {
     }
 
     /// What the adapter answered.
-    public enum Answer: Sendable, Equatable, CustomStringConvertible {
+    package enum Answer: Sendable, Equatable, CustomStringConvertible {
         /// Every message is on Kafka (AA, 201, moved to `done/`).
         case accepted
         /// Rejected, with a dead letter on Kafka (AE, 400, moved to `rejected/`): the reason codes.
@@ -33,7 +33,7 @@ public enum SourceFeeder {
         /// Not taken: the sender keeps it and tries again later (AR, 503, still in `incoming/`).
         case notTaken(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .accepted: "accepted"
             case .refused(let codes): "refused [\(codes.joined(separator: ", "))], dead letter on hx.dlq.v1"
@@ -42,12 +42,12 @@ public enum SourceFeeder {
         }
     }
 
-    public struct FeedError: Error, CustomStringConvertible {
-        public var description: String
+    package struct FeedError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Sends `bytes` (read from a file called `name`) and waits at most `timeout` for the answer.
-    public static func send(_ bytes: [UInt8], name: String, to endpoint: Endpoint, timeout: Duration = .seconds(30)) async throws -> Answer {
+    package static func send(_ bytes: [UInt8], name: String, to endpoint: Endpoint, timeout: Duration = .seconds(30)) async throws -> Answer {
         switch endpoint {
         case .mllp(let host, let port): try await mllp(bytes, host: host, port: port, timeout: timeout)
         case .http(let host, let port, let path): try await http(bytes, name: name, host: host, port: port, path: path, timeout: timeout)

@@ -2,16 +2,16 @@
 /// A value: the router keeps one per assigned partition, and after a restart
 /// or rebalance rebuilds it with `resume(from:)` from the record of the last
 /// committed input offset, so a redone batch is sealed with the same bytes.
-public struct AuditChain: Sendable {
-    public let id: String
+package struct AuditChain: Sendable {
+    package let id: String
     /// The sequence number the next record gets.
-    public private(set) var nextSequence: Int
+    package private(set) var nextSequence: Int
     /// The hash the next record links to.
-    public private(set) var previousHash: String
+    package private(set) var previousHash: String
     let key: AuditKey?
 
     /// A new chain: first record sequence 1, linked to 64 zeros.
-    public init(id: String, key: AuditKey? = nil) {
+    package init(id: String, key: AuditKey? = nil) {
         self.id = id
         self.key = key
         nextSequence = 1
@@ -19,16 +19,16 @@ public struct AuditChain: Sendable {
     }
 
     /// `router:<topic>:<partition>`, e.g. `router:hx.canonical.referral.v1:3`.
-    public static func routerChainId(topic: String, partition: Int) -> String { "router:\(topic):\(partition)" }
+    package static func routerChainId(topic: String, partition: Int) -> String { "router:\(topic):\(partition)" }
 
-    public static func router(topic: String, partition: Int, key: AuditKey? = nil) -> AuditChain {
+    package static func router(topic: String, partition: Int, key: AuditKey? = nil) -> AuditChain {
         AuditChain(id: routerChainId(topic: topic, partition: partition), key: key)
     }
 
     /// Continues the chain that `last` ends. The record is checked first
     /// (hash, and HMAC when keyed): extending a chain from a damaged record
     /// would hide the damage behind a valid-looking continuation.
-    public static func resume(from last: AuditRecord, key: AuditKey? = nil) throws(AuditChainError) -> AuditChain {
+    package static func resume(from last: AuditRecord, key: AuditKey? = nil) throws(AuditChainError) -> AuditChain {
         guard last.sequence >= 1, last.sequence < AuditJSON.maxSafeInteger else { throw .invalidSequence(last.sequence) }
         guard AuditHashing.hashMatches(last) else { throw .altered(chainId: last.chainId, sequence: last.sequence) }
         if let key, !AuditHashing.hmacMatches(last.hmac, bytes: last.canonicalBytes, key: key) {
@@ -41,18 +41,18 @@ public struct AuditChain: Sendable {
     }
 
     /// Seals `entries` in order as the chain's next records.
-    public mutating func append(_ entries: [AuditEntry]) -> [AuditRecord] {
+    package mutating func append(_ entries: [AuditEntry]) -> [AuditRecord] {
         entries.map { append($0) }
     }
 
-    public mutating func append(_ entry: AuditEntry) -> AuditRecord {
+    package mutating func append(_ entry: AuditEntry) -> AuditRecord {
         let record = AuditHashing.seal(draft(entry), key: key)
         advance(past: record)
         return record
     }
 
     /// `append`, also giving the record's `wireBytes` (made while sealing, not written again).
-    public mutating func appendForWire(_ entry: consuming AuditEntry) -> (record: AuditRecord, wire: [UInt8]) {
+    package mutating func appendForWire(_ entry: consuming AuditEntry) -> (record: AuditRecord, wire: [UInt8]) {
         let sealed = AuditHashing.sealForWire(draft(entry), key: key)
         advance(past: sealed.record)
         return sealed
@@ -71,12 +71,12 @@ public struct AuditChain: Sendable {
     }
 }
 
-public enum AuditChainError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum AuditChainError: Error, Sendable, Equatable, CustomStringConvertible {
     case altered(chainId: String, sequence: Int)
     case badHMAC(chainId: String, sequence: Int)
     case invalidSequence(Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .altered(let chain, let seq): "cannot resume \(chain) from sequence \(seq): its hash does not match its content"
         case .badHMAC(let chain, let seq): "cannot resume \(chain) from sequence \(seq): its HMAC does not match the key"

@@ -2,41 +2,41 @@ import HXCanonical
 
 /// The secret an HMAC over audit records is keyed with. Bytes are handed in
 /// (from a file or secret store the caller reads): this module does no I/O.
-public struct AuditKey: Sendable, CustomStringConvertible {
+package struct AuditKey: Sendable, CustomStringConvertible {
     // Bytes, not swift-crypto's SymmetricKey, which is not Sendable.
     let bytes: [UInt8]
 
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     /// Never the key itself, so a key cannot leak through logging.
-    public var description: String { "AuditKey(\(bytes.count * 8) bits)" }
+    package var description: String { "AuditKey(\(bytes.count * 8) bits)" }
 }
 
 /// How a record's `hash` and `hmac` are computed (docs/audit-chain.md):
 /// both over `canonicalBytes`, which include `previousHash` and so link the
 /// record to the one before it.
-public enum AuditHashing {
+package enum AuditHashing {
     /// `previousHash` of every chain's first record.
-    public static let genesisHash = String(repeating: "0", count: 64)
+    package static let genesisHash = String(repeating: "0", count: 64)
 
-    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+    package static func sha256Hex(_ bytes: [UInt8]) -> String {
         Digests.sha256Hex(bytes)
     }
 
-    public static func hmacHex(_ bytes: [UInt8], key: AuditKey) -> String {
+    package static func hmacHex(_ bytes: [UInt8], key: AuditKey) -> String {
         Digests.hmacSHA256Hex(bytes, key: key.bytes)
     }
 
     /// Whether `hex` is the record's HMAC (compared in constant time).
-    public static func hmacMatches(_ hex: String?, bytes: [UInt8], key: AuditKey) -> Bool {
+    package static func hmacMatches(_ hex: String?, bytes: [UInt8], key: AuditKey) -> Bool {
         guard let hex else { return false }
         return Digests.hmacSHA256Matches(hex, bytes: bytes, key: key.bytes)
     }
 
     /// The record with `hash` (and `hmac` when keyed) computed from its content.
-    public static func seal(_ record: AuditRecord, key: AuditKey?) -> AuditRecord {
+    package static func seal(_ record: AuditRecord, key: AuditKey?) -> AuditRecord {
         var sealed = record
         let bytes = record.canonicalBytes
         sealed.hash = sha256Hex(bytes)
@@ -46,7 +46,7 @@ public enum AuditHashing {
 
     /// `seal`, and the sealed record's `wireBytes`, made from the bytes just hashed
     /// (for writers that send the record at once, as the router does).
-    public static func sealForWire(_ record: consuming AuditRecord, key: AuditKey?) -> (record: AuditRecord, wire: [UInt8]) {
+    package static func sealForWire(_ record: consuming AuditRecord, key: AuditKey?) -> (record: AuditRecord, wire: [UInt8]) {
         var sealed = record
         let (bytes, sealAt) = sealed.canonicalForm()
         sealed.hash = sha256Hex(bytes)
@@ -55,7 +55,7 @@ public enum AuditHashing {
     }
 
     /// True when `hash` is the SHA-256 of the record's content.
-    public static func hashMatches(_ record: AuditRecord) -> Bool {
+    package static func hashMatches(_ record: AuditRecord) -> Bool {
         record.hash == sha256Hex(record.canonicalBytes)
     }
 }

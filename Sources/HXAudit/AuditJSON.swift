@@ -7,7 +7,7 @@ import HXCanonical
 ///
 /// Written here rather than with JSONEncoder because JSONEncoder promises no
 /// byte form (escaping, number format) and a hash needs one.
-public indirect enum AuditJSON: Sendable, Equatable {
+package indirect enum AuditJSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -16,22 +16,22 @@ public indirect enum AuditJSON: Sendable, Equatable {
     case object([String: AuditJSON])
 
     /// The largest integer every JSON reader (including JavaScript's) reads exactly.
-    public static let maxSafeInteger = 9_007_199_254_740_991
+    package static let maxSafeInteger = 9_007_199_254_740_991
 
-    public static func optional(_ s: String?) -> AuditJSON { s.map(AuditJSON.string) ?? .null }
-    public static func optional(_ i: Int?) -> AuditJSON { i.map(AuditJSON.int) ?? .null }
-    public static func strings(_ values: [String]) -> AuditJSON { .array(values.map(AuditJSON.string)) }
+    package static func optional(_ s: String?) -> AuditJSON { s.map(AuditJSON.string) ?? .null }
+    package static func optional(_ i: Int?) -> AuditJSON { i.map(AuditJSON.int) ?? .null }
+    package static func strings(_ values: [String]) -> AuditJSON { .array(values.map(AuditJSON.string)) }
 
     /// UTF-8 bytes: members sorted by their names' UTF-16 code units (RFC 8785
     /// section 3.2.3), no whitespace, strings escaped as RFC 8785 section 3.2.2.2.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(1024)
         write(into: &out)
         return out
     }
 
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 
     private func write(into out: inout [UInt8]) {
         switch self {

@@ -3,8 +3,8 @@
 /// because recovery must know where to read a chain's head; the function is
 /// Kafka's default (murmur2 of the key, as the Java client and librdkafka's
 /// `murmur2_random` compute it), so any other tool agrees on where a chain id lives.
-public enum AuditPlacement {
-    public static func partition(chainId: String, partitions: Int32) -> Int32 {
+package enum AuditPlacement {
+    package static func partition(chainId: String, partitions: Int32) -> Int32 {
         precondition(partitions > 0, "the audit topic has no partitions")
         return Int32((murmur2(Array(chainId.utf8)) & 0x7fff_ffff) % UInt32(partitions))
     }

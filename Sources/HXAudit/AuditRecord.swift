@@ -2,7 +2,7 @@ import Foundation
 
 /// What an audit record is about. Every kind is chained, hashed and verified
 /// the same way; only the content fields that apply are set.
-public enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
+package enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
     /// The router's decision for one message and one candidate recipient.
     case decision
     /// An input on a canonical topic that was not a canonical message: sent to
@@ -18,20 +18,20 @@ public enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// docs/design.md "Information governance": the outcome of one decision.
-public enum AuditOutcome: String, Codable, Sendable, CaseIterable {
+package enum AuditOutcome: String, Codable, Sendable, CaseIterable {
     case deliver
     case deliverRedacted = "deliver-redacted"
     case deny
     case review
 }
 
-public struct AuditSource: Codable, Sendable, Equatable {
+package struct AuditSource: Codable, Sendable, Equatable {
     /// ODS code of the sending organisation.
-    public var organisation: String
+    package var organisation: String
     /// Adapter name.
-    public var adapter: String
+    package var adapter: String
 
-    public init(organisation: String, adapter: String) {
+    package init(organisation: String, adapter: String) {
         self.organisation = organisation
         self.adapter = adapter
     }
@@ -39,38 +39,38 @@ public struct AuditSource: Codable, Sendable, Equatable {
 
 /// The content of an audit record: everything but its place in a chain.
 /// Built by `AuditRecordBuilder`, sealed into an `AuditRecord` by `AuditChain`.
-public struct AuditEntry: Sendable, Equatable {
-    public var kind: AuditRecordKind
+package struct AuditEntry: Sendable, Equatable {
+    package var kind: AuditRecordKind
     /// Lower-case UUID. For decisions, derived from message id + recipient;
     /// for other kinds, from what makes the record unique (see the builder).
-    public var decisionId: String
+    package var decisionId: String
     /// RFC 3339 UTC with milliseconds: the input record's timestamp.
-    public var time: String
-    public var messageId: String?
+    package var time: String
+    package var messageId: String?
     /// Canonical message type, e.g. `discharge-summary`.
-    public var messageType: String?
+    package var messageType: String?
     /// Ten digits; nil when the subject has none (review) or the kind has no subject.
-    public var nhsNumber: String?
-    public var source: AuditSource?
+    package var nhsNumber: String?
+    package var source: AuditSource?
     /// Organisation code, or `review`.
-    public var recipient: String?
-    public var recipientKind: String?
-    public var outcome: AuditOutcome?
-    public var reasons: [String]
-    public var agreementId: String?
-    public var agreementVersion: Int?
-    public var removedFields: [String]
+    package var recipient: String?
+    package var recipientKind: String?
+    package var outcome: AuditOutcome?
+    package var reasons: [String]
+    package var agreementId: String?
+    package var agreementVersion: Int?
+    package var removedFields: [String]
     /// `PlaceConfiguration.configurationDigest` in force when the record was made.
-    public var configurationDigest: String
+    package var configurationDigest: String
     /// Kind-specific facts that have no field of their own (e.g. the digest of a
     /// dead letter's bytes, an auditor's query). Empty for decisions.
-    public var details: [String: String]
+    package var details: [String: String]
     /// Where the input was read; nil for kinds with no input record (auditor access).
-    public var inputTopic: String?
-    public var inputPartition: Int?
-    public var inputOffset: Int?
+    package var inputTopic: String?
+    package var inputPartition: Int?
+    package var inputOffset: Int?
 
-    public init(
+    package init(
         kind: AuditRecordKind, decisionId: String, time: String, messageId: String? = nil, messageType: String? = nil,
         nhsNumber: String? = nil, source: AuditSource? = nil, recipient: String? = nil, recipientKind: String? = nil,
         outcome: AuditOutcome? = nil, reasons: [String] = [], agreementId: String? = nil, agreementVersion: Int? = nil,
@@ -103,24 +103,24 @@ public struct AuditEntry: Sendable, Equatable {
 /// an entry sealed into its chain. Content fields are reached directly
 /// (`record.recipient`) through the entry.
 @dynamicMemberLookup
-public struct AuditRecord: Sendable, Equatable {
+package struct AuditRecord: Sendable, Equatable {
     /// Names the record format; part of the hashed bytes, so a future format
     /// cannot be confused with this one.
-    public static let schemaIdentifier = "hx.audit/1"
+    package static let schemaIdentifier = "hx.audit/1"
 
-    public var entry: AuditEntry
+    package var entry: AuditEntry
     /// `router:<topic>:<partition>` for the router's chains.
-    public var chainId: String
+    package var chainId: String
     /// 1 for a chain's first record, then one more per record.
-    public var sequence: Int
+    package var sequence: Int
     /// The previous record's `hash`; 64 zeros for sequence 1.
-    public var previousHash: String
+    package var previousHash: String
     /// Lower-case hex SHA-256 of `canonicalBytes`.
-    public var hash: String
+    package var hash: String
     /// Lower-case hex HMAC-SHA256 of `canonicalBytes`, when the writer holds a key.
-    public var hmac: String?
+    package var hmac: String?
 
-    public init(entry: AuditEntry, chainId: String, sequence: Int, previousHash: String, hash: String, hmac: String?) {
+    package init(entry: AuditEntry, chainId: String, sequence: Int, previousHash: String, hash: String, hmac: String?) {
         self.entry = entry
         self.chainId = chainId
         self.sequence = sequence
@@ -129,7 +129,7 @@ public struct AuditRecord: Sendable, Equatable {
         self.hmac = hmac
     }
 
-    public subscript<T>(dynamicMember path: WritableKeyPath<AuditEntry, T>) -> T {
+    package subscript<T>(dynamicMember path: WritableKeyPath<AuditEntry, T>) -> T {
         get { entry[keyPath: path] }
         set { entry[keyPath: path] = newValue }
     }
@@ -139,7 +139,7 @@ public struct AuditRecord: Sendable, Equatable {
     /// The JSON value of the record; `hash` and `hmac` only when `sealed`. The
     /// definition of the byte forms below, which write the same bytes directly
     /// (`canonicalJSON(sealed:)`, tested against this).
-    public func json(sealed: Bool) -> AuditJSON {
+    package func json(sealed: Bool) -> AuditJSON {
         let e = entry
         var members: [String: AuditJSON] = [
             "schema": .string(Self.schemaIdentifier),
@@ -174,17 +174,17 @@ public struct AuditRecord: Sendable, Equatable {
     }
 
     /// The bytes `hash` and `hmac` are computed over: every field but those two.
-    public var canonicalBytes: [UInt8] { canonicalJSON(sealed: false) }
+    package var canonicalBytes: [UInt8] { canonicalJSON(sealed: false) }
 
     /// The Kafka record value: every field, `hash` and `hmac` included (`hmac`
     /// null when unkeyed), in the same canonical form.
-    public var wireBytes: [UInt8] { canonicalJSON(sealed: true) }
+    package var wireBytes: [UInt8] { canonicalJSON(sealed: true) }
 
     /// Reads a Kafka record value, insisting on the canonical form: bytes that
     /// decode but are not exactly what `wireBytes` would write (extra fields,
     /// other spacing or escaping) are refused, since the hash would not cover
     /// the difference.
-    public init(wire bytes: [UInt8]) throws(AuditRecordDecodingError) {
+    package init(wire bytes: [UInt8]) throws(AuditRecordDecodingError) {
         let record: AuditRecord
         do {
             record = try JSONDecoder().decode(AuditRecord.self, from: Data(bytes))
@@ -196,20 +196,20 @@ public struct AuditRecord: Sendable, Equatable {
     }
 }
 
-public enum AuditRecordDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum AuditRecordDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Not JSON, or not an audit record of this schema.
     case invalid(String)
     /// An audit record, but not in the canonical byte form.
     case notCanonical
 
-    public var code: String {
+    package var code: String {
         switch self {
         case .invalid: "audit-record-invalid"
         case .notCanonical: "audit-record-not-canonical"
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalid(let why): "\(code): \(why)"
         case .notCanonical: "\(code): the bytes are not the record's canonical form"
@@ -226,7 +226,7 @@ extension AuditRecord: Codable {
 
     // Every field is written, absent ones as null, so the record's shape never
     // depends on its content; `wireBytes` is the byte form to use for Kafka.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         let e = entry
         try c.encode(Self.schemaIdentifier, forKey: .schema)
@@ -258,7 +258,7 @@ extension AuditRecord: Codable {
 
     // Every field must be present (null where absent) so that a record with a
     // field dropped is not silently read as one with the field null.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let schema = try c.decode(String.self, forKey: .schema)
         guard schema == Self.schemaIdentifier else {

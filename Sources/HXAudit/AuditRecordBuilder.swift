@@ -4,24 +4,24 @@ import HXPlace
 import HXPolicy
 
 /// Where and when the router read its input: a record of a canonical topic.
-public struct AuditInput: Sendable, Equatable {
-    public var topic: String
-    public var partition: Int
-    public var offset: Int
+package struct AuditInput: Sendable, Equatable {
+    package var topic: String
+    package var partition: Int
+    package var offset: Int
     /// The Kafka record's timestamp: the record's time, never the clock's.
-    public var timestamp: Instant
+    package var timestamp: Instant
 
-    public init(topic: String, partition: Int, offset: Int, timestamp: Instant) {
+    package init(topic: String, partition: Int, offset: Int, timestamp: Instant) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.timestamp = timestamp
     }
 
-    public var chainId: String { AuditChain.routerChainId(topic: topic, partition: partition) }
+    package var chainId: String { AuditChain.routerChainId(topic: topic, partition: partition) }
 }
 
-public enum AuditBuildError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum AuditBuildError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The routing result is for another message than the one given.
     case messageMismatch(result: String, message: String)
     /// Two decisions for one recipient would share a decision id.
@@ -32,7 +32,7 @@ public enum AuditBuildError: Error, Sendable, Equatable, CustomStringConvertible
     /// A deliver decision without the minimised message or NHS number a delivery needs.
     case deliveryIncomplete(recipient: String)
 
-    public var code: String {
+    package var code: String {
         switch self {
         case .messageMismatch: "audit-message-mismatch"
         case .duplicateRecipient: "audit-duplicate-recipient"
@@ -41,7 +41,7 @@ public enum AuditBuildError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .messageMismatch(let r, let m): "\(code): routing result for \(r) given with message \(m)"
         case .duplicateRecipient(let r): "\(code): more than one decision for recipient \(r)"
@@ -54,18 +54,18 @@ public enum AuditBuildError: Error, Sendable, Equatable, CustomStringConvertible
 /// Deterministic ids of audit records: UUID version 5 (HXCanonical's) in a
 /// namespace of their own, so the same input always gets the same id and a
 /// redone batch de-duplicates.
-public enum AuditIdentifiers {
+package enum AuditIdentifiers {
     /// Fixed for ever: every stored decision id depends on it.
-    public static let namespace = UUID(uuidString: "c481db3c-5ed8-4de0-8f76-c6da37a3ca25")!
+    package static let namespace = UUID(uuidString: "c481db3c-5ed8-4de0-8f76-c6da37a3ca25")!
 
     /// docs/design.md: "The decision id ... come[s] from the input (message id + recipient)".
-    public static func decisionId(messageId: UUID, recipient: String) -> String {
+    package static func decisionId(messageId: UUID, recipient: String) -> String {
         decisionIds(messageId: messageId, recipients: [recipient])[0]
     }
 
     /// `decisionId` for each recipient of one message: the name's common part
     /// ("decision|<message id>|") is built once, as bytes.
-    public static func decisionIds(messageId: UUID, recipients: [String]) -> [String] {
+    package static func decisionIds(messageId: UUID, recipients: [String]) -> [String] {
         var prefix = JSONBytes(capacity: 64)
         prefix.raw("decision|")
         prefix.lowerCaseUUID(messageId.uuid)
@@ -78,18 +78,18 @@ public enum AuditIdentifiers {
     }
 
     /// A dead letter has no trustworthy message id: its place in the input is what is unique.
-    public static func deadLetterId(topic: String, partition: Int, offset: Int) -> String {
+    package static func deadLetterId(topic: String, partition: Int, offset: Int) -> String {
         id("dead-letter|\(topic)|\(partition)|\(offset)")
     }
 
     /// A reload is recorded at the first input decided under the new configuration.
-    public static func configurationReloadedId(topic: String, partition: Int, offset: Int, digest: String) -> String {
+    package static func configurationReloadedId(topic: String, partition: Int, offset: Int, digest: String) -> String {
         id("configuration-reloaded|\(topic)|\(partition)|\(offset)|\(digest)")
     }
 
     /// The console names each access request; the same request id is the same access.
-    public static func auditorAccessId(requestId: String) -> String { id("auditor-access|" + requestId) }
-    public static func deadLetterReplayId(requestId: String, deadLetter: String) -> String {
+    package static func auditorAccessId(requestId: String) -> String { id("auditor-access|" + requestId) }
+    package static func deadLetterReplayId(requestId: String, deadLetter: String) -> String {
         id("dead-letter-replay|" + requestId + "|" + deadLetter)
     }
 
@@ -98,13 +98,13 @@ public enum AuditIdentifiers {
 
 /// Timestamps in audit records: RFC 3339, UTC, always milliseconds, so one
 /// instant has one spelling (`2026-03-01T16:00:00.000Z`).
-public enum AuditTime {
+package enum AuditTime {
     /// 0000-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z would also be valid
     /// RFC 3339; records are refused outside 1970 … 9999 since an input
     /// timestamp before 1970 is Kafka's "no timestamp" (-1) or a fault.
     static let limit: Int64 = 253_402_300_800_000
 
-    public static func rfc3339(_ instant: Instant) -> String? {
+    package static func rfc3339(_ instant: Instant) -> String? {
         let ms = instant.millisecondsSinceEpoch
         guard ms >= 0, ms < limit else { return nil }
         let (y, mo, d) = UKTime.civilFromDays(Int(ms / 86_400_000))
@@ -130,9 +130,9 @@ public enum AuditTime {
 
 /// Turns what the router decided into audit entries and records. Pure: the
 /// same result, message, input, digest and chain state give the same bytes.
-public enum AuditRecordBuilder {
+package enum AuditRecordBuilder {
     /// One entry per decision, in decision order.
-    public static func entries(
+    package static func entries(
         for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String
     ) throws(AuditBuildError) -> [AuditEntry] {
         try entries(for: result, message: message, input: input, configurationDigest: configurationDigest, decisionIds: decisionIds(result))
@@ -184,7 +184,7 @@ public enum AuditRecordBuilder {
     }
 
     /// The sealed records for every decision, appended to `chain` in decision order.
-    public static func records(
+    package static func records(
         for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String,
         chain: inout AuditChain
     ) throws(AuditBuildError) -> [AuditRecord] {
@@ -193,7 +193,7 @@ public enum AuditRecordBuilder {
 
     /// What the router writes for one input in its transaction: the audit
     /// records and the deliveries they account for.
-    public static func output(
+    package static func output(
         for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String,
         chain: inout AuditChain
     ) throws(AuditBuildError) -> RouterOutput {
@@ -216,7 +216,7 @@ public enum AuditRecordBuilder {
 
     /// An input that is not a canonical message. `value` is the record's bytes:
     /// only their SHA-256 is kept (they may hold patient data that failed to parse).
-    public static func deadLetter(
+    package static func deadLetter(
         input: AuditInput, reasonCode: String, value: [UInt8], configurationDigest: String, messageId: String? = nil
     ) throws(AuditBuildError) -> AuditEntry {
         AuditEntry(
@@ -229,7 +229,7 @@ public enum AuditRecordBuilder {
     }
 
     /// Recorded before the first decision made under a new configuration, at that decision's input.
-    public static func configurationReloaded(
+    package static func configurationReloaded(
         input: AuditInput, previousDigest: String?, newDigest: String
     ) throws(AuditBuildError) -> AuditEntry {
         var details: [String: String] = [:]
@@ -244,7 +244,7 @@ public enum AuditRecordBuilder {
 
     /// An auditor's access to patient data: who, with what role, asked what.
     /// `time` is the request's time as the console received it (passed in).
-    public static func auditorAccess(
+    package static func auditorAccess(
         requestId: String, time: Instant, actor: String, role: String, action: String, query: String,
         nhsNumber: String? = nil, configurationDigest: String
     ) throws(AuditBuildError) -> AuditEntry {
@@ -259,7 +259,7 @@ public enum AuditRecordBuilder {
     /// dead-letter topic (`hx.dlq.v1:P:O`), which links the replay to the original;
     /// `messageIds` are what the replay wrote. No patient identifier: replays are
     /// operators' work, and the messages themselves are audited when routed.
-    public static func deadLetterReplay(
+    package static func deadLetterReplay(
         requestId: String, time: Instant, actor: String, role: String, deadLetter: String, deadLetterId: String,
         reasonCode: String, adapter: String?, messageIds: [String], configurationDigest: String
     ) throws(AuditBuildError) -> AuditEntry {
@@ -297,9 +297,9 @@ public enum AuditRecordBuilder {
 }
 
 /// One input's share of a router transaction.
-public struct RouterOutput: Sendable, Equatable {
-    public var records: [AuditRecord]
-    public var deliveries: [DeliveryEnvelope]
+package struct RouterOutput: Sendable, Equatable {
+    package var records: [AuditRecord]
+    package var deliveries: [DeliveryEnvelope]
     /// Each record's `wireBytes`, in the same order, made as it was sealed.
-    public var wire: [[UInt8]]
+    package var wire: [[UInt8]]
 }

@@ -1,9 +1,9 @@
 import HXCanonical
 
 /// What is wrong with a chain, at the first place it goes wrong.
-public struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
+package struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
     /// Stable codes (docs/audit-chain.md "Verification").
-    public enum Kind: String, Sendable, CaseIterable {
+    package enum Kind: String, Sendable, CaseIterable {
         /// The record's hash is not the SHA-256 of its content.
         case altered
         /// A sequence number never appears: a record was removed.
@@ -22,16 +22,16 @@ public struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
         case malformed
     }
 
-    public var chainId: String
+    package var chainId: String
     /// The record's sequence; for `missing` and `reordered`, the sequence that
     /// should have come next (the chain is sound up to the one before it).
-    public var sequence: Int
-    public var kind: Kind
+    package var sequence: Int
+    package var kind: Kind
     /// Index in the verified list of the record where the problem showed.
-    public var position: Int
-    public var message: String
+    package var position: Int
+    package var message: String
 
-    public init(chainId: String, sequence: Int, kind: Kind, position: Int, message: String) {
+    package init(chainId: String, sequence: Int, kind: Kind, position: Int, message: String) {
         self.chainId = chainId
         self.sequence = sequence
         self.kind = kind
@@ -39,34 +39,34 @@ public struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var code: String { kind.rawValue }
-    public var description: String { "\(chainId) sequence \(sequence): \(code): \(message)" }
+    package var code: String { kind.rawValue }
+    package var description: String { "\(chainId) sequence \(sequence): \(code): \(message)" }
 }
 
 /// A point already verified (e.g. by an earlier run), from which a later
 /// window of a chain can be checked without its start.
-public struct AuditChainAnchor: Sendable, Equatable {
-    public var sequence: Int
-    public var hash: String
-    public init(sequence: Int, hash: String) {
+package struct AuditChainAnchor: Sendable, Equatable {
+    package var sequence: Int
+    package var hash: String
+    package init(sequence: Int, hash: String) {
         self.sequence = sequence
         self.hash = hash
     }
 }
 
-public struct AuditChainSummary: Sendable, Equatable {
-    public var chainId: String
+package struct AuditChainSummary: Sendable, Equatable {
+    package var chainId: String
     /// The first and last sequence accepted; nil when none was.
-    public var firstSequence: Int?
-    public var lastSequence: Int?
+    package var firstSequence: Int?
+    package var lastSequence: Int?
     /// The hash of the last accepted record: the anchor to continue from.
-    public var lastHash: String?
+    package var lastHash: String?
     /// Distinct records accepted.
-    public var records: Int
+    package var records: Int
     /// Exact repeats of accepted records, counted once each time they recur.
-    public var duplicates: Int
+    package var duplicates: Int
 
-    public init(chainId: String, firstSequence: Int?, lastSequence: Int?, lastHash: String?, records: Int, duplicates: Int) {
+    package init(chainId: String, firstSequence: Int?, lastSequence: Int?, lastHash: String?, records: Int, duplicates: Int) {
         self.chainId = chainId
         self.firstSequence = firstSequence
         self.lastSequence = lastSequence
@@ -76,15 +76,15 @@ public struct AuditChainSummary: Sendable, Equatable {
     }
 }
 
-public struct AuditVerificationReport: Sendable, Equatable {
+package struct AuditVerificationReport: Sendable, Equatable {
     /// Every chain seen, by chain id.
-    public var chains: [AuditChainSummary]
+    package var chains: [AuditChainSummary]
     /// At most one per chain (its first), by chain id.
-    public var problems: [AuditProblem]
+    package var problems: [AuditProblem]
 
-    public var isValid: Bool { problems.isEmpty }
-    public func problem(chainId: String) -> AuditProblem? { problems.first { $0.chainId == chainId } }
-    public func chain(_ chainId: String) -> AuditChainSummary? { chains.first { $0.chainId == chainId } }
+    package var isValid: Bool { problems.isEmpty }
+    package func problem(chainId: String) -> AuditProblem? { problems.first { $0.chainId == chainId } }
+    package func chain(_ chainId: String) -> AuditChainSummary? { chains.first { $0.chainId == chainId } }
 }
 
 /// Checks audit records as read from `hx.audit.ig.v1` (in topic order, any
@@ -94,13 +94,13 @@ public struct AuditVerificationReport: Sendable, Equatable {
 ///
 /// The last records of a chain can be cut off without trace unless the caller
 /// compares `lastSequence` with what it expects (e.g. the committed offsets).
-public struct AuditVerifier: Sendable {
+package struct AuditVerifier: Sendable {
     /// When set, every record must carry a matching HMAC.
-    public var key: AuditKey?
+    package var key: AuditKey?
     /// Chains that do not start at sequence 1 in the records given.
-    public var anchors: [String: AuditChainAnchor]
+    package var anchors: [String: AuditChainAnchor]
 
-    public init(key: AuditKey? = nil, anchors: [String: AuditChainAnchor] = [:]) {
+    package init(key: AuditKey? = nil, anchors: [String: AuditChainAnchor] = [:]) {
         self.key = key
         self.anchors = anchors
     }
@@ -120,7 +120,7 @@ public struct AuditVerifier: Sendable {
         var problem: AuditProblem?
     }
 
-    public func verify(_ records: [AuditRecord]) -> AuditVerificationReport {
+    package func verify(_ records: [AuditRecord]) -> AuditVerificationReport {
         // Where each sequence of each chain occurs, to tell a record that comes
         // late (reordered) from one that never comes (missing).
         var positions: [String: [Int: [Int]]] = [:]

@@ -6,29 +6,29 @@ import HXPolicy
 /// number, value the minimised canonical message, headers decision id and
 /// agreement id. Built from the same decision as its audit record, so the
 /// recipient can de-duplicate by the decision id the audit holds.
-public struct DeliveryEnvelope: Sendable, Equatable {
-    public struct Header: Sendable, Equatable {
-        public var name: String
-        public var value: String
-        public init(name: String, value: String) {
+package struct DeliveryEnvelope: Sendable, Equatable {
+    package struct Header: Sendable, Equatable {
+        package var name: String
+        package var value: String
+        package init(name: String, value: String) {
             self.name = name
             self.value = value
         }
     }
 
-    public static let decisionIdHeader = HXHeader.decisionID
-    public static let agreementIdHeader = HXHeader.agreementID
+    package static let decisionIdHeader = HXHeader.decisionID
+    package static let agreementIdHeader = HXHeader.agreementID
 
-    public var topic: String
+    package var topic: String
     /// Ten-digit NHS number.
-    public var key: String
+    package var key: String
     /// HXCanonical's stable JSON of the message as the decision minimised it.
-    public var value: [UInt8]
+    package var value: [UInt8]
     /// In a fixed order: decision id, agreement id.
-    public var headers: [Header]
-    public var decisionId: String
+    package var headers: [Header]
+    package var decisionId: String
 
-    public init(topic: String, key: String, value: [UInt8], headers: [Header], decisionId: String) {
+    package init(topic: String, key: String, value: [UInt8], headers: [Header], decisionId: String) {
         self.topic = topic
         self.key = key
         self.value = value
@@ -39,7 +39,7 @@ public struct DeliveryEnvelope: Sendable, Equatable {
     /// One envelope per deliver and deliver-redacted decision, in decision order.
     /// A deliver decision that lacks what a delivery needs is an error, never
     /// skipped: the audit would otherwise show a delivery that did not happen.
-    public static func envelopes(for result: RoutingResult) throws(AuditBuildError) -> [DeliveryEnvelope] {
+    package static func envelopes(for result: RoutingResult) throws(AuditBuildError) -> [DeliveryEnvelope] {
         try envelopes(for: result, decisionIds: AuditRecordBuilder.decisionIds(result))
     }
 

@@ -2,31 +2,31 @@
 /// was shared with whom, and what was withheld and why. Counts only, never
 /// identifiers. Each decision counts once however often its record was written
 /// (a retried batch writes the same record again).
-public struct FlowSummary: Sendable, Equatable {
+package struct FlowSummary: Sendable, Equatable {
     /// Decisions by outcome.
-    public var outcomes: [AuditOutcome: Int] = [:]
+    package var outcomes: [AuditOutcome: Int] = [:]
     /// Messages shared (deliver and deliver-redacted) per recipient.
-    public var sharedWith: [String: Int] = [:]
+    package var sharedWith: [String: Int] = [:]
     /// Why messages were withheld: for deny and review, each reason code with its count.
-    public var withheld: [AuditOutcome: [String: Int]] = [:]
+    package var withheld: [AuditOutcome: [String: Int]] = [:]
     /// Why deliveries were redacted: each reason code with its count.
-    public var redactions: [String: Int] = [:]
+    package var redactions: [String: Int] = [:]
     /// Inputs the router itself dead-lettered (invalid on a canonical topic).
-    public var routerDeadLetters = 0
+    package var routerDeadLetters = 0
     /// Distinct messages decided.
-    public var messages = 0
+    package var messages = 0
 
     private var seenDecisions: Set<String> = []
     private var seenMessages: Set<String> = []
 
-    public init() {}
+    package init() {}
 
-    public init(_ records: [AuditRecord]) {
+    package init(_ records: [AuditRecord]) {
         for record in records { add(record) }
     }
 
     /// Counts `record` unless its decision was counted already.
-    public mutating func add(_ record: AuditRecord) {
+    package mutating func add(_ record: AuditRecord) {
         guard seenDecisions.insert(record.decisionId).inserted else { return }
         switch record.kind {
         case .deadLetter:
@@ -52,10 +52,10 @@ public struct FlowSummary: Sendable, Equatable {
         }
     }
 
-    public var decisions: Int { outcomes.values.reduce(0, +) }
+    package var decisions: Int { outcomes.values.reduce(0, +) }
 
     /// Counts largest first, then by name, as "name n, name n".
-    public static func listing(_ counts: [String: Int]) -> String {
+    package static func listing(_ counts: [String: Int]) -> String {
         counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }

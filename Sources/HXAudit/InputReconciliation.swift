@@ -2,61 +2,61 @@
 /// `hx audit reconcile` check after traffic has stopped. Pure: given what is
 /// on the canonical, audit, delivery and review topics, says which inputs
 /// have no account and which outputs have no audit record.
-public struct InputReconciliation: Sendable {
+package struct InputReconciliation: Sendable {
     /// Where a record was read: `topic:partition:offset`.
-    public typealias Place = String
+    package typealias Place = String
 
     /// One record on a delivery or review topic, by the decision it carries out.
-    public struct Output: Sendable {
-        public var place: Place
-        public var topic: String
-        public var decisionId: String
+    package struct Output: Sendable {
+        package var place: Place
+        package var topic: String
+        package var decisionId: String
 
-        public init(place: Place, topic: String, decisionId: String) {
+        package init(place: Place, topic: String, decisionId: String) {
             self.place = place
             self.topic = topic
             self.decisionId = decisionId
         }
     }
 
-    public struct Report: Sendable, Equatable {
-        public var inputs = 0
+    package struct Report: Sendable, Equatable {
+        package var inputs = 0
         /// Inputs by what became of them. An input may have several decisions
         /// (one per candidate recipient); it counts under each outcome once.
-        public var byOutcome: [String: Int] = [:]
-        public var deadLettered = 0
+        package var byOutcome: [String: Int] = [:]
+        package var deadLettered = 0
         /// Inputs with no audit record for which the caller found no candidate recipient.
-        public var noCandidates = 0
+        package var noCandidates = 0
         /// Inputs with no audit record of their own that repeat a message decided at another place
         /// (a resent message: the router decides a message id once).
-        public var repeats = 0
+        package var repeats = 0
         /// Inputs whose records all repeat decision ids first recorded at another input: a message
         /// resent after it left the router's repeat memory (docs/router.md "A message sent twice"),
         /// decided again under the same decision ids. Nothing is lost or shared twice (recipients
         /// and the index keep the first), but `hx audit verify` reports each as a conflict.
-        public var decidedAgain: [Place] = []
+        package var decidedAgain: [Place] = []
         /// Inputs with no audit record and candidates: lost, or not yet routed.
-        public var unaccounted: [Place] = []
+        package var unaccounted: [Place] = []
         /// Deliveries and review records whose decision is not in the audit trail.
-        public var outputsWithoutAudit: [Place] = []
+        package var outputsWithoutAudit: [Place] = []
         /// Decisions to deliver or review with no record on the topic they name.
-        public var decisionsWithoutOutput: [String] = []
+        package var decisionsWithoutOutput: [String] = []
         /// Outputs for a decision whose outcome says nothing should be there (a denial delivered).
-        public var outputsAgainstDecision: [Place] = []
+        package var outputsAgainstDecision: [Place] = []
 
         /// Inputs left out because the routers have not committed past them yet (set by
         /// the reader of a live log): in flight, or waiting for a router.
-        public var pending = 0
+        package var pending = 0
 
-        public var holds: Bool {
+        package var holds: Bool {
             unaccounted.isEmpty && outputsWithoutAudit.isEmpty && decisionsWithoutOutput.isEmpty && outputsAgainstDecision.isEmpty
         }
         /// Holds, and no input is left waiting for a router.
-        public var complete: Bool { holds && pending == 0 }
+        package var complete: Bool { holds && pending == 0 }
     }
 
     /// Why an input may rightly have no audit record of its own.
-    public enum Unrecorded: Sendable {
+    package enum Unrecorded: Sendable {
         /// The policy has no candidate recipient for it: nothing to decide.
         case noCandidates
         /// Its message id was decided at another input.
@@ -65,19 +65,19 @@ public struct InputReconciliation: Sendable {
         case unexplained
     }
 
-    public init() {}
+    package init() {}
 
     /// What reconciliation needs of an audit record: a few fields, so that a log
     /// of millions of records can be held (the whole records took 7 GB for five million).
-    public struct Decision: Sendable {
-        public var id: String
-        public var isDeadLetter: Bool
-        public var outcome: AuditOutcome?
-        public var recipient: String?
-        public var input: Place?
+    package struct Decision: Sendable {
+        package var id: String
+        package var isDeadLetter: Bool
+        package var outcome: AuditOutcome?
+        package var recipient: String?
+        package var input: Place?
 
         /// Nil for records that decide nothing (configuration reloads, staff records).
-        public init?(_ record: AuditRecord) {
+        package init?(_ record: AuditRecord) {
             guard record.kind == .decision || record.kind == .deadLetter else { return nil }
             id = record.decisionId
             isDeadLetter = record.kind == .deadLetter
@@ -93,14 +93,14 @@ public struct InputReconciliation: Sendable {
     ///   - audit: every audit record (repeats allowed: the same decision id counts once).
     ///   - outputs: every delivery and review record.
     ///   - explain: for an input with no audit record, whether that is right (see `Unrecorded`).
-    public func reconcile(
+    package func reconcile(
         inputs: [Place], audit: [AuditRecord], outputs: [Output], explain: (Place) -> Unrecorded
     ) -> Report {
         reconcile(inputs: inputs, decisions: audit.compactMap(Decision.init), outputs: outputs, explain: explain)
     }
 
     /// The same, from the decisions and dead letters of the audit trail (repeats allowed).
-    public func reconcile(
+    package func reconcile(
         inputs: [Place], decisions all: [Decision], outputs: [Output], explain: (Place) -> Unrecorded
     ) -> Report {
         var report = Report()

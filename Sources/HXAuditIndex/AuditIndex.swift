@@ -1,7 +1,7 @@
 /// Opens the audit index at a location: the store for its backend, connected
 /// (PostgreSQL) or opened (SQLite). Call `prepare()` before use.
-public enum AuditIndex {
-    public static func open(_ location: AuditIndexLocation) async throws(AuditIndexError) -> any AuditIndexStore {
+package enum AuditIndex {
+    package static func open(_ location: AuditIndexLocation) async throws(AuditIndexError) -> any AuditIndexStore {
         switch location {
         case .sqlite(let path):
             return try SQLiteAuditIndexStore(path: path)

@@ -3,7 +3,7 @@
 /// identifiers (NHS numbers), record contents, passwords or bound values:
 /// only what failed, the backend's error code and, for records, the chain
 /// and sequence (which identify a place in the log, not a person).
-public enum AuditIndexError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum AuditIndexError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The PostgreSQL URL cannot be used; says which part is wrong.
     case urlInvalid(String)
     /// The database cannot be opened or reached (file, host, timeout).
@@ -19,7 +19,7 @@ public enum AuditIndexError: Error, Sendable, Equatable, CustomStringConvertible
     /// The store was closed.
     case closed
 
-    public var code: String {
+    package var code: String {
         switch self {
         case .urlInvalid: "index-url-invalid"
         case .unavailable: "index-unavailable"
@@ -31,7 +31,7 @@ public enum AuditIndexError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .urlInvalid(let why), .unavailable(let why), .schema(let why), .query(let why), .invalidArgument(let why):
             "\(code): \(why)"

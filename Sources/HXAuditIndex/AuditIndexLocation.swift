@@ -2,7 +2,7 @@ import Foundation
 
 /// Where the audit index lives: an SQLite file (the embedded default) or a
 /// PostgreSQL database (at scale).
-public enum AuditIndexLocation: Sendable, Equatable {
+package enum AuditIndexLocation: Sendable, Equatable {
     case sqlite(path: String)
     /// `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require&connect_timeout=SECONDS]`
     case postgres(url: String)

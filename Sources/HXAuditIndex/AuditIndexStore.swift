@@ -4,7 +4,7 @@ import HXAudit
 /// Two backends, SQLite and PostgreSQL, behave the same; `AuditIndex.open`
 /// makes one. Every method may be called concurrently; a store serialises
 /// what must not interleave.
-public protocol AuditIndexStore: Sendable {
+package protocol AuditIndexStore: Sendable {
     /// Creates or upgrades the schema. Idempotent; call before anything else.
     func prepare() async throws(AuditIndexError)
 
@@ -64,7 +64,7 @@ public protocol AuditIndexStore: Sendable {
 
 extension AuditIndexStore {
     /// The records of `chainPage`.
-    public func chainRecords(chainId: String, afterSequence: Int, limit: Int) async throws(AuditIndexError) -> [IndexedAuditRecord] {
+    package func chainRecords(chainId: String, afterSequence: Int, limit: Int) async throws(AuditIndexError) -> [IndexedAuditRecord] {
         try await chainPage(chainId: chainId, afterSequence: afterSequence, limit: limit).records
     }
 
@@ -75,7 +75,7 @@ extension AuditIndexStore {
     /// one difference: a record moved across a page boundary is reported as
     /// `missing` at the sequence where the page expected it, since the page
     /// that holds it is not read until later.
-    public func verifyChain(_ chainId: String, key: AuditKey? = nil, pageSize: Int = 10_000) async throws(AuditIndexError)
+    package func verifyChain(_ chainId: String, key: AuditKey? = nil, pageSize: Int = 10_000) async throws(AuditIndexError)
         -> ChainVerification
     {
         var anchor = try await pruneAnchors()[chainId]
@@ -107,11 +107,11 @@ extension AuditIndexStore {
 }
 
 /// The verification of one chain from the index.
-public struct ChainVerification: Sendable, Equatable {
+package struct ChainVerification: Sendable, Equatable {
     /// What was accepted, from the anchor (or sequence 1) up to the first problem.
-    public var summary: AuditChainSummary
+    package var summary: AuditChainSummary
     /// The first place the chain goes wrong, if it does.
-    public var problem: AuditProblem?
+    package var problem: AuditProblem?
 
-    public var isValid: Bool { problem == nil }
+    package var isValid: Bool { problem == nil }
 }

@@ -3,17 +3,17 @@ import HXAudit
 /// An audit record with the exact bytes it had on `hx.audit.ig.v1` and where
 /// it was read. The bytes are what the index stores and returns, so a record
 /// can be re-verified byte for byte; `record` is what they decode to.
-public struct IndexedAuditRecord: Sendable, Equatable {
-    public var record: AuditRecord
+package struct IndexedAuditRecord: Sendable, Equatable {
+    package var record: AuditRecord
     /// The Kafka record value, unchanged.
-    public var wireBytes: [UInt8]
-    public var topic: String
-    public var partition: Int
-    public var offset: Int64
+    package var wireBytes: [UInt8]
+    package var topic: String
+    package var partition: Int
+    package var offset: Int64
 
     /// `record` must be what `wireBytes` decode to (`AuditRecord(wire:)`); the
     /// index stores the bytes and searches by the record's fields.
-    public init(record: AuditRecord, wireBytes: [UInt8], topic: String, partition: Int, offset: Int64) {
+    package init(record: AuditRecord, wireBytes: [UInt8], topic: String, partition: Int, offset: Int64) {
         self.record = record
         self.wireBytes = wireBytes
         self.topic = topic
@@ -22,28 +22,28 @@ public struct IndexedAuditRecord: Sendable, Equatable {
     }
 
     /// Decodes a Kafka record value (canonical form only, as `AuditRecord(wire:)` insists).
-    public init(wire: [UInt8], topic: String, partition: Int, offset: Int64) throws(AuditRecordDecodingError) {
+    package init(wire: [UInt8], topic: String, partition: Int, offset: Int64) throws(AuditRecordDecodingError) {
         self.init(record: try AuditRecord(wire: wire), wireBytes: wire, topic: topic, partition: partition, offset: offset)
     }
 
     /// A record as it goes on the topic: `wireBytes` from the record itself.
-    public init(record: AuditRecord, topic: String, partition: Int, offset: Int64) {
+    package init(record: AuditRecord, topic: String, partition: Int, offset: Int64) {
         self.init(record: record, wireBytes: record.wireBytes, topic: topic, partition: partition, offset: offset)
     }
 
-    public var place: AuditRecordPlace {
+    package var place: AuditRecordPlace {
         AuditRecordPlace(
             topic: topic, partition: partition, offset: offset, chainId: record.chainId, sequence: record.sequence, hash: record.hash)
     }
 }
 
 /// The next offset to read from one partition of a topic.
-public struct AuditTopicPosition: Sendable, Hashable {
-    public var topic: String
-    public var partition: Int
-    public var nextOffset: Int64
+package struct AuditTopicPosition: Sendable, Hashable {
+    package var topic: String
+    package var partition: Int
+    package var nextOffset: Int64
 
-    public init(topic: String, partition: Int, nextOffset: Int64) {
+    package init(topic: String, partition: Int, nextOffset: Int64) {
         self.topic = topic
         self.partition = partition
         self.nextOffset = nextOffset
@@ -51,15 +51,15 @@ public struct AuditTopicPosition: Sendable, Hashable {
 }
 
 /// Where one record sits, on the topic and in its chain, and its stated hash.
-public struct AuditRecordPlace: Sendable, Hashable, CustomStringConvertible {
-    public var topic: String
-    public var partition: Int
-    public var offset: Int64
-    public var chainId: String
-    public var sequence: Int
-    public var hash: String
+package struct AuditRecordPlace: Sendable, Hashable, CustomStringConvertible {
+    package var topic: String
+    package var partition: Int
+    package var offset: Int64
+    package var chainId: String
+    package var sequence: Int
+    package var hash: String
 
-    public init(topic: String, partition: Int, offset: Int64, chainId: String, sequence: Int, hash: String) {
+    package init(topic: String, partition: Int, offset: Int64, chainId: String, sequence: Int, hash: String) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
@@ -68,39 +68,39 @@ public struct AuditRecordPlace: Sendable, Hashable, CustomStringConvertible {
         self.hash = hash
     }
 
-    public var description: String { "\(topic)/\(partition)@\(offset) (\(chainId) sequence \(sequence), hash \(hash))" }
+    package var description: String { "\(topic)/\(partition)@\(offset) (\(chainId) sequence \(sequence), hash \(hash))" }
 }
 
 /// One decision id read twice with different bytes: a verification failure
 /// (docs/design.md). The first record stays indexed; the second is only recorded here.
-public struct AuditIndexConflict: Sendable, Hashable, CustomStringConvertible {
-    public var decisionId: String
+package struct AuditIndexConflict: Sendable, Hashable, CustomStringConvertible {
+    package var decisionId: String
     /// The record the index holds.
-    public var stored: AuditRecordPlace
+    package var stored: AuditRecordPlace
     /// The record that arrived later with the same decision id.
-    public var conflicting: AuditRecordPlace
+    package var conflicting: AuditRecordPlace
 
-    public init(decisionId: String, stored: AuditRecordPlace, conflicting: AuditRecordPlace) {
+    package init(decisionId: String, stored: AuditRecordPlace, conflicting: AuditRecordPlace) {
         self.decisionId = decisionId
         self.stored = stored
         self.conflicting = conflicting
     }
 
-    public var description: String { "decision \(decisionId): stored at \(stored), different record at \(conflicting)" }
+    package var description: String { "decision \(decisionId): stored at \(stored), different record at \(conflicting)" }
 }
 
 /// What one `ingest` did.
-public struct IngestSummary: Sendable, Equatable {
+package struct IngestSummary: Sendable, Equatable {
     /// Records newly stored.
-    public var stored: Int
+    package var stored: Int
     /// Exact repeats of stored records (same decision id, same bytes): not stored again.
-    public var repeats: Int
+    package var repeats: Int
     /// Records with a stored decision id but different bytes, in input order.
     /// Reported each time such a record is read; the conflicts table holds each
     /// (decision id, place) once, so re-reading after a crash adds nothing there.
-    public var conflicts: [AuditIndexConflict]
+    package var conflicts: [AuditIndexConflict]
 
-    public init(stored: Int = 0, repeats: Int = 0, conflicts: [AuditIndexConflict] = []) {
+    package init(stored: Int = 0, repeats: Int = 0, conflicts: [AuditIndexConflict] = []) {
         self.stored = stored
         self.repeats = repeats
         self.conflicts = conflicts
@@ -108,15 +108,15 @@ public struct IngestSummary: Sendable, Equatable {
 }
 
 /// What one `prune` did.
-public struct PruneSummary: Sendable, Equatable {
+package struct PruneSummary: Sendable, Equatable {
     /// The cutoff as stored (RFC 3339 UTC, milliseconds).
-    public var cutoff: String
+    package var cutoff: String
     /// Records deleted.
-    public var deleted: Int
+    package var deleted: Int
     /// For each chain pruned, the last record deleted: where verification of the rest starts.
-    public var anchors: [String: AuditChainAnchor]
+    package var anchors: [String: AuditChainAnchor]
 
-    public init(cutoff: String, deleted: Int, anchors: [String: AuditChainAnchor]) {
+    package init(cutoff: String, deleted: Int, anchors: [String: AuditChainAnchor]) {
         self.cutoff = cutoff
         self.deleted = deleted
         self.anchors = anchors
@@ -124,12 +124,12 @@ public struct PruneSummary: Sendable, Equatable {
 }
 
 /// A page of one chain's records (`AuditIndexStore.chainPage`).
-public struct AuditChainPage: Sendable, Equatable {
-    public var records: [IndexedAuditRecord]
+package struct AuditChainPage: Sendable, Equatable {
+    package var records: [IndexedAuditRecord]
     /// Where the next page starts; nil when this page is empty (the chain is done).
-    public var nextAfterSequence: Int?
+    package var nextAfterSequence: Int?
 
-    public init(records: [IndexedAuditRecord], nextAfterSequence: Int?) {
+    package init(records: [IndexedAuditRecord], nextAfterSequence: Int?) {
         self.records = records
         self.nextAfterSequence = nextAfterSequence
     }

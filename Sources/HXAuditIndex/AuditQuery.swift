@@ -2,26 +2,26 @@ import HXAudit
 
 /// A search of the index. Every filter set must match (AND); nil filters match
 /// everything. Results are newest first (time, then topic place, descending).
-public struct AuditQuery: Sendable, Equatable {
+package struct AuditQuery: Sendable, Equatable {
     /// Ten digits.
-    public var nhsNumber: String?
+    package var nhsNumber: String?
     /// An ODS code (or other organisation code): matches the source organisation OR the recipient.
-    public var organisation: String?
-    public var agreementId: String?
-    public var outcome: AuditOutcome?
+    package var organisation: String?
+    package var agreementId: String?
+    package var outcome: AuditOutcome?
     /// One reason code: matches records whose reasons include it.
-    public var reason: String?
-    public var kind: AuditRecordKind?
+    package var reason: String?
+    package var kind: AuditRecordKind?
     /// RFC 3339 (any offset, or a date `YYYY-MM-DD` for its UTC midnight): records at or after.
-    public var from: String?
+    package var from: String?
     /// RFC 3339 or a date, as `from`: records strictly before.
-    public var to: String?
+    package var to: String?
     /// At most this many records (at least 1).
-    public var limit: Int
+    package var limit: Int
 
-    public static let defaultLimit = 1000
+    package static let defaultLimit = 1000
 
-    public init(
+    package init(
         nhsNumber: String? = nil, organisation: String? = nil, agreementId: String? = nil, outcome: AuditOutcome? = nil,
         reason: String? = nil, kind: AuditRecordKind? = nil, from: String? = nil, to: String? = nil, limit: Int = defaultLimit
     ) {

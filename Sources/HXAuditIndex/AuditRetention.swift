@@ -4,16 +4,16 @@ import HXConfigFile
 /// How long the audit index keeps records (`config/audit-index.yaml`); the
 /// audit topic itself keeps everything, so pruning loses nothing the verifier
 /// or a rebuilt index cannot find again.
-public struct AuditRetention: Sendable, Equatable {
-    public static let fileName = "audit-index.yaml"
+package struct AuditRetention: Sendable, Equatable {
+    package static let fileName = "audit-index.yaml"
 
     /// Whole years a record stays in the index after its time.
-    public var years: Int
+    package var years: Int
 
-    public init(years: Int) { self.years = years }
+    package init(years: Int) { self.years = years }
 
     /// Reads `<directory>/audit-index.yaml`; problems name file, line and what is wrong.
-    public static func load(directory: URL) throws(ConfigErrors) -> AuditRetention {
+    package static func load(directory: URL) throws(ConfigErrors) -> AuditRetention {
         let url = directory.appendingPathComponent(fileName)
         let reader = YAMLReader(file: url.path)
         guard let root = reader.load(contentsOf: url) else { throw ConfigErrors(reader.issues) }
@@ -26,7 +26,7 @@ public struct AuditRetention: Sendable, Equatable {
 
     /// The first time kept, RFC 3339 UTC: the same calendar moment `years` before `now`
     /// (29 February falls back to 28 February in a common year).
-    public func cutoff(now: Date) -> String {
+    package func cutoff(now: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let then = calendar.date(byAdding: .year, value: -years, to: now) ?? now

@@ -10,18 +10,18 @@ import Logging
 /// hash chain per auditor, `auditor:<actor>`.
 ///
 /// Fails closed: the caller shows nothing if recording fails.
-public struct AuditAccessRecorder: Sendable {
+package struct AuditAccessRecorder: Sendable {
     let writer: StaffAuditWriter
 
-    public init(client: KafkaClientConfiguration, key: AuditKey?, logger: Logger) {
+    package init(client: KafkaClientConfiguration, key: AuditKey?, logger: Logger) {
         writer = StaffAuditWriter(client: client, key: key, logger: logger)
     }
 
-    public static func chainId(actor: String) -> String { "auditor:\(actor)" }
+    package static func chainId(actor: String) -> String { "auditor:\(actor)" }
 
     /// Appends one `auditor-access` record and waits until it is committed.
     /// `query` describes what was asked, without the NHS number (that has its own field).
-    public func record(
+    package func record(
         actor: String, action: String, query: String, nhsNumber: String?, configurationDigest: String, at time: Date = Date()
     ) async throws -> AuditRecord {
         let entry = try AuditRecordBuilder.auditorAccess(
@@ -38,14 +38,14 @@ public struct AuditAccessRecorder: Sendable {
 ///
 /// Two sessions of one person at once are kept from forking the chain by a
 /// transactional id per person: the later one fences the earlier.
-public struct StaffAuditWriter: Sendable {
+package struct StaffAuditWriter: Sendable {
     /// The group id of its reader of chain heads (it reads by position and commits nothing).
-    public static let readerGroup = HXGroup.staffAudit
+    package static let readerGroup = HXGroup.staffAudit
     let client: KafkaClientConfiguration
     let key: AuditKey?
     let logger: Logger
 
-    public init(client: KafkaClientConfiguration, key: AuditKey?, logger: Logger) {
+    package init(client: KafkaClientConfiguration, key: AuditKey?, logger: Logger) {
         self.client = client
         self.key = key
         self.logger = logger
@@ -53,7 +53,7 @@ public struct StaffAuditWriter: Sendable {
 
     /// Appends `entries` to `chainId` and writes them with `alongside`, committed
     /// together; returns the sealed records once Kafka has committed them.
-    public func append(
+    package func append(
         _ entries: [AuditEntry], chainId: String, transactionalID: String, alongside: [KafkaOutgoingMessage] = []
     ) async throws -> [AuditRecord] {
         guard let topic = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit) else {

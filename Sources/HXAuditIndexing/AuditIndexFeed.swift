@@ -9,15 +9,15 @@ import Logging
 /// next, so a feed killed at any point resumes where its last transaction
 /// left off, and a record read twice is a repeat the store counts, not a
 /// second row.
-public struct AuditIndexFeed: Sendable {
-    public struct Progress: Sendable, Equatable {
-        public var stored = 0
-        public var repeats = 0
+package struct AuditIndexFeed: Sendable {
+    package struct Progress: Sendable, Equatable {
+        package var stored = 0
+        package var repeats = 0
         /// Decision ids seen with different content (each is also kept by the store).
-        public var conflicts = 0
+        package var conflicts = 0
         /// Records on the topic that are not audit records: left out of the index, counted.
-        public var unreadable = 0
-        public init() {}
+        package var unreadable = 0
+        package init() {}
     }
 
     let client: KafkaClientConfiguration
@@ -26,7 +26,7 @@ public struct AuditIndexFeed: Sendable {
     let chunk: Int
     let logger: Logger
 
-    public init(client: KafkaClientConfiguration, store: any AuditIndexStore, topic: String = HXTopic.audit, chunk: Int = 5_000, logger: Logger) {
+    package init(client: KafkaClientConfiguration, store: any AuditIndexStore, topic: String = HXTopic.audit, chunk: Int = 5_000, logger: Logger) {
         self.client = client
         self.store = store
         self.topic = topic
@@ -35,7 +35,7 @@ public struct AuditIndexFeed: Sendable {
     }
 
     /// Indexes every partition from its stored position to its end as it stands now.
-    public func catchUp() async throws -> Progress {
+    package func catchUp() async throws -> Progress {
         guard let described = try await KafkaAdmin(configuration: client).describeCluster().topic(topic) else {
             throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(topic) does not exist")
         }
@@ -72,7 +72,7 @@ public struct AuditIndexFeed: Sendable {
     }
 
     /// Catches up, then again every `interval`, until the task is cancelled.
-    public func follow(every interval: Duration = .seconds(2), onProgress: @Sendable (Progress) -> Void = { _ in }) async throws {
+    package func follow(every interval: Duration = .seconds(2), onProgress: @Sendable (Progress) -> Void = { _ in }) async throws {
         while !Task.isCancelled {
             let progress = try await catchUp()
             if progress != Progress() { onProgress(progress) }

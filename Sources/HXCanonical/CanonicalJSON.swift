@@ -3,8 +3,8 @@ import Foundation
 /// Why canonical JSON could not be read, and where: `path` is a JSON path
 /// such as `subject.nhsNumber` or `payload.diagnoses[0].code` (`$` for the
 /// document itself).
-public struct CanonicalDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
+package struct CanonicalDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: String, Sendable {
         case syntax = "canonical-json-syntax"
         case unsupportedSchema = "canonical-schema-unsupported"
         case missingField = "canonical-field-missing"
@@ -12,12 +12,12 @@ public struct CanonicalDecodingError: Error, Sendable, Equatable, CustomStringCo
         case invalidValue = "canonical-field-invalid"
     }
 
-    public let kind: Kind
-    public let path: String
-    public let message: String
+    package let kind: Kind
+    package let path: String
+    package let message: String
 
-    public var code: String { kind.rawValue }
-    public var description: String { "\(code) at \(path): \(message)" }
+    package var code: String { kind.rawValue }
+    package var description: String { "\(code) at \(path): \(message)" }
 }
 
 /// The one way canonical messages become bytes and back.
@@ -27,26 +27,26 @@ public struct CanonicalDecodingError: Error, Sendable, Equatable, CustomStringCo
 /// form through Foundation (`CodableCanonicalJSON`) stays as the reference their
 /// bytes and values are tested against, and reads whatever the fast reader
 /// declines, so errors and Foundation's leniencies are unchanged.
-public enum CanonicalJSON {
+package enum CanonicalJSON {
     /// Same value, same bytes: keys sorted, "/" not escaped, no whitespace,
     /// absent optionals omitted (except the contract's explicit nulls).
     /// Kafka record values, hashes and de-duplication rely on this.
-    public static func encode(_ message: CanonicalMessage) -> Data {
+    package static func encode(_ message: CanonicalMessage) -> Data {
         Data(CanonicalWriter.bytes(message))
     }
 
     /// `encode` as an array, the form Kafka records are built from.
-    public static func bytes(_ message: CanonicalMessage) -> [UInt8] {
+    package static func bytes(_ message: CanonicalMessage) -> [UInt8] {
         CanonicalWriter.bytes(message)
     }
 
-    public static func decode(_ data: Data) throws(CanonicalDecodingError) -> CanonicalMessage {
+    package static func decode(_ data: Data) throws(CanonicalDecodingError) -> CanonicalMessage {
         let fast = data.withUnsafeBytes { raw in CanonicalReader.read(raw.assumingMemoryBound(to: UInt8.self)) }
         if let fast { return fast }
         return try CodableCanonicalJSON.decode(data)
     }
 
-    public static func decode(_ bytes: [UInt8]) throws(CanonicalDecodingError) -> CanonicalMessage {
+    package static func decode(_ bytes: [UInt8]) throws(CanonicalDecodingError) -> CanonicalMessage {
         if let fast = CanonicalReader.read(bytes) { return fast }
         return try CodableCanonicalJSON.decode(Data(bytes))
     }
@@ -57,8 +57,8 @@ public enum CanonicalJSON {
 /// `CanonicalJSON` must match byte for byte and value for value, and as the
 /// reader of everything the fast reader declines (every error, and JSON that
 /// JSONDecoder reads beyond RFC 8259: trailing commas, repeated names, UTF-16).
-public enum CodableCanonicalJSON {
-    public static func encode(_ message: CanonicalMessage) -> Data {
+package enum CodableCanonicalJSON {
+    package static func encode(_ message: CanonicalMessage) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
@@ -70,7 +70,7 @@ public enum CodableCanonicalJSON {
         }
     }
 
-    public static func decode(_ data: Data) throws(CanonicalDecodingError) -> CanonicalMessage {
+    package static func decode(_ data: Data) throws(CanonicalDecodingError) -> CanonicalMessage {
         do {
             return try JSONDecoder().decode(CanonicalMessage.self, from: data)
         } catch let error as DecodingError {

@@ -2,20 +2,20 @@ import Foundation
 
 /// Canonical message, version 1 (docs/design.md "Canonical message, version 1").
 /// `type` is not stored: it is the payload's kind, so the two cannot disagree.
-public struct CanonicalMessage: Codable, Sendable, Equatable {
-    public static let schemaIdentifier = "hx.canonical/1"
+package struct CanonicalMessage: Codable, Sendable, Equatable {
+    package static let schemaIdentifier = "hx.canonical/1"
 
-    public var id: UUID
-    public var occurredAt: RFC3339Timestamp
-    public var source: Source
-    public var subject: Subject
-    public var sensitivity: [SensitivityLabel]
-    public var payload: Payload
+    package var id: UUID
+    package var occurredAt: RFC3339Timestamp
+    package var source: Source
+    package var subject: Subject
+    package var sensitivity: [SensitivityLabel]
+    package var payload: Payload
 
-    public var schema: String { Self.schemaIdentifier }
-    public var type: MessageType { payload.type }
+    package var schema: String { Self.schemaIdentifier }
+    package var type: MessageType { payload.type }
 
-    public init(
+    package init(
         id: UUID, occurredAt: RFC3339Timestamp, source: Source, subject: Subject,
         sensitivity: [SensitivityLabel] = [], payload: Payload
     ) {
@@ -31,7 +31,7 @@ public struct CanonicalMessage: Codable, Sendable, Equatable {
         case schema, id, type, occurredAt, source, subject, sensitivity, payload
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let schema = try c.decode(String.self, forKey: .schema)
         guard schema == Self.schemaIdentifier else {
@@ -56,7 +56,7 @@ public struct CanonicalMessage: Codable, Sendable, Equatable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(schema, forKey: .schema)
         // RFC 9562 asks for lower case; Foundation prints upper case.
@@ -75,11 +75,11 @@ public struct CanonicalMessage: Codable, Sendable, Equatable {
 
     /// Labels carried by payload list items. The message-level list must
     /// include them (docs/design.md: "the message-level list is the union").
-    public var itemSensitivity: Set<SensitivityLabel> { payload.itemSensitivity }
+    package var itemSensitivity: Set<SensitivityLabel> { payload.itemSensitivity }
 
     /// This message with `sensitivity` = message labels ∪ item labels, in
     /// declaration order, so equal label sets always encode to equal bytes.
-    public func withSensitivityUnion() -> CanonicalMessage {
+    package func withSensitivityUnion() -> CanonicalMessage {
         var copy = self
         let all = Set(sensitivity).union(itemSensitivity)
         copy.sensitivity = SensitivityLabel.allCases.filter(all.contains)
@@ -87,16 +87,16 @@ public struct CanonicalMessage: Codable, Sendable, Equatable {
     }
 }
 
-public enum MessageType: String, Codable, Sendable, CaseIterable {
+package enum MessageType: String, Codable, Sendable, CaseIterable {
     case dischargeSummary = "discharge-summary"
     case socialCareNotification = "social-care-notification"
     case referral
 
     /// `hx.canonical.<type>.v1`
-    public var topic: String { "hx.canonical.\(rawValue).v1" }
+    package var topic: String { "hx.canonical.\(rawValue).v1" }
 }
 
-public enum SensitivityLabel: String, Codable, Sendable, CaseIterable {
+package enum SensitivityLabel: String, Codable, Sendable, CaseIterable {
     case mentalHealth = "mental-health"
     case safeguarding
     case sexualHealth = "sexual-health"
@@ -105,16 +105,16 @@ public enum SensitivityLabel: String, Codable, Sendable, CaseIterable {
     case substanceMisuse = "substance-misuse"
 }
 
-public struct Source: Codable, Sendable, Equatable {
+package struct Source: Codable, Sendable, Equatable {
     /// ODS code of the sending organisation.
-    public var organisation: String
-    public var system: String
+    package var organisation: String
+    package var system: String
     /// Adapter name.
-    public var adapter: String
+    package var adapter: String
     /// The message id in the source system (HL7 MSH-10, FHIR Bundle id ...).
-    public var messageId: String
+    package var messageId: String
 
-    public init(organisation: String, system: String, adapter: String, messageId: String) {
+    package init(organisation: String, system: String, adapter: String, messageId: String) {
         self.organisation = organisation
         self.system = system
         self.adapter = adapter
@@ -122,44 +122,44 @@ public struct Source: Codable, Sendable, Equatable {
     }
 }
 
-public enum IdentityStatus: String, Codable, Sendable, CaseIterable {
+package enum IdentityStatus: String, Codable, Sendable, CaseIterable {
     case verified, matched, unresolved
 }
 
-public enum Gender: String, Codable, Sendable, CaseIterable {
+package enum Gender: String, Codable, Sendable, CaseIterable {
     case male, female, other, unknown
 }
 
-public struct LocalIdentifier: Codable, Sendable, Equatable {
-    public var system: String
-    public var value: String
-    public init(system: String, value: String) {
+package struct LocalIdentifier: Codable, Sendable, Equatable {
+    package var system: String
+    package var value: String
+    package init(system: String, value: String) {
         self.system = system
         self.value = value
     }
 }
 
-public struct PersonName: Codable, Sendable, Equatable {
-    public var family: String?
-    public var given: [String]
-    public init(family: String?, given: [String] = []) {
+package struct PersonName: Codable, Sendable, Equatable {
+    package var family: String?
+    package var given: [String]
+    package init(family: String?, given: [String] = []) {
         self.family = family
         self.given = given
     }
 }
 
-public struct Subject: Codable, Sendable, Equatable {
-    public var nhsNumber: NHSNumber?
-    public var identityStatus: IdentityStatus
-    public var localIdentifiers: [LocalIdentifier]
-    public var name: PersonName?
-    public var birthDate: CalendarDate?
-    public var gender: Gender?
-    public var postcode: String?
+package struct Subject: Codable, Sendable, Equatable {
+    package var nhsNumber: NHSNumber?
+    package var identityStatus: IdentityStatus
+    package var localIdentifiers: [LocalIdentifier]
+    package var name: PersonName?
+    package var birthDate: CalendarDate?
+    package var gender: Gender?
+    package var postcode: String?
     /// ODS code of the registered GP practice.
-    public var registeredPractice: String?
+    package var registeredPractice: String?
 
-    public init(
+    package init(
         nhsNumber: NHSNumber?, identityStatus: IdentityStatus, localIdentifiers: [LocalIdentifier] = [],
         name: PersonName? = nil, birthDate: CalendarDate? = nil, gender: Gender? = nil,
         postcode: String? = nil, registeredPractice: String? = nil
@@ -178,7 +178,7 @@ public struct Subject: Codable, Sendable, Equatable {
         case nhsNumber, identityStatus, localIdentifiers, name, birthDate, gender, postcode, registeredPractice
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         nhsNumber = try c.decodeIfPresent(NHSNumber.self, forKey: .nhsNumber)
         identityStatus = try c.decode(IdentityStatus.self, forKey: .identityStatus)
@@ -196,7 +196,7 @@ public struct Subject: Codable, Sendable, Equatable {
         registeredPractice = try c.decodeIfPresent(String.self, forKey: .registeredPractice)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         // The contract spells these two out as "... or null", so they are
         // always present; every other absent optional is omitted.

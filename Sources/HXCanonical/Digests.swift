@@ -3,34 +3,34 @@ import Foundation
 
 /// The digests the exchange computes, all through swift-crypto, and the one
 /// hex encoder their text forms use.
-public enum Digests {
+package enum Digests {
     /// SHA-1, only where a standard prescribes it (name-based UUIDs, RFC 9562)
     /// or as a content fingerprint; never for a security property.
-    public static func sha1Hex(_ bytes: some DataProtocol) -> String {
+    package static func sha1Hex(_ bytes: some DataProtocol) -> String {
         Hex.string(Insecure.SHA1.hash(data: bytes))
     }
 
-    public static func sha256Hex(_ bytes: some DataProtocol) -> String {
+    package static func sha256Hex(_ bytes: some DataProtocol) -> String {
         Hex.string(SHA256.hash(data: bytes))
     }
 
-    public static func hmacSHA256Hex(_ bytes: some DataProtocol, key: [UInt8]) -> String {
+    package static func hmacSHA256Hex(_ bytes: some DataProtocol, key: [UInt8]) -> String {
         Hex.string(HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key)))
     }
 
     /// Whether `hex` is the HMAC-SHA256 of `bytes`: swift-crypto compares in
     /// constant time, so a forger learns nothing from timing.
-    public static func hmacSHA256Matches(_ hex: String, bytes: some DataProtocol, key: [UInt8]) -> Bool {
+    package static func hmacSHA256Matches(_ hex: String, bytes: some DataProtocol, key: [UInt8]) -> Bool {
         guard Hex.isDigest(hex), let code = Hex.decode(hex) else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: bytes, using: SymmetricKey(data: key))
     }
 }
 
 /// Lower-case hexadecimal, the form every digest in our records takes.
-public enum Hex {
+package enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    public static func encode<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
+    package static func encode<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
@@ -40,12 +40,12 @@ public enum Hex {
         return out
     }
 
-    public static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+    package static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         String(decoding: encode(bytes), as: UTF8.self)
     }
 
     /// The bytes of lower- or upper-case hex text; nil when it is not whole bytes of hex digits.
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 2 == 0 else { return nil }
         func value(_ c: UInt8) -> UInt8? {
@@ -66,7 +66,7 @@ public enum Hex {
     }
 
     /// True for exactly 64 lower-case hex digits: a SHA-256 or HMAC-SHA256 value.
-    public static func isDigest(_ s: String) -> Bool {
+    package static func isDigest(_ s: String) -> Bool {
         s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }

@@ -5,10 +5,10 @@
 /// other controls below U+0020 as \u00xx in lower-case hex; everything else, "/",
 /// DEL and non-ASCII included, as its own UTF-8 bytes, with no normalisation.
 /// Members and their order are the caller's business.
-public struct JSONBytes: Sendable {
-    public var bytes: [UInt8]
+package struct JSONBytes: Sendable {
+    package var bytes: [UInt8]
 
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
@@ -17,19 +17,19 @@ public struct JSONBytes: Sendable {
 
     /// Punctuation and member names: ASCII the caller knows needs no escaping.
     @inlinable
-    public mutating func raw(_ text: StaticString) {
+    package mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     @inlinable
-    public mutating func byte(_ b: UInt8) { bytes.append(b) }
+    package mutating func byte(_ b: UInt8) { bytes.append(b) }
 
-    public mutating func null() { raw("null") }
+    package mutating func null() { raw("null") }
 
-    public mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
+    package mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
 
     /// Decimal, as Swift and JSONEncoder print it.
-    public mutating func int(_ value: Int) {
+    package mutating func int(_ value: Int) {
         if value >= 0 && value < 10 {
             bytes.append(0x30 &+ UInt8(value))
             return
@@ -50,13 +50,13 @@ public struct JSONBytes: Sendable {
     }
 
     /// A quoted, escaped string.
-    public mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in quoted(utf8) }
     }
 
     /// A quoted, escaped string given as UTF-8 bytes (valid UTF-8: escaping never looks past ASCII).
-    public mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
+    package mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
         // Runs that need no escaping are copied whole: most strings are one run.
         var runStart = 0
@@ -84,7 +84,7 @@ public struct JSONBytes: Sendable {
     }
 
     /// `["a","b"]`
-    public mutating func strings(_ values: [String]) {
+    package mutating func strings(_ values: [String]) {
         bytes.append(UInt8(ascii: "["))
         for (i, v) in values.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -94,14 +94,14 @@ public struct JSONBytes: Sendable {
     }
 
     /// A quoted lower-case UUID (RFC 9562 spelling), as `uuidString.lowercased()` writes it.
-    public mutating func uuid(_ id: UUIDBytes) {
+    package mutating func uuid(_ id: UUIDBytes) {
         bytes.append(UInt8(ascii: "\""))
         lowerCaseUUID(id)
         bytes.append(UInt8(ascii: "\""))
     }
 
     /// The 36 characters of a lower-case UUID, unquoted.
-    public mutating func lowerCaseUUID(_ id: UUIDBytes) {
+    package mutating func lowerCaseUUID(_ id: UUIDBytes) {
         withUnsafeBytes(of: id) { raw in
             for (i, b) in raw.enumerated() {
                 if i == 4 || i == 6 || i == 8 || i == 10 { bytes.append(UInt8(ascii: "-")) }
@@ -113,4 +113,4 @@ public struct JSONBytes: Sendable {
 }
 
 /// `uuid_t`'s layout, spelt out so this module's byte code needs no Foundation type.
-public typealias UUIDBytes = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+package typealias UUIDBytes = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)

@@ -1,7 +1,7 @@
 /// Why a string is not a usable NHS number. Every case has the one stable
 /// reason code that translators report (`nhs-number-invalid`, see docs/design.md);
 /// `subReason` and `message` say more for people reading a dead letter.
-public enum NHSNumberError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum NHSNumberError: Error, Sendable, Equatable, CustomStringConvertible {
     case empty
     case wrongLength(Int)
     case nonDigit(Character)
@@ -10,10 +10,10 @@ public enum NHSNumberError: Error, Sendable, Equatable, CustomStringConvertible 
     case checkDigitImpossible
     case checkDigitMismatch(expected: Int, found: Int)
 
-    public static let code = "nhs-number-invalid"
-    public var code: String { Self.code }
+    package static let code = "nhs-number-invalid"
+    package var code: String { Self.code }
 
-    public var subReason: String {
+    package var subReason: String {
         switch self {
         case .empty: "empty"
         case .wrongLength: "wrong-length"
@@ -24,7 +24,7 @@ public enum NHSNumberError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    public var message: String {
+    package var message: String {
         switch self {
         case .empty: "NHS number is empty"
         case .wrongLength(let n): "NHS number must have 10 digits, found \(n)"
@@ -35,19 +35,19 @@ public enum NHSNumberError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    public var description: String { "\(code) (\(subReason)): \(message)" }
+    package var description: String { "\(code) (\(subReason)): \(message)" }
 }
 
 /// A 10-digit NHS number that passed the Modulus 11 check. Holding one is
 /// proof of validity: there is no unchecked initialiser.
-public struct NHSNumber: Sendable, Hashable, Codable, CustomStringConvertible {
+package struct NHSNumber: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Exactly ten ASCII digits.
-    public let digits: String
+    package let digits: String
 
     /// Accepts plain 10 digits, or 3-3-4 groups separated by single spaces or
     /// single hyphens (one kind of separator); surrounding blanks are ignored
     /// because HL7 fields often carry them.
-    public init(_ text: String) throws(NHSNumberError) {
+    package init(_ text: String) throws(NHSNumberError) {
         let trimmed = Array(text.unicodeScalars).trimmingBlanks()
         if trimmed.isEmpty { throw .empty }
         var digitValues: [Int] = []
@@ -82,7 +82,7 @@ public struct NHSNumber: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Modulus 11 check digit for nine digits (weights 10 down to 2); nil when
     /// the rule gives 10, which makes any number with that prefix invalid.
-    public static func checkDigit(forFirstNine nine: [Int]) -> Int? {
+    package static func checkDigit(forFirstNine nine: [Int]) -> Int? {
         precondition(nine.count == 9, "need exactly nine digits")
         var sum = 0
         for (i, d) in nine.enumerated() { sum += d * (10 - i) }
@@ -94,17 +94,17 @@ public struct NHSNumber: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    public static func isValid(_ text: String) -> Bool { (try? NHSNumber(text)) != nil }
+    package static func isValid(_ text: String) -> Bool { (try? NHSNumber(text)) != nil }
 
     /// "943 476 5919", the form people read.
-    public var formatted: String {
+    package var formatted: String {
         let c = Array(digits)
         return String(c[0..<3]) + " " + String(c[3..<6]) + " " + String(c[6..<10])
     }
 
-    public var description: String { digits }
+    package var description: String { digits }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         // Canonical JSON carries exactly 10 digits; grouped forms are for input feeds.
@@ -119,7 +119,7 @@ public struct NHSNumber: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(digits)
     }

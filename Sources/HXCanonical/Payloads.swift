@@ -1,10 +1,10 @@
 /// The payload of a canonical message; which case is given by "type".
-public enum Payload: Sendable, Equatable {
+package enum Payload: Sendable, Equatable {
     case dischargeSummary(DischargeSummary)
     case socialCareNotification(SocialCareNotification)
     case referral(Referral)
 
-    public var type: MessageType {
+    package var type: MessageType {
         switch self {
         case .dischargeSummary: .dischargeSummary
         case .socialCareNotification: .socialCareNotification
@@ -12,7 +12,7 @@ public enum Payload: Sendable, Equatable {
         }
     }
 
-    public var itemSensitivity: Set<SensitivityLabel> {
+    package var itemSensitivity: Set<SensitivityLabel> {
         guard case .dischargeSummary(let d) = self else { return [] }
         var labels = Set<SensitivityLabel>()
         for item in d.diagnoses { labels.formUnion(item.sensitivity ?? []) }
@@ -25,7 +25,7 @@ public enum Payload: Sendable, Equatable {
 
 // MARK: - discharge-summary
 
-public enum DischargeDestination: String, Codable, Sendable, CaseIterable {
+package enum DischargeDestination: String, Codable, Sendable, CaseIterable {
     case home
     case careHome = "care-home"
     case nursingHome = "nursing-home"
@@ -36,14 +36,14 @@ public enum DischargeDestination: String, Codable, Sendable, CaseIterable {
 }
 
 /// A coded entry (diagnosis, procedure, allergy): e.g. ICD-10 or OPCS-4 code.
-public struct CodedEntry: Codable, Sendable, Equatable {
-    public var code: String?
-    public var system: String?
-    public var display: String?
+package struct CodedEntry: Codable, Sendable, Equatable {
+    package var code: String?
+    package var system: String?
+    package var display: String?
     /// Labels of this item alone; absent when it has none of its own.
-    public var sensitivity: [SensitivityLabel]?
+    package var sensitivity: [SensitivityLabel]?
 
-    public init(code: String?, system: String?, display: String?, sensitivity: [SensitivityLabel]? = nil) {
+    package init(code: String?, system: String?, display: String?, sensitivity: [SensitivityLabel]? = nil) {
         self.code = code
         self.system = system
         self.display = display
@@ -51,19 +51,19 @@ public struct CodedEntry: Codable, Sendable, Equatable {
     }
 }
 
-public enum MedicationStatus: String, Codable, Sendable, CaseIterable {
+package enum MedicationStatus: String, Codable, Sendable, CaseIterable {
     case started, changed, stopped, continued
 }
 
-public struct Medication: Codable, Sendable, Equatable {
-    public var name: String
-    public var dose: String?
-    public var route: String?
-    public var frequency: String?
-    public var status: MedicationStatus
-    public var sensitivity: [SensitivityLabel]?
+package struct Medication: Codable, Sendable, Equatable {
+    package var name: String
+    package var dose: String?
+    package var route: String?
+    package var frequency: String?
+    package var status: MedicationStatus
+    package var sensitivity: [SensitivityLabel]?
 
-    public init(
+    package init(
         name: String, dose: String? = nil, route: String? = nil, frequency: String? = nil,
         status: MedicationStatus, sensitivity: [SensitivityLabel]? = nil
     ) {
@@ -76,41 +76,41 @@ public struct Medication: Codable, Sendable, Equatable {
     }
 }
 
-public enum FollowUpOwner: String, Codable, Sendable, CaseIterable {
+package enum FollowUpOwner: String, Codable, Sendable, CaseIterable {
     case gp, community
     case socialCare = "social-care"
     case patient
 }
 
-public struct FollowUp: Codable, Sendable, Equatable {
-    public var action: String
-    public var owner: FollowUpOwner
-    public var sensitivity: [SensitivityLabel]?
+package struct FollowUp: Codable, Sendable, Equatable {
+    package var action: String
+    package var owner: FollowUpOwner
+    package var sensitivity: [SensitivityLabel]?
 
-    public init(action: String, owner: FollowUpOwner, sensitivity: [SensitivityLabel]? = nil) {
+    package init(action: String, owner: FollowUpOwner, sensitivity: [SensitivityLabel]? = nil) {
         self.action = action
         self.owner = owner
         self.sensitivity = sensitivity
     }
 }
 
-public struct DischargeSummary: Codable, Sendable, Equatable {
-    public var admittedAt: RFC3339Timestamp?
-    public var dischargedAt: RFC3339Timestamp
+package struct DischargeSummary: Codable, Sendable, Equatable {
+    package var admittedAt: RFC3339Timestamp?
+    package var dischargedAt: RFC3339Timestamp
     /// ODS code.
-    public var dischargingOrganisation: String
-    public var dischargingClinician: String?
-    public var dischargeMethod: String?
-    public var dischargeDestination: DischargeDestination?
-    public var diagnoses: [CodedEntry]
-    public var procedures: [CodedEntry]
-    public var medications: [Medication]
-    public var allergies: [CodedEntry]
-    public var followUp: [FollowUp]
-    public var careNeedsOnDischarge: Bool
-    public var narrative: String?
+    package var dischargingOrganisation: String
+    package var dischargingClinician: String?
+    package var dischargeMethod: String?
+    package var dischargeDestination: DischargeDestination?
+    package var diagnoses: [CodedEntry]
+    package var procedures: [CodedEntry]
+    package var medications: [Medication]
+    package var allergies: [CodedEntry]
+    package var followUp: [FollowUp]
+    package var careNeedsOnDischarge: Bool
+    package var narrative: String?
 
-    public init(
+    package init(
         admittedAt: RFC3339Timestamp? = nil, dischargedAt: RFC3339Timestamp, dischargingOrganisation: String,
         dischargingClinician: String? = nil, dischargeMethod: String? = nil,
         dischargeDestination: DischargeDestination? = nil, diagnoses: [CodedEntry] = [],
@@ -135,7 +135,7 @@ public struct DischargeSummary: Codable, Sendable, Equatable {
 
 // MARK: - social-care-notification
 
-public enum SocialCareEvent: String, Codable, Sendable, CaseIterable {
+package enum SocialCareEvent: String, Codable, Sendable, CaseIterable {
     case dischargeToAssess = "discharge-to-assess"
     /// Legacy Care Act 2014 Schedule 3 feeds (repealed July 2022).
     case assessmentNotice = "assessment-notice"
@@ -151,18 +151,18 @@ public enum SocialCareEvent: String, Codable, Sendable, CaseIterable {
     case carerAssessment = "carer-assessment"
 }
 
-public struct SocialCareNotification: Codable, Sendable, Equatable {
-    public var event: SocialCareEvent
+package struct SocialCareNotification: Codable, Sendable, Equatable {
+    package var event: SocialCareEvent
     /// Discharge-to-assess pathway 0...3; only with `discharge-to-assess`.
-    public var pathway: Int?
-    public var service: String?
-    public var team: String?
-    public var effectiveFrom: RFC3339Timestamp?
-    public var effectiveTo: RFC3339Timestamp?
-    public var details: String?
-    public var contact: String?
+    package var pathway: Int?
+    package var service: String?
+    package var team: String?
+    package var effectiveFrom: RFC3339Timestamp?
+    package var effectiveTo: RFC3339Timestamp?
+    package var details: String?
+    package var contact: String?
 
-    public init(
+    package init(
         event: SocialCareEvent, pathway: Int? = nil, service: String? = nil, team: String? = nil,
         effectiveFrom: RFC3339Timestamp? = nil, effectiveTo: RFC3339Timestamp? = nil,
         details: String? = nil, contact: String? = nil
@@ -181,7 +181,7 @@ public struct SocialCareNotification: Codable, Sendable, Equatable {
         case event, pathway, service, team, effectiveFrom, effectiveTo, details, contact
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         event = try c.decode(SocialCareEvent.self, forKey: .event)
         pathway = try c.decodeIfPresent(Int.self, forKey: .pathway)
@@ -205,26 +205,26 @@ public struct SocialCareNotification: Codable, Sendable, Equatable {
 
 // MARK: - referral
 
-public enum ReferralPriority: String, Codable, Sendable, CaseIterable {
+package enum ReferralPriority: String, Codable, Sendable, CaseIterable {
     case routine, urgent
     case twoWeekWait = "two-week-wait"
     case emergency
 }
 
-public struct Referral: Codable, Sendable, Equatable {
-    public var referralId: String
-    public var fromOrganisation: String
-    public var fromService: String?
-    public var toOrganisation: String
-    public var toService: String?
-    public var priority: ReferralPriority
-    public var reason: String?
-    public var clinicalSummary: String?
-    public var requestedAt: RFC3339Timestamp
+package struct Referral: Codable, Sendable, Equatable {
+    package var referralId: String
+    package var fromOrganisation: String
+    package var fromService: String?
+    package var toOrganisation: String
+    package var toService: String?
+    package var priority: ReferralPriority
+    package var reason: String?
+    package var clinicalSummary: String?
+    package var requestedAt: RFC3339Timestamp
     /// nil when the source does not say.
-    public var consentToShare: Bool?
+    package var consentToShare: Bool?
 
-    public init(
+    package init(
         referralId: String, fromOrganisation: String, fromService: String? = nil, toOrganisation: String,
         toService: String? = nil, priority: ReferralPriority, reason: String? = nil,
         clinicalSummary: String? = nil, requestedAt: RFC3339Timestamp, consentToShare: Bool? = nil

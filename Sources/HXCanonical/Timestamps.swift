@@ -3,18 +3,18 @@ import Foundation
 /// An RFC 3339 date-time with an explicit offset, e.g.
 /// `2026-07-15T10:30:00+01:00`. Canonical timestamps always carry their
 /// offset (docs/design.md), so a value without one cannot be constructed.
-public struct RFC3339Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
-    public let rawValue: String
+package struct RFC3339Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
+    package let rawValue: String
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         guard RFC3339Timestamp.isValid(text) else { return nil }
         rawValue = text
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// Validates `YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM)` and that the date exists.
-    public static func isValid(_ text: String) -> Bool {
+    package static func isValid(_ text: String) -> Bool {
         let b = Array(text.utf8)
         guard b.count >= 20,
               let year = Civil.number(b, 0, 4), b[4] == UInt8(ascii: "-"),
@@ -42,7 +42,7 @@ public struct RFC3339Timestamp: Sendable, Hashable, Codable, CustomStringConvert
         return oh < 24 && om < 60
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let value = RFC3339Timestamp(text) else {
@@ -52,19 +52,19 @@ public struct RFC3339Timestamp: Sendable, Hashable, Codable, CustomStringConvert
         self = value
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
 }
 
 /// A calendar date `YYYY-MM-DD` (birth dates: no time, no zone).
-public struct CalendarDate: Sendable, Hashable, Codable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+package struct CalendarDate: Sendable, Hashable, Codable, CustomStringConvertible {
+    package let year: Int
+    package let month: Int
+    package let day: Int
 
-    public init?(year: Int, month: Int, day: Int) {
+    package init?(year: Int, month: Int, day: Int) {
         guard (0...9999).contains(year), Civil.isValidDate(year: year, month: month, day: day) else { return nil }
         self.year = year
         self.month = month
@@ -72,7 +72,7 @@ public struct CalendarDate: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     /// Parses `YYYY-MM-DD`.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let b = Array(text.utf8)
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
               let y = Civil.number(b, 0, 4), let m = Civil.number(b, 5, 2), let d = Civil.number(b, 8, 2)
@@ -80,9 +80,9 @@ public struct CalendarDate: Sendable, Hashable, Codable, CustomStringConvertible
         self.init(year: y, month: m, day: d)
     }
 
-    public var description: String { Civil.pad(year, 4) + "-" + Civil.pad(month, 2) + "-" + Civil.pad(day, 2) }
+    package var description: String { Civil.pad(year, 4) + "-" + Civil.pad(month, 2) + "-" + Civil.pad(day, 2) }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let value = CalendarDate(text) else {
@@ -91,20 +91,20 @@ public struct CalendarDate: Sendable, Hashable, Codable, CustomStringConvertible
         self = value
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
 }
 
-public enum LocalTimestampError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum LocalTimestampError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Not of the form YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ].
     case malformed(String)
     /// Well formed, but the date or time does not exist (e.g. 20260230).
     case impossibleDate(String)
     case unknownTimeZone(String)
 
-    public var code: String {
+    package var code: String {
         switch self {
         case .malformed: "timestamp-malformed"
         case .impossibleDate: "timestamp-impossible-date"
@@ -112,7 +112,7 @@ public enum LocalTimestampError: Error, Sendable, Equatable, CustomStringConvert
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .malformed(let s): "\(code): not an HL7 v2 timestamp: \(s.debugDescription)"
         case .impossibleDate(let s): "\(code): no such date or time: \(s.debugDescription)"
@@ -134,21 +134,21 @@ public enum LocalTimestampError: Error, Sendable, Equatable, CustomStringConvert
 /// digits with the offset in force just before the change, which names the
 /// same instant as the shifted time; repeated wall times (autumn) take the
 /// earlier instant, as java.time does.
-public enum LocalTimestamp {
-    public static let defaultTimeZone = "Europe/London"
+package enum LocalTimestamp {
+    package static let defaultTimeZone = "Europe/London"
 
-    public struct Parts: Sendable, Equatable {
-        public var year: Int, month: Int, day: Int
-        public var hour: Int, minute: Int, second: Int
+    package struct Parts: Sendable, Equatable {
+        package var year: Int, month: Int, day: Int
+        package var hour: Int, minute: Int, second: Int
         /// Fraction digits as written (no rounding), empty when absent.
-        public var fraction: String
+        package var fraction: String
         /// Explicit offset in minutes east of UTC, when the HL7 value had one.
-        public var offsetMinutes: Int?
+        package var offsetMinutes: Int?
         /// How many of year..second were present (1...6).
-        public var precision: Int
+        package var precision: Int
     }
 
-    public static func parse(_ hl7: String) throws(LocalTimestampError) -> Parts {
+    package static func parse(_ hl7: String) throws(LocalTimestampError) -> Parts {
         let b = Array(hl7.utf8)
         var digitsEnd = 0
         while digitsEnd < b.count, b[digitsEnd] >= 0x30, b[digitsEnd] <= 0x39 { digitsEnd += 1 }
@@ -186,7 +186,7 @@ public enum LocalTimestamp {
     }
 
     /// HL7 v2 timestamp → RFC 3339 with the right offset for `timeZone`.
-    public static func rfc3339(
+    package static func rfc3339(
         fromHL7 hl7: String, timeZone identifier: String = defaultTimeZone
     ) throws(LocalTimestampError) -> RFC3339Timestamp {
         let p = try parse(hl7)
@@ -209,7 +209,7 @@ public enum LocalTimestamp {
     }
 
     /// HL7 date (or timestamp: the time is ignored) → calendar date, for birth dates.
-    public static func date(fromHL7 hl7: String) throws(LocalTimestampError) -> CalendarDate {
+    package static func date(fromHL7 hl7: String) throws(LocalTimestampError) -> CalendarDate {
         let p = try parse(hl7)
         guard p.precision >= 3, let d = CalendarDate(year: p.year, month: p.month, day: p.day) else {
             throw .malformed(hl7)

@@ -3,21 +3,21 @@ import Foundation
 /// A point in time, milliseconds since 1970-01-01T00:00:00Z. Agreements,
 /// consent directives and ages are judged on instants so that timestamps
 /// written with different offsets compare correctly.
-public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let millisecondsSinceEpoch: Int64
+package struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let millisecondsSinceEpoch: Int64
 
-    public init(millisecondsSinceEpoch: Int64) {
+    package init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch
     }
 
     /// A `Date` to the millisecond (truncated, as the records' own times are).
-    public init(_ date: Date) {
+    package init(_ date: Date) {
         self.init(millisecondsSinceEpoch: Int64(date.timeIntervalSince1970 * 1000))
     }
 
     /// Exact for every valid RFC 3339 timestamp (fraction digits past
     /// milliseconds are dropped: no source we read is finer than that).
-    public init(_ timestamp: RFC3339Timestamp) {
+    package init(_ timestamp: RFC3339Timestamp) {
         let b = Array(timestamp.rawValue.utf8)
         // RFC3339Timestamp has validated the layout, so fixed positions are safe.
         func num(_ offset: Int, _ count: Int) -> Int {
@@ -46,17 +46,17 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// nil unless `text` is an RFC 3339 date-time with an offset.
-    public init?(rfc3339 text: String) {
+    package init?(rfc3339 text: String) {
         guard let t = RFC3339Timestamp(text) else { return nil }
         self.init(t)
     }
 
-    public static func < (a: Instant, b: Instant) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }
+    package static func < (a: Instant, b: Instant) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }
 
     /// The calendar date in Halton (UK civil time) at this instant.
-    public var ukDate: CalendarDate { UKTime.civilDate(of: self) }
+    package var ukDate: CalendarDate { UKTime.civilDate(of: self) }
 
-    public var description: String { "\(millisecondsSinceEpoch)ms" }
+    package var description: String { "\(millisecondsSinceEpoch)ms" }
 }
 
 /// UK civil time without a time-zone database: GMT, or BST (UTC+1) from
@@ -64,14 +64,14 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 /// October (the rule in force since 1996). Agreement dates are UK dates, so
 /// "valid to 2027-03-31" ends at midnight in Halton, not in UTC; doing it by
 /// rule keeps the decision engine pure and independent of the host's tzdata.
-public enum UKTime {
+package enum UKTime {
     /// Days since 1970-01-01 (proleptic Gregorian).
-    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    package static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         Civil.daysFromCivil(year: year, month: month, day: day)
     }
 
     /// Inverse of `daysFromCivil`.
-    public static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+    package static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
         Civil.civilFromDays(days)
     }
 
@@ -87,7 +87,7 @@ public enum UKTime {
     }
 
     /// Offset from UTC in seconds (0 or 3600) in force at `instant`.
-    public static func offsetSeconds(at instant: Instant) -> Int64 {
+    package static func offsetSeconds(at instant: Instant) -> Int64 {
         let seconds = floorDiv(instant.millisecondsSinceEpoch, 1000)
         let (year, _, _) = civilFromDays(Int(floorDiv(seconds, 86_400)))
         let start = Int64(lastSunday(year: year, month: 3)) * 86_400 + 3600
@@ -95,7 +95,7 @@ public enum UKTime {
         return seconds >= start && seconds < end ? 3600 : 0
     }
 
-    public static func civilDate(of instant: Instant) -> CalendarDate {
+    package static func civilDate(of instant: Instant) -> CalendarDate {
         let local = floorDiv(instant.millisecondsSinceEpoch, 1000) + offsetSeconds(at: instant)
         let (y, m, d) = civilFromDays(Int(floorDiv(local, 86_400)))
         // Offsets can push 0000-01-01 or 9999-12-31 one day outside the years
@@ -107,7 +107,7 @@ public enum UKTime {
 
     /// Whole years from `birth` to `date`; a 29 February birthday falls on
     /// 1 March in other years, as UK law counts it.
-    public static func age(born birth: CalendarDate, on date: CalendarDate) -> Int {
+    package static func age(born birth: CalendarDate, on date: CalendarDate) -> Int {
         var years = date.year - birth.year
         if (date.month, date.day) < (birth.month, birth.day) { years -= 1 }
         return years
@@ -123,5 +123,5 @@ public enum UKTime {
 // would clash if HXCanonical adds one): dates compare by day number.
 extension CalendarDate {
     /// Days since 1970-01-01.
-    public var dayNumber: Int { UKTime.daysFromCivil(year: year, month: month, day: day) }
+    package var dayNumber: Int { UKTime.daysFromCivil(year: year, month: month, day: day) }
 }

@@ -2,13 +2,13 @@ import Crypto
 import Foundation
 
 /// Name-based UUIDs, version 5 (RFC 9562 section 5.5).
-public enum UUIDv5 {
-    public static func make(namespace: UUID, name: String) -> UUID {
+package enum UUIDv5 {
+    package static func make(namespace: UUID, name: String) -> UUID {
         make(namespace: namespace, name: Array(name.utf8))
     }
 
     /// The name as its UTF-8 bytes, for callers that build it as bytes.
-    public static func make(namespace: UUID, name: [UInt8]) -> UUID {
+    package static func make(namespace: UUID, name: [UInt8]) -> UUID {
         var input: [UInt8] = []
         input.reserveCapacity(16 + name.count)
         withUnsafeBytes(of: namespace.uuid) { input.append(contentsOf: $0) }
@@ -26,7 +26,7 @@ public enum UUIDv5 {
 extension UUID {
     /// `uuidString.lowercased()`, the spelling RFC 9562 asks for and every id
     /// in our records takes, written without the two intermediate strings.
-    public var lowerCaseString: String {
+    package var lowerCaseString: String {
         var out = JSONBytes(capacity: 36)
         out.lowerCaseUUID(uuid)
         return String(decoding: out.bytes, as: UTF8.self)
@@ -36,12 +36,12 @@ extension UUID {
 extension CanonicalMessage {
     /// Fixed namespace of One Halton Exchange message ids. Never change it:
     /// every stored id, audit record and decision id depends on it.
-    public static let idNamespace = UUID(uuidString: "5b1f3c2e-8d47-4a69-9e0b-6c2f1a7d3e58")!
+    package static let idNamespace = UUID(uuidString: "5b1f3c2e-8d47-4a69-9e0b-6c2f1a7d3e58")!
 
     /// The message id is a function of where the message came from, so a
     /// re-sent or replayed source message gets the same id (and the router's
     /// de-duplication by id works across restarts).
-    public static func deriveID(sourceOrganisation: String, sourceMessageID: String) -> UUID {
+    package static func deriveID(sourceOrganisation: String, sourceMessageID: String) -> UUID {
         UUIDv5.make(namespace: idNamespace, name: sourceOrganisation + "|" + sourceMessageID)
     }
 }

@@ -3,16 +3,16 @@ import Yams
 
 /// Reads a YAML configuration file and walks it with positions, collecting
 /// every problem (unknown keys, wrong types, missing fields) with its line.
-public final class YAMLReader {
-    public let file: String
-    public private(set) var issues: [ConfigIssue] = []
+package final class YAMLReader {
+    package let file: String
+    package private(set) var issues: [ConfigIssue] = []
 
-    public init(file: String) {
+    package init(file: String) {
         self.file = file
     }
 
     /// Parses the file; a syntax error becomes an issue with its line and nil is returned.
-    public func load(contentsOf url: URL) -> Node? {
+    package func load(contentsOf url: URL) -> Node? {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
@@ -23,7 +23,7 @@ public final class YAMLReader {
         return load(text: text)
     }
 
-    public func load(text: String) -> Node? {
+    package func load(text: String) -> Node? {
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 issues.append(ConfigIssue(file: file, line: 1, column: nil, message: "the file is empty"))
@@ -70,21 +70,21 @@ public final class YAMLReader {
 
     // MARK: Reporting
 
-    public func error(_ message: String, at node: Node?) {
+    package func error(_ message: String, at node: Node?) {
         issues.append(ConfigIssue(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message))
     }
 
-    public func warning(_ message: String, at node: Node?) {
+    package func warning(_ message: String, at node: Node?) {
         issues.append(ConfigIssue(file: file, line: node?.mark?.line, column: node?.mark?.column, severity: .warning, message: message))
     }
 
-    public var hasErrors: Bool { issues.contains { $0.severity == .error } }
+    package var hasErrors: Bool { issues.contains { $0.severity == .error } }
 
     // MARK: Walking
 
     /// The entries of a mapping, in file order; reports keys outside `allowed`
     /// (a typo must not silently fall back to a default).
-    public func mapping(_ node: Node, what: String, allowed: Set<String>) -> [String: Node] {
+    package func mapping(_ node: Node, what: String, allowed: Set<String>) -> [String: Node] {
         guard case let .mapping(mapping) = node else {
             error("\(what) must be a mapping of keys to values", at: node)
             return [:]
@@ -106,7 +106,7 @@ public final class YAMLReader {
         return result
     }
 
-    public func sequence(_ node: Node, what: String) -> [Node] {
+    package func sequence(_ node: Node, what: String) -> [Node] {
         guard case let .sequence(sequence) = node else {
             error("\(what) must be a list", at: node)
             return []
@@ -114,7 +114,7 @@ public final class YAMLReader {
         return Array(sequence)
     }
 
-    public func string(_ node: Node?, what: String) -> String? {
+    package func string(_ node: Node?, what: String) -> String? {
         guard let node else { return nil }
         guard case let .scalar(scalar) = node, !scalar.string.isEmpty else {
             error("\(what) must be text", at: node)
@@ -123,7 +123,7 @@ public final class YAMLReader {
         return scalar.string
     }
 
-    public func int(_ node: Node?, what: String, range: ClosedRange<Int>? = nil) -> Int? {
+    package func int(_ node: Node?, what: String, range: ClosedRange<Int>? = nil) -> Int? {
         guard let node else { return nil }
         guard let value = node.int else {
             error("\(what) must be a whole number", at: node)
@@ -136,7 +136,7 @@ public final class YAMLReader {
         return value
     }
 
-    public func required(_ entries: [String: Node], _ key: String, what: String, at node: Node) -> Node? {
+    package func required(_ entries: [String: Node], _ key: String, what: String, at node: Node) -> Node? {
         if let value = entries[key] { return value }
         error("\(what): '\(key)' is required", at: node)
         return nil

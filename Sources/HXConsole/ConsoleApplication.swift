@@ -20,8 +20,8 @@ enum Access {
 
 /// `hx console`: server-rendered pages over a `ConsoleBackend`, with sign-in,
 /// sessions, CSRF tokens on every form, and roles checked on every route.
-public struct ConsoleApplication: Sendable {
-    public static let sessionCookie = "hx_session"
+package struct ConsoleApplication: Sendable {
+    package static let sessionCookie = "hx_session"
     /// Sign-in has no session yet: its CSRF token is a cookie matched by the form (double submit).
     static let signInCookie = "hx_sign_in"
 
@@ -33,7 +33,7 @@ public struct ConsoleApplication: Sendable {
     let metrics: ConsoleMetrics
     let logger: Logger
 
-    public init(backend: any ConsoleBackend, staff: StaffDirectory, sessions: StaffSessions = StaffSessions(),
+    package init(backend: any ConsoleBackend, staff: StaffDirectory, sessions: StaffSessions = StaffSessions(),
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger = Logger(label: "hx.console")) throws {
         self.backend = backend
         self.staff = staff
@@ -47,7 +47,7 @@ public struct ConsoleApplication: Sendable {
     }
 
     /// The application, listening on `host:port` once run.
-    public func application(host: String, port: Int) -> some ApplicationProtocol {
+    package func application(host: String, port: Int) -> some ApplicationProtocol {
         let logger = self.logger
         return Application(
             router: router(), configuration: .init(address: .hostname(host, port: port), serverName: nil),
@@ -57,7 +57,7 @@ public struct ConsoleApplication: Sendable {
             logger: logger)
     }
 
-    public func router() -> Router<BasicRequestContext> {
+    package func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: HeadersMiddleware(metrics: metrics))
         router.get("/health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"up"}"#))) }

@@ -5,40 +5,40 @@ import HXOperations
 import HXPlace
 
 /// One chain's verification, as the audit page lists it.
-public struct ChainStatus: Sendable, Equatable {
-    public init(chainId: String, records: Int, lastSequence: Int?, problem: String?) {
+package struct ChainStatus: Sendable, Equatable {
+    package init(chainId: String, records: Int, lastSequence: Int?, problem: String?) {
         self.chainId = chainId
         self.records = records
         self.lastSequence = lastSequence
         self.problem = problem
     }
 
-    public var chainId: String
-    public var records: Int
-    public var lastSequence: Int?
+    package var chainId: String
+    package var records: Int
+    package var lastSequence: Int?
     /// Nil when the chain holds.
-    public var problem: String?
+    package var problem: String?
 }
 
-public struct VerificationStatus: Sendable, Equatable {
-    public init(checkedAt: Date, chains: [ChainStatus], conflicts: [String]) {
+package struct VerificationStatus: Sendable, Equatable {
+    package init(checkedAt: Date, chains: [ChainStatus], conflicts: [String]) {
         self.checkedAt = checkedAt
         self.chains = chains
         self.conflicts = conflicts
     }
 
-    public var checkedAt: Date
-    public var chains: [ChainStatus]
+    package var checkedAt: Date
+    package var chains: [ChainStatus]
     /// Conflicts the indexer kept (same decision id, different bytes).
-    public var conflicts: [String]
-    public var holds: Bool { conflicts.isEmpty && chains.allSatisfy { $0.problem == nil } }
+    package var conflicts: [String]
+    package var holds: Bool { conflicts.isEmpty && chains.allSatisfy { $0.problem == nil } }
 }
 
 /// Everything the console's pages read or do, apart from HTTP: the routes
 /// decide who may ask; this answers. Whatever shows a patient identifier
 /// records the viewer's access in the audit log first and shows nothing if
 /// that fails (`searchAudit`, `subjectAccessReport`, `deadLetterValue`).
-public protocol ConsoleBackend: Sendable {
+package protocol ConsoleBackend: Sendable {
     var place: PlaceConfiguration { get }
     func operations() async throws -> OperationsSnapshot
     /// Decisions by outcome since `since`, from the audit index.

@@ -11,8 +11,8 @@ import HXTranslate
 import Logging
 
 /// The console's backend on a real cluster and audit index.
-public final class LiveConsoleBackend: ConsoleBackend {
-    public let place: PlaceConfiguration
+package final class LiveConsoleBackend: ConsoleBackend {
+    package let place: PlaceConfiguration
     let observer: ClusterObserver
     let deadLetterStore: DeadLetterStore
     let index: any AuditIndexStore
@@ -24,7 +24,7 @@ public final class LiveConsoleBackend: ConsoleBackend {
     /// Replays made by this console since it started: the index shows them only once indexed.
     let recentReplays = ReplayMemo()
 
-    public init(
+    package init(
         client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue,
         index: any AuditIndexStore, observer: ClusterObserver, key: AuditKey?, logger: Logger
     ) {
@@ -38,27 +38,27 @@ public final class LiveConsoleBackend: ConsoleBackend {
         self.adapters = adapters
     }
 
-    public func close() async {
+    package func close() async {
         await deadLetterStore.close()
     }
 
-    public func operations() async throws -> OperationsSnapshot { try await observer.snapshot() }
+    package func operations() async throws -> OperationsSnapshot { try await observer.snapshot() }
 
-    public func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int] {
+    package func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int] {
         let instant = Instant(since)
         return try await index.outcomeCounts(since: AuditTime.rfc3339(instant) ?? "1970-01-01T00:00:00.000Z")
     }
 
-    public func deadLetters() async throws -> [DeadLetter] { try await deadLetterStore.all() }
+    package func deadLetters() async throws -> [DeadLetter] { try await deadLetterStore.all() }
 
-    public func deadLetter(_ ref: DeadLetterRef) async throws -> DeadLetter? { try await deadLetterStore.letter(ref) }
+    package func deadLetter(_ ref: DeadLetterRef) async throws -> DeadLetter? { try await deadLetterStore.letter(ref) }
 
-    public func replayedDeadLetters() async throws -> Set<DeadLetterRef> {
+    package func replayedDeadLetters() async throws -> Set<DeadLetterRef> {
         let records = try await index.search(AuditQuery(kind: .deadLetterReplay, limit: 1_000_000))
         return await recentReplays.refs.union(records.compactMap { $0.record.details["deadLetter"].flatMap(DeadLetterRef.init(logPosition:)) })
     }
 
-    public func deadLetterValue(_ ref: DeadLetterRef, viewer: StaffSession) async throws -> [UInt8]? {
+    package func deadLetterValue(_ ref: DeadLetterRef, viewer: StaffSession) async throws -> [UInt8]? {
         guard let letter = try await deadLetterStore.letter(ref) else { return nil }
         _ = try await recorder.record(
             actor: viewer.name, action: "dead-letter-inspect", query: "\(ref.logPosition) id=\(letter.id)", nhsNumber: nil,
@@ -66,7 +66,7 @@ public final class LiveConsoleBackend: ConsoleBackend {
         return try await deadLetterStore.value(ref)
     }
 
-    public func planReplay(_ refs: [DeadLetterRef]) async throws -> [ReplayItem] {
+    package func planReplay(_ refs: [DeadLetterRef]) async throws -> [ReplayItem] {
         let planner: ReplayPlanner
         do {
             planner = ReplayPlanner(adapters: try adapters.load())
@@ -81,19 +81,19 @@ public final class LiveConsoleBackend: ConsoleBackend {
         return items
     }
 
-    public func replay(_ refs: [DeadLetterRef], by session: StaffSession) async throws -> [ReplayOutcome] {
+    package func replay(_ refs: [DeadLetterRef], by session: StaffSession) async throws -> [ReplayOutcome] {
         let outcomes = try await replayer.replay(try await planReplay(refs), actor: session.name, role: session.role.rawValue)
         await recentReplays.add(outcomes.filter { $0.auditSequence != nil }.map(\.ref))
         return outcomes
     }
 
-    public func searchAudit(_ query: AuditQuery, describedAs description: String, by session: StaffSession) async throws -> [IndexedAuditRecord] {
+    package func searchAudit(_ query: AuditQuery, describedAs description: String, by session: StaffSession) async throws -> [IndexedAuditRecord] {
         _ = try await recorder.record(
             actor: session.name, action: "search", query: description, nhsNumber: query.nhsNumber, configurationDigest: place.configurationDigest)
         return try await index.search(query)
     }
 
-    public func subjectAccessReport(nhsNumber: String, by session: StaffSession) async throws -> String {
+    package func subjectAccessReport(nhsNumber: String, by session: StaffSession) async throws -> String {
         _ = try await recorder.record(
             actor: session.name, action: "subject-access-report", query: "console", nhsNumber: nhsNumber,
             configurationDigest: place.configurationDigest)
@@ -101,7 +101,7 @@ public final class LiveConsoleBackend: ConsoleBackend {
         return SubjectAccessReport(nhsNumber: nhsNumber, records: found.map(\.record), place: place, generatedAt: Date().ISO8601Format()).html()
     }
 
-    public func verifyChains() async throws -> VerificationStatus {
+    package func verifyChains() async throws -> VerificationStatus {
         var chains: [ChainStatus] = []
         for chainId in try await index.chainIds() {
             let v = try await index.verifyChain(chainId, key: key)
@@ -114,7 +114,7 @@ public final class LiveConsoleBackend: ConsoleBackend {
         return status
     }
 
-    public func lastVerification() async -> VerificationStatus? { await verification.value }
+    package func lastVerification() async -> VerificationStatus? { await verification.value }
 }
 
 actor ReplayMemo {

@@ -3,7 +3,7 @@ import HXConfigFile
 import HummingbirdBcrypt
 
 /// What a member of staff may do in the console.
-public enum StaffRole: String, Sendable, CaseIterable, Comparable {
+package enum StaffRole: String, Sendable, CaseIterable, Comparable {
     /// Watches topics, lag and adapters; lists and replays dead letters. Sees no patient identifier.
     case operator_ = "operator"
     /// Searches the audit log, verifies chains, writes subject access reports; the only role that sees patient identifiers.
@@ -11,16 +11,16 @@ public enum StaffRole: String, Sendable, CaseIterable, Comparable {
     /// An operator who may also see who has access (the users page).
     case admin
 
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-public struct StaffMember: Sendable, Equatable {
-    public var name: String
-    public var role: StaffRole
+package struct StaffMember: Sendable, Equatable {
+    package var name: String
+    package var role: StaffRole
     /// bcrypt, as `hx console user add` writes it.
-    public var passwordHash: String
+    package var passwordHash: String
 
-    public init(name: String, role: StaffRole, passwordHash: String) {
+    package init(name: String, role: StaffRole, passwordHash: String) {
         self.name = name
         self.role = role
         self.passwordHash = passwordHash
@@ -35,20 +35,20 @@ public struct StaffMember: Sendable, Equatable {
 ///     role: operator
 ///     passwordHash: "$2b$12$..."
 /// ```
-public struct StaffDirectory: Sendable {
-    public private(set) var members: [StaffMember]
+package struct StaffDirectory: Sendable {
+    package private(set) var members: [StaffMember]
 
-    public init(members: [StaffMember]) { self.members = members }
+    package init(members: [StaffMember]) { self.members = members }
 
     /// Names are what the audit log records as the actor: letters, digits and `.-_@` only.
     static let nameCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-_@"))
 
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64 && name.unicodeScalars.allSatisfy { nameCharacters.contains($0) && $0.isASCII }
     }
 
     /// Reads the users file; every problem names file, line and what is wrong.
-    public static func load(_ url: URL) throws(ConfigErrors) -> StaffDirectory {
+    package static func load(_ url: URL) throws(ConfigErrors) -> StaffDirectory {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ConfigErrors([ConfigIssue(file: url.path, line: nil, column: nil,
                                             message: "no users file: add the first user with `hx console user add NAME --role operator|auditor|admin --users \(url.path)`")])
@@ -89,16 +89,16 @@ public struct StaffDirectory: Sendable {
         return StaffDirectory(members: members)
     }
 
-    public func member(named name: String) -> StaffMember? { members.first { $0.name == name } }
+    package func member(named name: String) -> StaffMember? { members.first { $0.name == name } }
 
     /// Adds or replaces a member, hashing the password with bcrypt.
-    public mutating func set(name: String, role: StaffRole, password: String, cost: UInt8 = 12) {
+    package mutating func set(name: String, role: StaffRole, password: String, cost: UInt8 = 12) {
         let member = StaffMember(name: name, role: role, passwordHash: Bcrypt.hash(password, cost: cost))
         if let i = members.firstIndex(where: { $0.name == name }) { members[i] = member } else { members.append(member) }
     }
 
     /// The file's text (hashes only, never a password).
-    public var yaml: String {
+    package var yaml: String {
         var out = "# Console users (hx console user add). Passwords are stored as bcrypt hashes only.\nusers:\n"
         for m in members {
             out += "  - name: \(m.name)\n    role: \(m.role.rawValue)\n    passwordHash: \"\(m.passwordHash)\"\n"
@@ -107,7 +107,7 @@ public struct StaffDirectory: Sendable {
     }
 
     /// Writes the file (hashes only), readable by its owner alone: still nobody else's business.
-    public func save(to url: URL) throws {
+    package func save(to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(yaml.utf8).write(to: url, options: .atomic)
         chmod(url.path, 0o600)
@@ -115,7 +115,7 @@ public struct StaffDirectory: Sendable {
 
     /// The member, if the password is theirs. bcrypt is run even for an
     /// unknown name, so the answer takes as long either way.
-    public func authenticate(name: String, password: String) -> StaffMember? {
+    package func authenticate(name: String, password: String) -> StaffMember? {
         guard let member = member(named: name) else {
             _ = Bcrypt.verify(password, hash: Self.decoyHash)
             return nil

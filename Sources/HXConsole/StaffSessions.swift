@@ -1,12 +1,12 @@
 import Foundation
 
 /// A signed-in member of staff.
-public struct StaffSession: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    public var role: StaffRole
+package struct StaffSession: Sendable, Equatable {
+    package var id: String
+    package var name: String
+    package var role: StaffRole
     /// Sent back in every form; a POST without it is refused (CSRF).
-    public var csrfToken: String
+    package var csrfToken: String
     var created: Date
     var lastSeen: Date
 }
@@ -15,22 +15,22 @@ public struct StaffSession: Sendable, Equatable {
 /// direction. Ids and CSRF tokens are 256 random bits from the system's
 /// generator. A session ends after `idle` without a request or `lifetime` in
 /// all, whichever comes first.
-public actor StaffSessions {
+package actor StaffSessions {
     let idle: TimeInterval
     let lifetime: TimeInterval
     private var sessions: [String: StaffSession] = [:]
     /// Failed sign-ins per name in the current window, to slow guessing.
     private var failures: [String: (count: Int, since: Date)] = [:]
 
-    public static let maxFailures = 5
-    public static let lockout: TimeInterval = 300
+    package static let maxFailures = 5
+    package static let lockout: TimeInterval = 300
 
-    public init(idle: TimeInterval = 30 * 60, lifetime: TimeInterval = 12 * 3600) {
+    package init(idle: TimeInterval = 30 * 60, lifetime: TimeInterval = 12 * 3600) {
         self.idle = idle
         self.lifetime = lifetime
     }
 
-    public func open(for member: StaffMember, now: Date = Date()) -> StaffSession {
+    package func open(for member: StaffMember, now: Date = Date()) -> StaffSession {
         sweep(now: now)
         let session = StaffSession(id: Self.token(), name: member.name, role: member.role, csrfToken: Self.token(), created: now, lastSeen: now)
         sessions[session.id] = session
@@ -38,7 +38,7 @@ public actor StaffSessions {
         return session
     }
 
-    public func session(_ id: String, now: Date = Date()) -> StaffSession? {
+    package func session(_ id: String, now: Date = Date()) -> StaffSession? {
         guard var session = sessions[id] else { return nil }
         guard now.timeIntervalSince(session.lastSeen) <= idle, now.timeIntervalSince(session.created) <= lifetime else {
             sessions[id] = nil
@@ -49,10 +49,10 @@ public actor StaffSessions {
         return session
     }
 
-    public func close(_ id: String) { sessions[id] = nil }
+    package func close(_ id: String) { sessions[id] = nil }
 
     /// Whether sign-in for this name is paused after too many failures.
-    public func isLockedOut(_ name: String, now: Date = Date()) -> Bool {
+    package func isLockedOut(_ name: String, now: Date = Date()) -> Bool {
         guard let f = failures[name] else { return false }
         if now.timeIntervalSince(f.since) > Self.lockout {
             failures[name] = nil
@@ -61,7 +61,7 @@ public actor StaffSessions {
         return f.count >= Self.maxFailures
     }
 
-    public func recordFailure(_ name: String, now: Date = Date()) {
+    package func recordFailure(_ name: String, now: Date = Date()) {
         if let f = failures[name], now.timeIntervalSince(f.since) <= Self.lockout {
             failures[name] = (f.count + 1, f.since)
         } else {
@@ -81,7 +81,7 @@ public actor StaffSessions {
     }
 
     /// Equal strings, compared in time that does not depend on where they differ.
-    public nonisolated static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    package nonisolated static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0

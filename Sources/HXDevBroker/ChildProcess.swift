@@ -12,14 +12,14 @@ import Glibc
 /// SIGTERM or SIGINT (measured: such a Tansu ignored SIGTERM until killed).
 /// Here the child gets an empty mask and default handlers for the signals we
 /// use to stop it.
-public final class ChildProcess: @unchecked Sendable {
-    public let pid: pid_t
+package final class ChildProcess: @unchecked Sendable {
+    package let pid: pid_t
     private let lock = NSLock()
     private var exitStatus: Int32?
 
     /// Starts `executable` with `arguments`; standard output and error go to
     /// `output` (nil: discarded), standard input is empty.
-    public init(executable: String, arguments: [String], output: URL?) throws {
+    package init(executable: String, arguments: [String], output: URL?) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -49,7 +49,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Whether the process is still running (reaps it once it has ended).
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         lock.lock()
         defer { lock.unlock() }
         if exitStatus != nil { return false }
@@ -61,12 +61,12 @@ public final class ChildProcess: @unchecked Sendable {
         return true
     }
 
-    public func signal(_ signal: Int32) {
+    package func signal(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
     }
 
     /// Sends SIGTERM, waits up to `grace`, then SIGKILL; returns once it has ended.
-    public func stop(grace: Duration = .seconds(5)) {
+    package func stop(grace: Duration = .seconds(5)) {
         signal(SIGCONT)  // a paused (SIGSTOPped) process cannot act on SIGTERM
         signal(SIGTERM)
         let deadline = ContinuousClock.now + grace
@@ -76,7 +76,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// The exit status as `waitpid` reports it, once ended.
-    public var status: Int32? {
+    package var status: Int32? {
         _ = isRunning
         lock.lock()
         defer { lock.unlock() }

@@ -12,14 +12,14 @@ import Glibc
 /// Known gaps (Tansu 0.6, measured): aborted transactions are visible to
 /// `read_committed` consumers, offsets sent within a transaction are not
 /// applied, and it listens on IPv4 only, hence `127.0.0.1`.
-public final class DevBroker: @unchecked Sendable {
-    public let port: Int
-    public let logFile: URL
+package final class DevBroker: @unchecked Sendable {
+    package let port: Int
+    package let logFile: URL
     private let process: ChildProcess
 
     /// `host:port` for `bootstrap.servers`.
-    public var bootstrapServers: String { "127.0.0.1:\(port)" }
-    public var processIdentifier: Int32 { process.pid }
+    package var bootstrapServers: String { "127.0.0.1:\(port)" }
+    package var processIdentifier: Int32 { process.pid }
 
     private init(port: Int, process: ChildProcess, logFile: URL) {
         self.port = port
@@ -29,13 +29,13 @@ public final class DevBroker: @unchecked Sendable {
 
     deinit { stop() }
 
-    public enum Failure: Error, CustomStringConvertible {
+    package enum Failure: Error, CustomStringConvertible {
         case tansuNotFound
         case didNotStart(port: Int, log: String)
         /// The broker process ended before it listened (its port was taken, for one).
         case exited(port: Int, log: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .tansuNotFound:
                 return "the Tansu development broker was not found (set HX_TANSU, or run scripts/setup.sh, which installs it as /usr/local/bin/tansu)"
@@ -48,7 +48,7 @@ public final class DevBroker: @unchecked Sendable {
     }
 
     /// `$HX_TANSU`, else `tansu` on `PATH`.
-    public static func locateTansu() throws -> String {
+    package static func locateTansu() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["HX_TANSU"], FileManager.default.isExecutableFile(atPath: path) { return path }
         for directory in (environment["PATH"] ?? "/usr/local/bin:/usr/bin").split(separator: ":") {
@@ -59,7 +59,7 @@ public final class DevBroker: @unchecked Sendable {
     }
 
     /// Starts a broker on `port` (a free one when nil) and returns once it accepts connections.
-    public static func start(port requested: Int? = nil, logDirectory: URL? = nil) async throws -> DevBroker {
+    package static func start(port requested: Int? = nil, logDirectory: URL? = nil) async throws -> DevBroker {
         guard requested == nil else { return try await start(onPort: requested!, logDirectory: logDirectory) }
         // A port free when chosen can be taken before Tansu binds it (by another test's broker,
         // or as the local port of an outgoing connection); Tansu then exits at once. Choose again.
@@ -101,19 +101,19 @@ public final class DevBroker: @unchecked Sendable {
     }
 
     /// Stops the broker (SIGTERM, then SIGKILL after 5 s). Idempotent.
-    public func stop() { process.stop() }
+    package func stop() { process.stop() }
 
     /// Makes the broker unreachable without losing its in-memory data (SIGSTOP).
-    public func pause() { process.signal(SIGSTOP) }
+    package func pause() { process.signal(SIGSTOP) }
 
     /// Lets a paused broker run again (SIGCONT).
-    public func resume() { process.signal(SIGCONT) }
+    package func resume() { process.signal(SIGCONT) }
 
     /// Whether the broker process is still alive.
-    public var isRunning: Bool { process.isRunning }
+    package var isRunning: Bool { process.isRunning }
 
     /// A TCP port on 127.0.0.1 that nothing listens on right now.
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         defer { close(fd) }
@@ -130,7 +130,7 @@ public final class DevBroker: @unchecked Sendable {
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:port.
-    public static func canConnect(port: Int) -> Bool {
+    package static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

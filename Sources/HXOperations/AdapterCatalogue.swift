@@ -5,18 +5,18 @@ import HXTranslate
 /// The adapters' configuration as it is on disk now: read again for every
 /// replay, so a fix to an adapter.yaml is what the replay translates with,
 /// without restarting anything.
-public struct AdapterCatalogue: Sendable {
-    public let directory: URL
+package struct AdapterCatalogue: Sendable {
+    package let directory: URL
     /// The place's sensitivity code list, which every adapter.yaml is checked against.
-    public let sensitivityCodes: URL
+    package let sensitivityCodes: URL
 
-    public init(directory: URL, sensitivityCodes: URL) {
+    package init(directory: URL, sensitivityCodes: URL) {
         self.directory = directory
         self.sensitivityCodes = sensitivityCodes
     }
 
     /// Every adapter folder's configuration by name; problems name file and line.
-    public func load() throws(ConfigErrors) -> [String: AdapterConfiguration] {
+    package func load() throws(ConfigErrors) -> [String: AdapterConfiguration] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var found: [String: AdapterConfiguration] = [:]
         var issues: [ConfigIssue] = []

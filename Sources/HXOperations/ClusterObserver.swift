@@ -8,88 +8,88 @@ import Logging
 import ServiceLifecycle
 
 /// One partition's offsets at a sample.
-public struct PartitionStatus: Sendable, Equatable {
-    public init(partition: Int32, low: Int64, high: Int64) {
+package struct PartitionStatus: Sendable, Equatable {
+    package init(partition: Int32, low: Int64, high: Int64) {
         self.partition = partition
         self.low = low
         self.high = high
     }
 
-    public var partition: Int32
-    public var low: Int64
-    public var high: Int64
+    package var partition: Int32
+    package var low: Int64
+    package var high: Int64
 }
 
-public struct TopicStatus: Sendable, Equatable {
-    public init(name: String, partitions: [PartitionStatus], inPerMinute: Int? = nil, outPerMinute: Int? = nil) {
+package struct TopicStatus: Sendable, Equatable {
+    package init(name: String, partitions: [PartitionStatus], inPerMinute: Int? = nil, outPerMinute: Int? = nil) {
         self.name = name
         self.partitions = partitions
         self.inPerMinute = inPerMinute
         self.outPerMinute = outPerMinute
     }
 
-    public var name: String
-    public var partitions: [PartitionStatus]
+    package var name: String
+    package var partitions: [PartitionStatus]
     /// Records written in the last minute (nil until a minute of samples exists).
-    public var inPerMinute: Int?
+    package var inPerMinute: Int?
     /// Records consumed (committed) by all groups in the last minute.
-    public var outPerMinute: Int?
-    public var records: Int64 { partitions.reduce(0) { $0 + $1.high - $1.low } }
+    package var outPerMinute: Int?
+    package var records: Int64 { partitions.reduce(0) { $0 + $1.high - $1.low } }
 }
 
-public struct GroupPartitionStatus: Sendable, Equatable {
-    public init(topic: String, partition: Int32, committed: Int64, high: Int64) {
+package struct GroupPartitionStatus: Sendable, Equatable {
+    package init(topic: String, partition: Int32, committed: Int64, high: Int64) {
         self.topic = topic
         self.partition = partition
         self.committed = committed
         self.high = high
     }
 
-    public var topic: String
-    public var partition: Int32
-    public var committed: Int64
-    public var high: Int64
-    public var lag: Int64 { max(0, high - committed) }
+    package var topic: String
+    package var partition: Int32
+    package var committed: Int64
+    package var high: Int64
+    package var lag: Int64 { max(0, high - committed) }
 }
 
-public struct GroupStatus: Sendable, Equatable {
-    public init(id: String, state: String, partitions: [GroupPartitionStatus]) {
+package struct GroupStatus: Sendable, Equatable {
+    package init(id: String, state: String, partitions: [GroupPartitionStatus]) {
         self.id = id
         self.state = state
         self.partitions = partitions
     }
 
-    public var id: String
-    public var state: String
-    public var partitions: [GroupPartitionStatus]
-    public var lag: Int64 { partitions.reduce(0) { $0 + $1.lag } }
-    public var topics: [String] { Array(Set(partitions.map(\.topic))).sorted() }
+    package var id: String
+    package var state: String
+    package var partitions: [GroupPartitionStatus]
+    package var lag: Int64 { partitions.reduce(0) { $0 + $1.lag } }
+    package var topics: [String] { Array(Set(partitions.map(\.topic))).sorted() }
 }
 
 /// What the console shows of the cluster, as of one sample.
-public struct OperationsSnapshot: Sendable {
-    public var takenAt: Date
-    public var topics: [TopicStatus]
-    public var groups: [GroupStatus]
-    public var components: [ComponentHealth]
+package struct OperationsSnapshot: Sendable {
+    package var takenAt: Date
+    package var topics: [TopicStatus]
+    package var groups: [GroupStatus]
+    package var components: [ComponentHealth]
 
-    public init(takenAt: Date, topics: [TopicStatus], groups: [GroupStatus], components: [ComponentHealth]) {
+    package init(takenAt: Date, topics: [TopicStatus], groups: [GroupStatus], components: [ComponentHealth]) {
         self.takenAt = takenAt
         self.topics = topics
         self.groups = groups
         self.components = components
     }
 
-    public static let empty = OperationsSnapshot(takenAt: .distantPast, topics: [], groups: [], components: [])
+    package static let empty = OperationsSnapshot(takenAt: .distantPast, topics: [], groups: [], components: [])
 }
 
 /// Samples the cluster every `interval`: topics and their offsets, consumer
 /// groups and their committed positions, and the components' heartbeats. Keeps
 /// a few minutes of samples to give per-minute rates. Reads only metadata,
 /// offsets and heartbeat counts: never a message's content.
-public actor ClusterObserver: Service {
+package actor ClusterObserver: Service {
     /// The group id of its heartbeat reader (by position; it commits nothing).
-    public static let heartbeatReaderGroup = HXGroup.consoleHeartbeats
+    package static let heartbeatReaderGroup = HXGroup.consoleHeartbeats
     struct Sample {
         var at: Date
         var highs: [String: Int64]
@@ -109,7 +109,7 @@ public actor ClusterObserver: Service {
     /// One sample at a time: the first page load and the sampling loop may both ask for one.
     private let gate = SerialGate()
 
-    public init(client: KafkaClientConfiguration, interval: Duration = .seconds(10), heartbeatInterval: TimeInterval = 10,
+    package init(client: KafkaClientConfiguration, interval: Duration = .seconds(10), heartbeatInterval: TimeInterval = 10,
                 logger: Logger = Logger(label: "hx.operations.observer")) {
         self.client = client
         self.interval = interval
@@ -118,12 +118,12 @@ public actor ClusterObserver: Service {
     }
 
     /// The latest sample, taken now if none was yet.
-    public func snapshot() async throws -> OperationsSnapshot {
+    package func snapshot() async throws -> OperationsSnapshot {
         if samples.isEmpty { try await sample() }
         return latest
     }
 
-    public func run() async throws {
+    package func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await sample()
@@ -142,7 +142,7 @@ public actor ClusterObserver: Service {
     }
 
     /// Takes one sample now.
-    public func sample(at now: Date = Date()) async throws {
+    package func sample(at now: Date = Date()) async throws {
         try await gate.run { try await takeSample(at: now) }
     }
 

@@ -2,8 +2,8 @@ import Foundation
 import HXAdapterRuntime
 
 /// Whether a component is alive, from its last heartbeat. Pure.
-public struct ComponentHealth: Sendable, Equatable {
-    public init(component: String, kind: String, state: State, lastBeat: Date?, startedAt: Date?, received: Int, published: Int, rejected: Int) {
+package struct ComponentHealth: Sendable, Equatable {
+    package init(component: String, kind: String, state: State, lastBeat: Date?, startedAt: Date?, received: Int, published: Int, rejected: Int) {
         self.component = component
         self.kind = kind
         self.state = state
@@ -14,7 +14,7 @@ public struct ComponentHealth: Sendable, Equatable {
         self.rejected = rejected
     }
 
-    public enum State: String, Sendable {
+    package enum State: String, Sendable {
         /// Beating on time.
         case up
         /// Missed a few beats: worth a look.
@@ -25,18 +25,18 @@ public struct ComponentHealth: Sendable, Equatable {
         case stopped
     }
 
-    public var component: String
-    public var kind: String
-    public var state: State
-    public var lastBeat: Date?
-    public var startedAt: Date?
-    public var received: Int
-    public var published: Int
-    public var rejected: Int
+    package var component: String
+    package var kind: String
+    package var state: State
+    package var lastBeat: Date?
+    package var startedAt: Date?
+    package var received: Int
+    package var published: Int
+    package var rejected: Int
 
     /// Late after three missed beats, down after ten: one slow beat on a busy
     /// broker is not an alarm on a wall screen.
-    public static func judge(_ beacon: HeartbeatBeacon, now: Date, interval: TimeInterval) -> ComponentHealth {
+    package static func judge(_ beacon: HeartbeatBeacon, now: Date, interval: TimeInterval) -> ComponentHealth {
         let sent = Self.parse(beacon.sentAt)
         let state: State
         if beacon.state == "stopping" {

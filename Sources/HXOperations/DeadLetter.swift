@@ -3,41 +3,41 @@ import HXCanonical
 import HXKafka
 
 /// Where a dead letter sits on `hx.dlq.v1`: what links a replay to its original.
-public struct DeadLetterRef: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var partition: Int32
-    public var offset: Int64
+package struct DeadLetterRef: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package var partition: Int32
+    package var offset: Int64
 
-    public init(partition: Int32, offset: Int64) {
+    package init(partition: Int32, offset: Int64) {
         self.partition = partition
         self.offset = offset
     }
 
     /// `P-O`, as the console's addresses and forms spell it.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let p = Int32(parts[0]), let o = Int64(parts[1]), p >= 0, o >= 0 else { return nil }
         self.init(partition: p, offset: o)
     }
 
     /// `hx.dlq.v1:P:O`, as audit records name it (`logPosition`).
-    public init?(logPosition text: String) {
+    package init?(logPosition text: String) {
         let parts = text.split(separator: ":")
         guard parts.count == 3, parts[0] == HXTopic.deadLetter else { return nil }
         self.init("\(parts[1])-\(parts[2])")
     }
 
-    public var description: String { "\(partition)-\(offset)" }
+    package var description: String { "\(partition)-\(offset)" }
     /// `hx.dlq.v1:P:O`, as audit records name it.
-    public var logPosition: String { "\(HXTopic.deadLetter):\(partition):\(offset)" }
+    package var logPosition: String { "\(HXTopic.deadLetter):\(partition):\(offset)" }
 
-    public static func < (a: Self, b: Self) -> Bool { (a.partition, a.offset) < (b.partition, b.offset) }
+    package static func < (a: Self, b: Self) -> Bool { (a.partition, a.offset) < (b.partition, b.offset) }
 }
 
 /// One record of the dead-letter topic as its headers describe it. The value
 /// (the rejected input, which may hold patient data) is not kept here: it is
 /// read again, by position, only for those allowed to see it.
-public struct DeadLetter: Sendable, Equatable {
-    public enum Stage: String, Sendable {
+package struct DeadLetter: Sendable, Equatable {
+    package enum Stage: String, Sendable {
         /// An adapter could not translate its feed's input.
         case translate
         /// The router met a record on a canonical topic that is not a canonical message.
@@ -45,22 +45,22 @@ public struct DeadLetter: Sendable, Equatable {
         case unknown
     }
 
-    public var ref: DeadLetterRef
+    package var ref: DeadLetterRef
     /// The record key: the dead letter's id (adapters) or the router's decision id.
-    public var id: String
-    public var writtenAt: Date?
-    public var stage: Stage
-    public var reasonCode: String
-    public var location: String
-    public var adapter: String?
-    public var sourceOrganisation: String?
+    package var id: String
+    package var writtenAt: Date?
+    package var stage: Stage
+    package var reasonCode: String
+    package var location: String
+    package var adapter: String?
+    package var sourceOrganisation: String?
     /// Code and place only, never values (see `AdapterPublisher.safeErrorText`).
-    public var error: String?
+    package var error: String?
     /// Set when the input was too large for a record and the value is empty.
-    public var valueOmitted: String?
-    public var valueBytes: Int
+    package var valueOmitted: String?
+    package var valueBytes: Int
 
-    public init(
+    package init(
         ref: DeadLetterRef, id: String, writtenAt: Date?, stage: Stage, reasonCode: String, location: String,
         adapter: String?, sourceOrganisation: String?, error: String?, valueOmitted: String?, valueBytes: Int
     ) {
@@ -80,7 +80,7 @@ public struct DeadLetter: Sendable, Equatable {
     /// Reads what the adapters and the router put in a dead letter's headers
     /// (`AdapterPublisher.records`, `RouterStep`). A header that is missing is
     /// shown as unknown rather than hiding the record.
-    public init(message: KafkaMessage) {
+    package init(message: KafkaMessage) {
         func header(_ name: String) -> String? { message.header(name)?.text.flatMap { $0.isEmpty ? nil : $0 } }
         self.init(
             ref: DeadLetterRef(partition: message.partition, offset: message.offset),
@@ -97,5 +97,5 @@ public struct DeadLetter: Sendable, Equatable {
     }
 
     /// Age in whole seconds at `now`; nil when the record carries no time.
-    public func age(at now: Date) -> TimeInterval? { writtenAt.map { max(0, now.timeIntervalSince($0)) } }
+    package func age(at now: Date) -> TimeInterval? { writtenAt.map { max(0, now.timeIntervalSince($0)) } }
 }

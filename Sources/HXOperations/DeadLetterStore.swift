@@ -11,9 +11,9 @@ import Logging
 /// read incrementally (each call reads only what arrived since the last), and
 /// a dead letter's bytes read again by position when someone allowed to see
 /// them asks.
-public actor DeadLetterStore {
+package actor DeadLetterStore {
     /// The group id of its reader (by position; it commits nothing).
-    public static let readerGroup = HXGroup.consoleDeadLetters
+    package static let readerGroup = HXGroup.consoleDeadLetters
     let client: KafkaClientConfiguration
     let logger: Logger
     private var letters: [DeadLetterRef: DeadLetter] = [:]
@@ -22,29 +22,29 @@ public actor DeadLetterStore {
     /// The reader reads one partition at a time; two page loads must not interleave on it.
     private let gate = SerialGate()
 
-    public init(client: KafkaClientConfiguration, logger: Logger = Logger(label: "hx.operations.dead-letters")) {
+    package init(client: KafkaClientConfiguration, logger: Logger = Logger(label: "hx.operations.dead-letters")) {
         self.client = client
         self.logger = logger
     }
 
     /// Every dead letter so far, newest first.
-    public func all() async throws -> [DeadLetter] {
+    package func all() async throws -> [DeadLetter] {
         try await gate.run { try await refresh() }
         return letters.values.sorted { ($0.writtenAt ?? .distantPast, $0.ref) > ($1.writtenAt ?? .distantPast, $1.ref) }
     }
 
-    public func letter(_ ref: DeadLetterRef) async throws -> DeadLetter? {
+    package func letter(_ ref: DeadLetterRef) async throws -> DeadLetter? {
         try await self.letters([ref]).first
     }
 
     /// Those of `refs` that are dead letters, in the order given, after one read of what is new.
-    public func letters(_ refs: [DeadLetterRef]) async throws -> [DeadLetter] {
+    package func letters(_ refs: [DeadLetterRef]) async throws -> [DeadLetter] {
         try await gate.run { try await refresh() }
         return refs.compactMap { letters[$0] }
     }
 
     /// The dead letter's value (the rejected input). Callers record access first.
-    public func value(_ ref: DeadLetterRef) async throws -> [UInt8]? {
+    package func value(_ ref: DeadLetterRef) async throws -> [UInt8]? {
         try await gate.run { try await read(ref) }
     }
 
@@ -61,7 +61,7 @@ public actor DeadLetterStore {
         return found
     }
 
-    public func close() async {
+    package func close() async {
         await gate.run {
             await reader?.close()
             reader = nil
@@ -92,38 +92,38 @@ public actor DeadLetterStore {
 }
 
 /// What a replay did for one dead letter.
-public struct ReplayOutcome: Sendable, Equatable {
-    public init(ref: DeadLetterRef, verdict: ReplayItem.Verdict, auditSequence: Int?, auditDecisionId: String?) {
+package struct ReplayOutcome: Sendable, Equatable {
+    package init(ref: DeadLetterRef, verdict: ReplayItem.Verdict, auditSequence: Int?, auditDecisionId: String?) {
         self.ref = ref
         self.verdict = verdict
         self.auditSequence = auditSequence
         self.auditDecisionId = auditDecisionId
     }
 
-    public var ref: DeadLetterRef
-    public var verdict: ReplayItem.Verdict
+    package var ref: DeadLetterRef
+    package var verdict: ReplayItem.Verdict
     /// Sequence of the audit record in the replaying person's chain, when replayed.
-    public var auditSequence: Int?
-    public var auditDecisionId: String?
+    package var auditSequence: Int?
+    package var auditDecisionId: String?
 }
 
 /// Re-sends dead letters: the planned records and one `dead-letter-replay`
 /// audit record per dead letter, in the replaying person's chain
 /// (`operator:<actor>`), in one Kafka transaction, so that no replay goes
 /// unrecorded and no record claims a replay that did not happen.
-public struct DeadLetterReplayer: Sendable {
+package struct DeadLetterReplayer: Sendable {
     let writer: StaffAuditWriter
     let configurationDigest: String
 
-    public init(client: KafkaClientConfiguration, key: AuditKey?, configurationDigest: String, logger: Logger) {
+    package init(client: KafkaClientConfiguration, key: AuditKey?, configurationDigest: String, logger: Logger) {
         writer = StaffAuditWriter(client: client, key: key, logger: logger)
         self.configurationDigest = configurationDigest
     }
 
-    public static func chainId(actor: String) -> String { "operator:\(actor)" }
+    package static func chainId(actor: String) -> String { "operator:\(actor)" }
 
     /// Replays the ready items; the others are returned as they are, unsent.
-    public func replay(_ items: [ReplayItem], actor: String, role: String, at time: Date = Date()) async throws -> [ReplayOutcome] {
+    package func replay(_ items: [ReplayItem], actor: String, role: String, at time: Date = Date()) async throws -> [ReplayOutcome] {
         let ready = items.filter(\.isReady)
         let requestId = UUID().uuidString.lowercased()
         let instant = Instant(time)

@@ -10,23 +10,23 @@ import HXPolicy
 /// topic and the review topic) and reconciles it with `InputReconciliation`:
 /// the I/O half of `hx audit reconcile`, also what `hx run` waits on before it
 /// prints its summary.
-public struct LogReconciler: Sendable {
+package struct LogReconciler: Sendable {
     /// What was read, and what it adds up to.
-    public struct Snapshot: Sendable {
-        public var report: InputReconciliation.Report
+    package struct Snapshot: Sendable {
+        package var report: InputReconciliation.Report
         /// What the decisions add up to, when asked for (`read(flows: true)`).
-        public var flows: FlowSummary?
+        package var flows: FlowSummary?
     }
 
     /// The group its reader names (it commits nothing); `hx audit verify` reads under it too.
-    public static let readerGroup = HXGroup.auditVerify
+    package static let readerGroup = HXGroup.auditVerify
 
     let client: KafkaClientConfiguration
     let place: PlaceConfiguration
     /// The routers' consumer group, whose committed positions say how far they have got.
     let routerGroup: String
 
-    public init(client: KafkaClientConfiguration, place: PlaceConfiguration, routerGroup: String = AccessPlan.Names.routerGroup) {
+    package init(client: KafkaClientConfiguration, place: PlaceConfiguration, routerGroup: String = AccessPlan.Names.routerGroup) {
         self.client = client
         self.place = place
         self.routerGroup = routerGroup
@@ -38,7 +38,7 @@ public struct LogReconciler: Sendable {
     /// trail, since a batch's audit records follow its outputs; so neither side can show
     /// work whose other half is not yet in view. Inputs from a committed position on are
     /// only counted (`Report.pending`).
-    public func read(flows summarising: Bool = false) async throws -> Snapshot {
+    package func read(flows summarising: Bool = false) async throws -> Snapshot {
         let admin = try KafkaAdmin(configuration: client)
         let cluster = try await admin.describeCluster()
         func partitions(_ topics: [String]) -> [KafkaTopicPartition] {

@@ -6,14 +6,14 @@ import HXTranslate
 
 /// What re-sending one dead letter would do, decided before anything is sent,
 /// so the person confirming sees exactly how many messages will go. Pure.
-public struct ReplayItem: Sendable {
-    public init(deadLetter: DeadLetter, verdict: Verdict, records: [KafkaOutgoingMessage]) {
+package struct ReplayItem: Sendable {
+    package init(deadLetter: DeadLetter, verdict: Verdict, records: [KafkaOutgoingMessage]) {
         self.deadLetter = deadLetter
         self.verdict = verdict
         self.records = records
     }
 
-    public enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         /// Translates now: these canonical message ids will be written again.
         case ready(messageIDs: [String])
         /// The adapter still rejects it (no fix yet): code and place, never values.
@@ -22,7 +22,7 @@ public struct ReplayItem: Sendable {
         case notReplayable(String)
 
         /// In words, for the console and `hx dlq replay`: counts, codes and places, never values.
-        public var summary: String {
+        package var summary: String {
             switch self {
             case .ready(let ids): ids.count == 1 ? "1 message" : "\(ids.count) messages"
             case .stillFails(let code, let location): "still rejected: \(code) at \(location)"
@@ -31,13 +31,13 @@ public struct ReplayItem: Sendable {
         }
     }
 
-    public var deadLetter: DeadLetter
-    public var verdict: Verdict
+    package var deadLetter: DeadLetter
+    package var verdict: Verdict
     /// The records a replay writes (empty unless ready): the adapter's records
     /// for the input, each with `hx-replay-of` naming the dead letter's place.
-    public var records: [KafkaOutgoingMessage]
+    package var records: [KafkaOutgoingMessage]
 
-    public var isReady: Bool { if case .ready = verdict { return true } else { return false } }
+    package var isReady: Bool { if case .ready = verdict { return true } else { return false } }
 }
 
 /// Plans replays of adapters' dead letters with the adapters' configuration
@@ -50,14 +50,14 @@ public struct ReplayItem: Sendable {
 /// through the first time are repeats that consumers drop by id). Router
 /// dead letters hold bytes that are not a canonical message at all; sending
 /// them again would fail again, so they are not replayed from here.
-public struct ReplayPlanner: Sendable {
-    public let adapters: [String: AdapterConfiguration]
+package struct ReplayPlanner: Sendable {
+    package let adapters: [String: AdapterConfiguration]
 
-    public init(adapters: [String: AdapterConfiguration]) {
+    package init(adapters: [String: AdapterConfiguration]) {
         self.adapters = adapters
     }
 
-    public func plan(_ letter: DeadLetter, value: [UInt8]) -> ReplayItem {
+    package func plan(_ letter: DeadLetter, value: [UInt8]) -> ReplayItem {
         func item(_ verdict: ReplayItem.Verdict, _ records: [KafkaOutgoingMessage] = []) -> ReplayItem {
             ReplayItem(deadLetter: letter, verdict: verdict, records: records)
         }

@@ -9,15 +9,15 @@ import HXCanonical
 /// it; any value that can change a decision (and an agreement's title and
 /// lawful basis, which an auditor reads) does. Groups enter as their expanded
 /// members, so rewriting a list as an equivalent selector changes nothing.
-public enum ConfigurationDigest {
+package enum ConfigurationDigest {
     /// Bump when the canonical form itself changes.
-    public static let formVersion = "hx.place-digest/1"
+    package static let formVersion = "hx.place-digest/1"
 
-    public static func compute(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
+    package static func compute(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
         Digests.sha256Hex(Array(canonicalForm(organisations: organisations, groups: groups, agreements: agreements).utf8))
     }
 
-    public static func canonicalForm(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
+    package static func canonicalForm(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
         func opt(_ s: String?) -> JSONText { s.map(JSONText.string) ?? .null }
         func labels(_ l: [SensitivityLabel]) -> JSONText { .strings(Set(l.map(\.rawValue)).sorted()) }
         let orgs = organisations.sorted { $0.code < $1.code }.map { o -> JSONText in

@@ -1,7 +1,7 @@
 /// A JSON value whose objects keep the key order they are built with, so
 /// outputs people read (`hx route --explain`) and digests have one stable
 /// byte form without relying on JSONEncoder's formatting.
-public indirect enum JSONText: Sendable, Equatable {
+package indirect enum JSONText: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -9,12 +9,12 @@ public indirect enum JSONText: Sendable, Equatable {
     case array([JSONText])
     case object([(String, JSONText)])
 
-    public static func == (a: JSONText, b: JSONText) -> Bool { a.rendered == b.rendered }
+    package static func == (a: JSONText, b: JSONText) -> Bool { a.rendered == b.rendered }
 
-    public static func strings(_ values: [String]) -> JSONText { .array(values.map(JSONText.string)) }
+    package static func strings(_ values: [String]) -> JSONText { .array(values.map(JSONText.string)) }
 
     /// Compact JSON (no whitespace), "/" not escaped.
-    public var rendered: String {
+    package var rendered: String {
         var out = ""
         write(into: &out)
         return out

@@ -1,7 +1,7 @@
 import HXCanonical
 
 /// The kinds of party docs/design.md "Place configuration" names.
-public enum OrganisationKind: String, Sendable, CaseIterable, Hashable {
+package enum OrganisationKind: String, Sendable, CaseIterable, Hashable {
     case acuteTrust = "acute-trust"
     case mentalHealthTrust = "mental-health-trust"
     case communityTrust = "community-trust"
@@ -14,17 +14,17 @@ public enum OrganisationKind: String, Sendable, CaseIterable, Hashable {
     case commissioner
 }
 
-public struct Organisation: Sendable, Equatable {
+package struct Organisation: Sendable, Equatable {
     /// ODS code, a local code, or a PLACEHOLDER-... code (see organisations.yaml).
-    public var code: String
-    public var name: String
-    public var kind: OrganisationKind
+    package var code: String
+    package var name: String
+    package var kind: OrganisationKind
     /// For a GP practice: the hub team around it.
-    public var hub: String?
+    package var hub: String?
     /// For a GP practice: its primary care network (e.g. widnes, runcorn).
-    public var pcn: String?
+    package var pcn: String?
 
-    public init(code: String, name: String, kind: OrganisationKind, hub: String? = nil, pcn: String? = nil) {
+    package init(code: String, name: String, kind: OrganisationKind, hub: String? = nil, pcn: String? = nil) {
         self.code = code
         self.name = name
         self.kind = kind
@@ -33,49 +33,49 @@ public struct Organisation: Sendable, Equatable {
     }
 
     /// docs/design.md: `hx.deliver.<code in lower case>`.
-    public var deliveryTopic: String { "hx.deliver.\(code.lowercased())" }
+    package var deliveryTopic: String { "hx.deliver.\(code.lowercased())" }
 }
 
 /// A named set of organisations: written as a list of codes, or as a
 /// selector (every organisation of a kind, optionally of one PCN or hub).
-public struct OrganisationGroup: Sendable, Equatable {
-    public enum Definition: Sendable, Equatable {
+package struct OrganisationGroup: Sendable, Equatable {
+    package enum Definition: Sendable, Equatable {
         case list([String])
         case selector(kind: OrganisationKind?, pcn: String?, hub: String?)
     }
 
-    public var name: String
-    public var definition: Definition
+    package var name: String
+    package var definition: Definition
     /// Member codes in the order written (lists) or organisations.yaml order (selectors).
-    public var members: [String]
+    package var members: [String]
 
-    public init(name: String, definition: Definition, members: [String]) {
+    package init(name: String, definition: Definition, members: [String]) {
         self.name = name
         self.definition = definition
         self.members = members
     }
 }
 
-public enum AgreementStatus: String, Sendable, CaseIterable {
+package enum AgreementStatus: String, Sendable, CaseIterable {
     case draft, active, suspended, retired
 }
 
-public enum Purpose: String, Sendable, CaseIterable {
+package enum Purpose: String, Sendable, CaseIterable {
     case directCare = "direct-care"
     case planning
     case research
 }
 
 /// A party named in an agreement's `from` or `to`: an organisation code or `@group`.
-public enum PartyReference: Sendable, Hashable, CustomStringConvertible {
+package enum PartyReference: Sendable, Hashable, CustomStringConvertible {
     case organisation(String)
     case group(String)
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         self = text.hasPrefix("@") ? .group(String(text.dropFirst())) : .organisation(text)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .organisation(let c): c
         case .group(let g): "@" + g
@@ -84,33 +84,33 @@ public enum PartyReference: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A data sharing agreement (docs/design.md "Information governance").
-public struct SharingAgreement: Sendable, Equatable {
-    public var id: String
-    public var title: String
-    public var version: Int
-    public var status: AgreementStatus
+package struct SharingAgreement: Sendable, Equatable {
+    package var id: String
+    package var title: String
+    package var version: Int
+    package var status: AgreementStatus
     /// First and last UK calendar days the agreement is in force (both inclusive).
-    public var validFrom: CalendarDate
-    public var validTo: CalendarDate
-    public var purpose: Purpose
-    public var lawfulBasis: [String]
-    public var from: [PartyReference]
-    public var to: [PartyReference]
+    package var validFrom: CalendarDate
+    package var validTo: CalendarDate
+    package var purpose: Purpose
+    package var lawfulBasis: [String]
+    package var from: [PartyReference]
+    package var to: [PartyReference]
     /// `from` and `to` with groups expanded, in the order written, without repeats.
-    public var sources: [String]
-    public var recipients: [String]
-    public var messageTypes: [MessageType]
+    package var sources: [String]
+    package var recipients: [String]
+    package var messageTypes: [MessageType]
     /// Field paths removed from every delivery (data minimisation).
-    public var excludedFields: [String]
-    public var allow: [SensitivityLabel]
-    public var redact: [SensitivityLabel]
-    public var deny: [SensitivityLabel]
+    package var excludedFields: [String]
+    package var allow: [SensitivityLabel]
+    package var redact: [SensitivityLabel]
+    package var deny: [SensitivityLabel]
     /// Labels whose presence lets a sharing go ahead despite an objection.
-    public var objectionOverrides: [SensitivityLabel]
+    package var objectionOverrides: [SensitivityLabel]
     /// Where it was read from (the line of its `id`), for errors and warnings.
-    public var location: FileLocation
+    package var location: FileLocation
 
-    public init(
+    package init(
         id: String, title: String, version: Int, status: AgreementStatus, validFrom: CalendarDate,
         validTo: CalendarDate, purpose: Purpose, lawfulBasis: [String], from: [PartyReference],
         to: [PartyReference], sources: [String], recipients: [String], messageTypes: [MessageType],
@@ -145,21 +145,21 @@ public struct SharingAgreement: Sendable, Equatable {
 
     /// In date on the UK calendar day `date` (status is judged separately).
     @inlinable
-    public func isInDate(on date: CalendarDate) -> Bool {
+    package func isInDate(on date: CalendarDate) -> Bool {
         validFrom.dayNumber <= date.dayNumber && date.dayNumber <= validTo.dayNumber
     }
 
     /// Whether this agreement is about sharing `type` from `source` to `recipient` for `purpose`,
     /// whatever its status and dates.
-    public func covers(source: String, recipient: String, type: MessageType, purpose: Purpose) -> Bool {
+    package func covers(source: String, recipient: String, type: MessageType, purpose: Purpose) -> Bool {
         self.purpose == purpose && messageTypes.contains(type) && sources.contains(source) && recipients.contains(recipient)
     }
 
-    public enum LabelRule: String, Sendable { case allow, redact, deny, unmentioned }
+    package enum LabelRule: String, Sendable { case allow, redact, deny, unmentioned }
 
     /// docs/design.md step 5: a label the agreement does not mention is denied.
     @inlinable
-    public func rule(for label: SensitivityLabel) -> LabelRule {
+    package func rule(for label: SensitivityLabel) -> LabelRule {
         if allow.contains(label) { return .allow }
         if redact.contains(label) { return .redact }
         if deny.contains(label) { return .deny }
@@ -173,12 +173,12 @@ public struct SharingAgreement: Sendable, Equatable {
 /// (`subject.nhsNumber`, `subject.identityStatus`), the source and required
 /// payload fields cannot be excluded: a delivery without them would not be a
 /// valid canonical message, and the delivery topic is keyed by NHS number.
-public enum ExcludableFields {
+package enum ExcludableFields {
     /// Takes the field out of a message; true when there was something to take
     /// (only what was actually present is recorded as removed).
-    public typealias Remove = @Sendable (inout CanonicalMessage) -> Bool
+    package typealias Remove = @Sendable (inout CanonicalMessage) -> Bool
 
-    public static let subject: [(path: String, remove: Remove)] = [
+    package static let subject: [(path: String, remove: Remove)] = [
         ("subject.localIdentifiers", { empty(&$0.subject.localIdentifiers) }),
         ("subject.name", { clear(&$0.subject.name) }),
         ("subject.birthDate", { clear(&$0.subject.birthDate) }),
@@ -218,7 +218,7 @@ public enum ExcludableFields {
         ("payload.consentToShare", { inReferral(&$0) { clear(&$0.consentToShare) } }),
     ]
 
-    public static func payload(for type: MessageType) -> [(path: String, remove: Remove)] {
+    package static func payload(for type: MessageType) -> [(path: String, remove: Remove)] {
         switch type {
         case .dischargeSummary: dischargeSummary
         case .socialCareNotification: socialCareNotification
@@ -227,7 +227,7 @@ public enum ExcludableFields {
     }
 
     /// Every path an agreement covering `type` may exclude.
-    public static func all(for type: MessageType) -> [String] { (subject + payload(for: type)).map(\.path) }
+    package static func all(for type: MessageType) -> [String] { (subject + payload(for: type)).map(\.path) }
 
     private static let removers: [String: Remove] = Dictionary(
         uniqueKeysWithValues: (subject + dischargeSummary + socialCareNotification + referral).map { ($0.path, $0.remove) })
@@ -235,7 +235,7 @@ public enum ExcludableFields {
     /// Takes one excludable field out of a message; false when the path is not
     /// excludable, is another message type's, or the field was absent.
     @discardableResult
-    public static func remove(_ path: String, from message: inout CanonicalMessage) -> Bool {
+    package static func remove(_ path: String, from message: inout CanonicalMessage) -> Bool {
         removers[path]?(&message) ?? false
     }
 
@@ -269,12 +269,12 @@ public enum ExcludableFields {
     }
 }
 
-public struct FileLocation: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public init(file: String, line: Int?) {
+package struct FileLocation: Sendable, Equatable, CustomStringConvertible {
+    package var file: String
+    package var line: Int?
+    package init(file: String, line: Int?) {
         self.file = file
         self.line = line
     }
-    public var description: String { line.map { "\(file):\($0)" } ?? file }
+    package var description: String { line.map { "\(file):\($0)" } ?? file }
 }

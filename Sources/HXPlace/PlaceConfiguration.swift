@@ -4,23 +4,23 @@ import HXConfigFile
 
 /// The place's configuration: who the parties are, how they group, and the
 /// data sharing agreements between them (docs/design.md "Place configuration").
-public struct PlaceConfiguration: Sendable, Equatable {
-    public static let organisationsFile = "organisations.yaml"
-    public static let agreementsDirectory = "sharing-agreements"
+package struct PlaceConfiguration: Sendable, Equatable {
+    package static let organisationsFile = "organisations.yaml"
+    package static let agreementsDirectory = "sharing-agreements"
     /// Agreements ending within this many days of the check date are reported.
-    public static let expiryWarningDays = 90
+    package static let expiryWarningDays = 90
 
-    public private(set) var organisations: [Organisation]
-    public private(set) var groups: [OrganisationGroup]
-    public private(set) var agreements: [SharingAgreement]
+    package private(set) var organisations: [Organisation]
+    package private(set) var groups: [OrganisationGroup]
+    package private(set) var agreements: [SharingAgreement]
     /// Problems that do not stop the configuration being used.
-    public var warnings: [ConfigIssue]
+    package var warnings: [ConfigIssue]
     /// SHA-256 (hex) of the canonical form: see `ConfigurationDigest`.
-    public let configurationDigest: String
+    package let configurationDigest: String
 
     private let byCode: [String: Organisation]
 
-    public init(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement], warnings: [ConfigIssue] = []) {
+    package init(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement], warnings: [ConfigIssue] = []) {
         self.organisations = organisations
         self.groups = groups
         self.agreements = agreements
@@ -31,22 +31,22 @@ public struct PlaceConfiguration: Sendable, Equatable {
         configurationDigest = ConfigurationDigest.compute(organisations: organisations, groups: groups, agreements: agreements)
     }
 
-    public static func == (a: PlaceConfiguration, b: PlaceConfiguration) -> Bool {
+    package static func == (a: PlaceConfiguration, b: PlaceConfiguration) -> Bool {
         a.organisations == b.organisations && a.groups == b.groups && a.agreements == b.agreements && a.warnings == b.warnings
     }
 
-    public func organisation(_ code: String) -> Organisation? { byCode[code] }
+    package func organisation(_ code: String) -> Organisation? { byCode[code] }
 
-    public func organisations(ofKind kind: OrganisationKind) -> [Organisation] { organisations.filter { $0.kind == kind } }
+    package func organisations(ofKind kind: OrganisationKind) -> [Organisation] { organisations.filter { $0.kind == kind } }
 
-    public func agreement(id: String) -> SharingAgreement? { agreements.first { $0.id == id } }
+    package func agreement(id: String) -> SharingAgreement? { agreements.first { $0.id == id } }
 
     // MARK: Loading
 
     /// Loads `DIR/organisations.yaml` and `DIR/sharing-agreements/*.yaml`,
     /// reporting every error of every file at once. With `asOf`, agreements
     /// expiring within 90 days of that date (or already expired) are warned about.
-    public static func load(directory: URL, asOf: CalendarDate? = nil) throws(ConfigErrors) -> PlaceConfiguration {
+    package static func load(directory: URL, asOf: CalendarDate? = nil) throws(ConfigErrors) -> PlaceConfiguration {
         let orgURL = directory.appendingPathComponent(organisationsFile)
         let orgText: String
         var issues: [ConfigIssue] = []
@@ -72,7 +72,7 @@ public struct PlaceConfiguration: Sendable, Equatable {
     }
 
     /// The same as `load`, from texts: for tests and for tools that hold the files already.
-    public static func parse(
+    package static func parse(
         organisations: (file: String, text: String), agreements: [(file: String, text: String)], asOf: CalendarDate? = nil
     ) throws(ConfigErrors) -> PlaceConfiguration {
         try parse(organisations: organisations, agreements: agreements, asOf: asOf, readIssues: [])
@@ -95,7 +95,7 @@ public struct PlaceConfiguration: Sendable, Equatable {
     }
 
     /// Active agreements that have ended before `asOf`, or end within 90 days of it.
-    public func expiryWarnings(asOf: CalendarDate, withinDays days: Int = expiryWarningDays) -> [ConfigIssue] {
+    package func expiryWarnings(asOf: CalendarDate, withinDays days: Int = expiryWarningDays) -> [ConfigIssue] {
         var out: [ConfigIssue] = []
         for a in agreements where a.status == .active {
             let left = a.validTo.dayNumber - asOf.dayNumber

@@ -3,19 +3,19 @@ import HXCanonical
 import HXPlace
 
 /// One line of `hx.consent.v1` / the `--consent` JSON-lines file (docs/design.md "Place configuration").
-public struct ConsentDirective: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable, CaseIterable {
+package struct ConsentDirective: Sendable, Equatable, Codable {
+    package enum Kind: String, Sendable, Codable, CaseIterable {
         case objection
         case withdrawObjection = "withdraw-objection"
         case nationalDataOptOut = "national-data-opt-out"
     }
 
     /// The recipient organisations an objection (or its withdrawal) is about.
-    public enum Scope: Sendable, Equatable {
+    package enum Scope: Sendable, Equatable {
         case all
         case organisations([String])
 
-        public func covers(_ recipient: String) -> Bool {
+        package func covers(_ recipient: String) -> Bool {
             switch self {
             case .all: true
             case .organisations(let codes): codes.contains(recipient)
@@ -23,14 +23,14 @@ public struct ConsentDirective: Sendable, Equatable, Codable {
         }
     }
 
-    public var nhsNumber: NHSNumber
-    public var directive: Kind
+    package var nhsNumber: NHSNumber
+    package var directive: Kind
     /// Required for objections and withdrawals; none for a national data opt-out.
-    public var scope: Scope?
-    public var recordedAt: RFC3339Timestamp
-    public var recordedBy: String?
+    package var scope: Scope?
+    package var recordedAt: RFC3339Timestamp
+    package var recordedBy: String?
 
-    public init(nhsNumber: NHSNumber, directive: Kind, scope: Scope? = nil, recordedAt: RFC3339Timestamp, recordedBy: String? = nil) {
+    package init(nhsNumber: NHSNumber, directive: Kind, scope: Scope? = nil, recordedAt: RFC3339Timestamp, recordedBy: String? = nil) {
         self.nhsNumber = nhsNumber
         self.directive = directive
         self.scope = scope
@@ -40,7 +40,7 @@ public struct ConsentDirective: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey { case nhsNumber, directive, scope, recordedAt, recordedBy }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         nhsNumber = try c.decode(NHSNumber.self, forKey: .nhsNumber)
         directive = try c.decode(Kind.self, forKey: .directive)
@@ -68,7 +68,7 @@ public struct ConsentDirective: Sendable, Equatable, Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(nhsNumber, forKey: .nhsNumber)
         try c.encode(directive, forKey: .directive)
@@ -82,10 +82,10 @@ public struct ConsentDirective: Sendable, Equatable, Codable {
     }
 }
 
-public struct ConsentParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int
-    public var message: String
-    public var description: String { "line \(line): \(message)" }
+package struct ConsentParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var line: Int
+    package var message: String
+    package var description: String { "line \(line): \(message)" }
 }
 
 /// Every directive known for each person, answering "does this person object
@@ -102,10 +102,10 @@ public struct ConsentParseError: Error, Sendable, Equatable, CustomStringConvert
 ///   replayed message is decided as it was when it arrived.
 /// - A national data opt-out, once recorded, stands (withdrawing it is done
 ///   through the national service, which would stop sending it).
-public struct ConsentState: Sendable, Equatable {
+package struct ConsentState: Sendable, Equatable {
     private var byPerson: [NHSNumber: [ConsentDirective]]
 
-    public init(directives: [ConsentDirective] = []) {
+    package init(directives: [ConsentDirective] = []) {
         var map: [NHSNumber: [ConsentDirective]] = [:]
         for d in directives { map[d.nhsNumber, default: []].append(d) }
         byPerson = map
@@ -113,17 +113,17 @@ public struct ConsentState: Sendable, Equatable {
 
     /// Adds a directive as read from `hx.consent.v1`; earlier ones stay, as
     /// a decision is judged on the directives known at its own time.
-    public mutating func add(_ directive: ConsentDirective) {
+    package mutating func add(_ directive: ConsentDirective) {
         byPerson[directive.nhsNumber, default: []].append(directive)
     }
 
     /// How many people have any directive.
-    public var people: Int { byPerson.count }
+    package var people: Int { byPerson.count }
 
-    public static let empty = ConsentState()
+    package static let empty = ConsentState()
 
     /// Reads JSON lines; blank lines are skipped; the first bad line is reported with its number.
-    public static func parseJSONLines(_ text: String) throws(ConsentParseError) -> [ConsentDirective] {
+    package static func parseJSONLines(_ text: String) throws(ConsentParseError) -> [ConsentDirective] {
         var out: [ConsentDirective] = []
         let decoder = JSONDecoder()
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -150,7 +150,7 @@ public struct ConsentState: Sendable, Equatable {
     }
 
     /// The objection or withdrawal that decides for `recipient`, if any.
-    public func decidingDirective(for person: NHSNumber, recipient: String, at: Instant) -> ConsentDirective? {
+    package func decidingDirective(for person: NHSNumber, recipient: String, at: Instant) -> ConsentDirective? {
         var best: (ConsentDirective, Instant)?
         for d in byPerson[person] ?? [] where d.directive != .nationalDataOptOut {
             let when = Instant(d.recordedAt)
@@ -164,11 +164,11 @@ public struct ConsentState: Sendable, Equatable {
         return best?.0
     }
 
-    public func objects(_ person: NHSNumber, to recipient: String, at: Instant) -> Bool {
+    package func objects(_ person: NHSNumber, to recipient: String, at: Instant) -> Bool {
         decidingDirective(for: person, recipient: recipient, at: at)?.directive == .objection
     }
 
-    public func hasNationalDataOptOut(_ person: NHSNumber, at: Instant) -> Bool {
+    package func hasNationalDataOptOut(_ person: NHSNumber, at: Instant) -> Bool {
         (byPerson[person] ?? []).contains { $0.directive == .nationalDataOptOut && Instant($0.recordedAt) <= at }
     }
 }

@@ -3,44 +3,44 @@ import HXCanonical
 import HXPlace
 
 /// Reason codes of docs/design.md "Information governance", the one place they are spelt.
-public enum ReasonCode {
-    public static let identityUnresolved = "identity-unresolved"
-    public static let identityMatched = "identity-matched"
-    public static let noAgreement = "no-agreement"
-    public static let agreementExpired = "agreement-expired"
+package enum ReasonCode {
+    package static let identityUnresolved = "identity-unresolved"
+    package static let identityMatched = "identity-matched"
+    package static let noAgreement = "no-agreement"
+    package static let agreementExpired = "agreement-expired"
     /// Status draft, suspended or retired.
-    public static let agreementNotActive = "agreement-not-active"
+    package static let agreementNotActive = "agreement-not-active"
     /// Status active but `validFrom` is still to come. Not folded into
     /// agreement-not-active: a separate code tells an IG lead the fix is to wait,
     /// not to change the agreement's status (docs/design.md "Reason codes").
-    public static let agreementNotYetValid = "agreement-not-yet-valid"
-    public static let objection = "objection"
-    public static let nationalDataOptOut = "national-data-opt-out"
+    package static let agreementNotYetValid = "agreement-not-yet-valid"
+    package static let objection = "objection"
+    package static let nationalDataOptOut = "national-data-opt-out"
 
-    public static func objectionOverridden(_ label: SensitivityLabel) -> String { "objection-overridden:\(label.rawValue)" }
-    public static func sensitivityDenied(_ label: SensitivityLabel) -> String { "sensitivity-denied:\(label.rawValue)" }
-    public static func sensitivityRedacted(_ label: SensitivityLabel) -> String { "sensitivity-redacted:\(label.rawValue)" }
+    package static func objectionOverridden(_ label: SensitivityLabel) -> String { "objection-overridden:\(label.rawValue)" }
+    package static func sensitivityDenied(_ label: SensitivityLabel) -> String { "sensitivity-denied:\(label.rawValue)" }
+    package static func sensitivityRedacted(_ label: SensitivityLabel) -> String { "sensitivity-redacted:\(label.rawValue)" }
 
     /// Every fixed code, for documentation and tests.
-    public static let fixed: [String] = [
+    package static let fixed: [String] = [
         identityUnresolved, identityMatched, noAgreement, agreementExpired, agreementNotActive, agreementNotYetValid,
         objection, nationalDataOptOut,
     ]
 }
 
-public struct AgreementReference: Sendable, Equatable, CustomStringConvertible {
-    public var id: String
-    public var version: Int
-    public init(id: String, version: Int) {
+package struct AgreementReference: Sendable, Equatable, CustomStringConvertible {
+    package var id: String
+    package var version: Int
+    package init(id: String, version: Int) {
         self.id = id
         self.version = version
     }
-    public var description: String { "\(id) v\(version)" }
+    package var description: String { "\(id) v\(version)" }
 }
 
 /// The decision for one message and one candidate recipient.
-public struct Decision: Sendable, Equatable {
-    public enum Outcome: String, Sendable, CaseIterable {
+package struct Decision: Sendable, Equatable {
+    package enum Outcome: String, Sendable, CaseIterable {
         case deliver
         case deliverRedacted = "deliver-redacted"
         case deny
@@ -48,25 +48,25 @@ public struct Decision: Sendable, Equatable {
     }
 
     /// The recipient of a message held for a person to look at (hx.review.v1).
-    public static let reviewRecipient = "review"
+    package static let reviewRecipient = "review"
 
     /// Organisation code, or `review`.
-    public var recipient: String
+    package var recipient: String
     /// Organisation kind; `unknown` for a code not in organisations.yaml, `review` for review.
-    public var recipientKind: String
+    package var recipientKind: String
     /// The purpose the candidate was considered for; nil for review.
-    public var purpose: Purpose?
-    public var outcome: Outcome
+    package var purpose: Purpose?
+    package var outcome: Outcome
     /// The agreement judged (also when it failed); nil when none covers the sharing.
-    public var agreement: AgreementReference?
+    package var agreement: AgreementReference?
     /// The deciding reason first, then what earlier and later steps did.
-    public var reasons: [String]
+    package var reasons: [String]
     /// Paths of what was taken out, e.g. `payload.narrative`, `payload.diagnoses[1]`.
-    public var removedFields: [String]
+    package var removedFields: [String]
     /// What to deliver, after redaction and minimisation; only for deliver and deliver-redacted.
-    public var delivery: CanonicalMessage?
+    package var delivery: CanonicalMessage?
 
-    public init(
+    package init(
         recipient: String, recipientKind: String, purpose: Purpose?, outcome: Outcome, agreement: AgreementReference?,
         reasons: [String], removedFields: [String] = [], delivery: CanonicalMessage? = nil
     ) {
@@ -81,10 +81,10 @@ public struct Decision: Sendable, Equatable {
     }
 
     /// The `hx.deliver.<recipient>` topic, for deliveries.
-    public var deliveryTopic: String { HXTopic.delivery(recipient) }
+    package var deliveryTopic: String { HXTopic.delivery(recipient) }
 }
 
-public enum IdentityOutcome: Sendable, Equatable {
+package enum IdentityOutcome: Sendable, Equatable {
     /// The message carried a valid NHS number.
     case present(NHSNumber)
     /// Found by demographic matching: the one person with these details.
@@ -94,7 +94,7 @@ public enum IdentityOutcome: Sendable, Equatable {
     /// No NHS number and more than one person matches: held for review.
     case ambiguous(candidates: Int)
 
-    public var nhsNumber: NHSNumber? {
+    package var nhsNumber: NHSNumber? {
         switch self {
         case .present(let n), .matched(let n): n
         case .unresolved, .ambiguous: nil
@@ -102,18 +102,18 @@ public enum IdentityOutcome: Sendable, Equatable {
     }
 }
 
-public struct RoutingResult: Sendable, Equatable {
-    public var messageId: UUID
-    public var identity: IdentityOutcome
-    public var decisions: [Decision]
+package struct RoutingResult: Sendable, Equatable {
+    package var messageId: UUID
+    package var identity: IdentityOutcome
+    package var decisions: [Decision]
 
-    public func decision(for recipient: String) -> Decision? { decisions.first { $0.recipient == recipient } }
+    package func decision(for recipient: String) -> Decision? { decisions.first { $0.recipient == recipient } }
 
     /// `hx route --explain` (docs/design.md "Command line"): keys in the documented
     /// order, one line, so the same decisions always print the same bytes.
-    public var explainJSON: String { explain.rendered }
+    package var explainJSON: String { explain.rendered }
 
-    public var explain: JSONText {
+    package var explain: JSONText {
         .object([
             ("messageId", .string(messageId.uuidString.lowercased())),
             ("decisions", .array(decisions.map { d in

@@ -2,13 +2,13 @@ import HXCanonical
 
 /// What identity matching knows of one person: these demographics belong to
 /// this NHS number. Made from an `hx.identity.v1` fact that has all three.
-public struct IdentityEntry: Sendable, Equatable, Codable {
-    public var nhsNumber: NHSNumber
-    public var family: String
-    public var birthDate: CalendarDate
-    public var postcode: String
+package struct IdentityEntry: Sendable, Equatable, Codable {
+    package var nhsNumber: NHSNumber
+    package var family: String
+    package var birthDate: CalendarDate
+    package var postcode: String
 
-    public init(nhsNumber: NHSNumber, family: String, birthDate: CalendarDate, postcode: String) {
+    package init(nhsNumber: NHSNumber, family: String, birthDate: CalendarDate, postcode: String) {
         self.nhsNumber = nhsNumber
         self.family = family
         self.birthDate = birthDate
@@ -16,13 +16,13 @@ public struct IdentityEntry: Sendable, Equatable, Codable {
     }
 
     /// nil when the fact lacks a family name, birth date or postcode: it cannot be matched on.
-    public init?(_ fact: IdentityFact) {
+    package init?(_ fact: IdentityFact) {
         guard let family = fact.family, let birthDate = fact.birthDate, let postcode = fact.postcode else { return nil }
         self.init(nhsNumber: fact.nhsNumber, family: family, birthDate: birthDate, postcode: postcode)
     }
 }
 
-public enum IdentityMatch: Sendable, Equatable {
+package enum IdentityMatch: Sendable, Equatable {
     case none
     case unique(NHSNumber)
     /// Two or more people share the demographics: nothing is guessed.
@@ -33,13 +33,13 @@ public enum IdentityMatch: Sendable, Equatable {
 /// Names compare on their letters only, without case ("O'Neill" = "ONEILL");
 /// postcodes without spaces or case ("WA8 7QH" = "wa87qh"). Nothing fuzzier:
 /// a wrong match would send one person's record to another person's GP.
-public struct IdentityIndex: Sendable, Equatable {
+package struct IdentityIndex: Sendable, Equatable {
     private var index: [String: [NHSNumber]] = [:]
     /// Each person's current key, so that newer demographics (a move) replace older ones.
     private var current: [NHSNumber: String] = [:]
 
     /// Every entry counts: a person may be known under several sets of details.
-    public init(facts: [IdentityEntry] = []) {
+    package init(facts: [IdentityEntry] = []) {
         for f in facts {
             guard let key = Self.key(family: f.family, birthDate: f.birthDate, postcode: f.postcode) else { continue }
             if !(index[key] ?? []).contains(f.nhsNumber) { index[key, default: []].append(f.nhsNumber) }
@@ -49,7 +49,7 @@ public struct IdentityIndex: Sendable, Equatable {
     /// Records the person's latest details, replacing what was recorded for
     /// them before: `hx.identity.v1` is compacted to the latest fact per NHS
     /// number, and the router's index follows it the same way.
-    public mutating func replace(with entry: IdentityEntry) {
+    package mutating func replace(with entry: IdentityEntry) {
         guard let key = Self.key(family: entry.family, birthDate: entry.birthDate, postcode: entry.postcode) else { return }
         if let old = current[entry.nhsNumber], old != key {
             index[old]?.removeAll { $0 == entry.nhsNumber }
@@ -60,11 +60,11 @@ public struct IdentityIndex: Sendable, Equatable {
     }
 
     /// People known to the index.
-    public var count: Int { Set(index.values.joined()).count }
+    package var count: Int { Set(index.values.joined()).count }
 
-    public static let empty = IdentityIndex()
+    package static let empty = IdentityIndex()
 
-    public func match(family: String?, birthDate: CalendarDate?, postcode: String?) -> IdentityMatch {
+    package func match(family: String?, birthDate: CalendarDate?, postcode: String?) -> IdentityMatch {
         guard let family, let birthDate, let postcode else { return .none }
         guard let key = Self.key(family: family, birthDate: birthDate, postcode: postcode),
               let found = index[key], !found.isEmpty else { return .none }

@@ -2,10 +2,10 @@ import HXCanonical
 import HXPlace
 
 /// One organisation the message may go to, and for what purpose.
-public struct Candidate: Sendable, Equatable {
-    public var recipient: String
-    public var purpose: Purpose
-    public init(recipient: String, purpose: Purpose) {
+package struct Candidate: Sendable, Equatable {
+    package var recipient: String
+    package var purpose: Purpose
+    package init(recipient: String, purpose: Purpose) {
         self.recipient = recipient
         self.purpose = purpose
     }
@@ -14,10 +14,10 @@ public struct Candidate: Sendable, Equatable {
 /// The router's decision (docs/design.md "The router's decision for one message and
 /// one candidate recipient"), steps 1–6 in order. Pure: the same inputs give
 /// the same result, which the audit chain's replay guarantee depends on.
-public enum PolicyEngine {
+package enum PolicyEngine {
     /// Decides every candidate recipient of `message`, with agreements and
     /// consent judged as they stood at `at` (the input record's time).
-    public static func route(
+    package static func route(
         _ message: CanonicalMessage, configuration: PlaceConfiguration, consent: ConsentState = .empty,
         identities: IdentityIndex = .empty, at: Instant
     ) -> RoutingResult {
@@ -65,7 +65,7 @@ public enum PolicyEngine {
     /// Agreements for other purposes add candidates while active or suspended
     /// (a suspension shows up as `agreement-not-active`); drafts and retired
     /// agreements do not, so they cannot flood the audit with denials.
-    public static func candidates(for message: CanonicalMessage, configuration config: PlaceConfiguration) -> [Candidate] {
+    package static func candidates(for message: CanonicalMessage, configuration config: PlaceConfiguration) -> [Candidate] {
         var out: [Candidate] = []
         func add(_ code: String?, _ purpose: Purpose = .directCare) {
             guard let code, !code.isEmpty, code != message.source.organisation, !out.contains(where: { $0.recipient == code }) else { return }
@@ -193,7 +193,7 @@ public enum PolicyEngine {
     /// The labels the message carries: its own list, its items' lists, and
     /// safeguarding for a safeguarding-concern notification even if the
     /// feed forgot the label (the event says what it is).
-    public static func effectiveLabels(_ message: CanonicalMessage) -> Set<SensitivityLabel> {
+    package static func effectiveLabels(_ message: CanonicalMessage) -> Set<SensitivityLabel> {
         var labels = Set(message.sensitivity).union(message.itemSensitivity)
         if case .socialCareNotification(let n) = message.payload, n.event == .safeguardingConcern { labels.insert(.safeguarding) }
         return labels

@@ -6,53 +6,53 @@ import HXPolicy
 import Yams
 
 /// One expected decision of an agreement test case.
-public struct ExpectedDecision: Sendable, Equatable {
-    public var recipient: String
-    public var outcome: Decision.Outcome
+package struct ExpectedDecision: Sendable, Equatable {
+    package var recipient: String
+    package var outcome: Decision.Outcome
     /// Checked only when given.
-    public var agreement: String?
+    package var agreement: String?
     /// Exact, in order (the deciding reason first); empty when not written.
-    public var reasons: [String]
+    package var reasons: [String]
     /// Exact, in order; empty when not written.
-    public var removedFields: [String]
-    public var line: Int?
+    package var removedFields: [String]
+    package var line: Int?
 }
 
 /// An agreement test case (`hx test`): a message, what is known about the
 /// person, a time, and the complete set of decisions expected.
-public struct PolicyTestCase: Sendable, Equatable {
-    public var name: String
-    public var file: String
-    public var line: Int?
-    public var message: CanonicalMessage
-    public var at: Instant
-    public var consent: [ConsentDirective]
-    public var identities: [IdentityEntry]
+package struct PolicyTestCase: Sendable, Equatable {
+    package var name: String
+    package var file: String
+    package var line: Int?
+    package var message: CanonicalMessage
+    package var at: Instant
+    package var consent: [ConsentDirective]
+    package var identities: [IdentityEntry]
     /// present | matched | unresolved | ambiguous; checked only when given.
-    public var expectedIdentity: String?
-    public var expected: [ExpectedDecision]
+    package var expectedIdentity: String?
+    package var expected: [ExpectedDecision]
 }
 
-public struct PolicyTestCaseResult: Sendable, Equatable {
-    public var name: String
-    public var file: String
-    public var line: Int?
-    public var failures: [String]
-    public var passed: Bool { failures.isEmpty }
-    public var location: String { line.map { "\(file):\($0)" } ?? file }
+package struct PolicyTestCaseResult: Sendable, Equatable {
+    package var name: String
+    package var file: String
+    package var line: Int?
+    package var failures: [String]
+    package var passed: Bool { failures.isEmpty }
+    package var location: String { line.map { "\(file):\($0)" } ?? file }
 }
 
-public struct PolicyTestReport: Sendable, Equatable, CustomStringConvertible {
-    public var results: [PolicyTestCaseResult]
-    public var passedCount: Int { results.filter(\.passed).count }
-    public var failedCount: Int { results.count - passedCount }
-    public var allPassed: Bool { failedCount == 0 }
+package struct PolicyTestReport: Sendable, Equatable, CustomStringConvertible {
+    package var results: [PolicyTestCaseResult]
+    package var passedCount: Int { results.filter(\.passed).count }
+    package var failedCount: Int { results.count - passedCount }
+    package var allPassed: Bool { failedCount == 0 }
 
     /// The plain closing line CI logs read: "N passed, N failed".
-    public var summary: String { "\(passedCount) passed, \(failedCount) failed" }
+    package var summary: String { "\(passedCount) passed, \(failedCount) failed" }
 
     /// One line per case, failures indented under `file:line:`, then the summary.
-    public var description: String {
+    package var description: String {
         var lines: [String] = []
         for r in results {
             if r.passed {
@@ -69,16 +69,16 @@ public struct PolicyTestReport: Sendable, Equatable, CustomStringConvertible {
 
 /// Loads `config/tests/*.yaml` and runs each case through the decision engine.
 /// Loading reads files; running is pure.
-public enum PolicyTestRunner {
-    public static func run(directory: URL, configuration: PlaceConfiguration) throws(ConfigErrors) -> PolicyTestReport {
+package enum PolicyTestRunner {
+    package static func run(directory: URL, configuration: PlaceConfiguration) throws(ConfigErrors) -> PolicyTestReport {
         run(try load(directory: directory), configuration: configuration)
     }
 
-    public static func run(_ cases: [PolicyTestCase], configuration: PlaceConfiguration) -> PolicyTestReport {
+    package static func run(_ cases: [PolicyTestCase], configuration: PlaceConfiguration) -> PolicyTestReport {
         PolicyTestReport(results: cases.map { run($0, configuration: configuration) })
     }
 
-    public static func run(_ c: PolicyTestCase, configuration: PlaceConfiguration) -> PolicyTestCaseResult {
+    package static func run(_ c: PolicyTestCase, configuration: PlaceConfiguration) -> PolicyTestCaseResult {
         let result = PolicyEngine.route(
             c.message, configuration: configuration, consent: ConsentState(directives: c.consent),
             identities: IdentityIndex(facts: c.identities), at: c.at)
@@ -121,7 +121,7 @@ public enum PolicyTestRunner {
     // MARK: Loading
 
     /// Every `*.yaml` directly in `directory` (message files live in subfolders).
-    public static func load(directory: URL) throws(ConfigErrors) -> [PolicyTestCase] {
+    package static func load(directory: URL) throws(ConfigErrors) -> [PolicyTestCase] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         var cases: [PolicyTestCase] = []
@@ -139,7 +139,7 @@ public enum PolicyTestRunner {
     }
 
     /// Parses one test file's text; message paths are relative to `baseDirectory`.
-    public static func parse(text: String, file: String, baseDirectory: URL) throws(ConfigErrors) -> [PolicyTestCase] {
+    package static func parse(text: String, file: String, baseDirectory: URL) throws(ConfigErrors) -> [PolicyTestCase] {
         let reader = YAMLReader(file: file)
         guard let root = reader.load(text: text) else { throw ConfigErrors(reader.issues) }
         let cases = parse(root, reader: reader, baseDirectory: baseDirectory)

@@ -17,22 +17,22 @@ import HXAudit
 ///   can show part of one): continue from the record before X's first, found
 ///   by following the hash links back from L, and redo X. Its records come
 ///   out byte-identical; consumers de-duplicate by decision id.
-public enum ChainResumption {
-    public enum Plan: Sendable {
+package enum ChainResumption {
+    package enum Plan: Sendable {
         /// Continue `state` from input offset `from`; nil: the group's reset position (the partition's start).
         case resume(RouterChainState, from: Int?)
         /// The records read do not reach back far enough: read from an earlier offset.
         case needEarlierRecords
     }
 
-    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         /// A record links to a previous hash no record has, with nothing earlier left to read.
         case brokenLink(chainId: String, sequence: Int)
         /// A router chain's record without an input offset.
         case noInputOffset(chainId: String, sequence: Int)
         case chain(AuditChainError)
 
-        public var code: String {
+        package var code: String {
             switch self {
             case .brokenLink: "audit-chain-broken"
             case .noInputOffset: "audit-record-no-input"
@@ -40,7 +40,7 @@ public enum ChainResumption {
             }
         }
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .brokenLink(let id, let seq):
                 "\(code): \(id) sequence \(seq) links to a record that is not on the audit topic; run hx audit verify before routing more"
@@ -55,7 +55,7 @@ public enum ChainResumption {
     ///   - reachesStart: the records were read from the partition's first offset.
     ///   - committed: the group's committed offset of the chain's input partition.
     ///   - remember: how many of the chain's last records `RouterChainState.recent` holds.
-    public static func plan(
+    package static func plan(
         chainId: String, records: [AuditRecord], reachesStart: Bool, committed: Int?, key: AuditKey?,
         remember: Int = RecentMessages.defaultCapacity
     ) throws(Failure) -> Plan {

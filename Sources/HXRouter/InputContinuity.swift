@@ -13,15 +13,15 @@ import HXKafka
 /// same jump seen twice in a row from the same place is the log's own: offsets
 /// without a record a consumer sees (transaction markers, compacted
 /// records), accepted the second time.
-public struct InputContinuity: Sendable {
+package struct InputContinuity: Sendable {
     /// What to do with one polled batch.
-    public struct Admission: Sendable, Equatable {
+    package struct Admission: Sendable, Equatable {
         /// For each record of the batch, in order: whether to decide it now.
-        public var admitted: [Bool]
+        package var admitted: [Bool]
         /// Partitions to read again, from the offset their chain expects.
-        public var rewind: [KafkaTopicPartitionOffset]
+        package var rewind: [KafkaTopicPartitionOffset]
         /// Records dropped because their chain had passed them.
-        public var stale: Int
+        package var stale: Int
     }
 
     private struct Jump: Equatable {
@@ -34,22 +34,22 @@ public struct InputContinuity: Sendable {
     /// The last jump a partition was rewound for.
     private var rewound: [KafkaTopicPartition: Jump] = [:]
 
-    public init() {}
+    package init() {}
 
     /// A chain resumed: its next input is at `offset`, or wherever reading starts when nil.
-    public mutating func resume(_ partition: KafkaTopicPartition, at offset: Int64?) {
+    package mutating func resume(_ partition: KafkaTopicPartition, at offset: Int64?) {
         next[partition] = offset
         rewound[partition] = nil
     }
 
     /// A partition was revoked: its chain is gone.
-    public mutating func forget(_ partition: KafkaTopicPartition) {
+    package mutating func forget(_ partition: KafkaTopicPartition) {
         next[partition] = nil
         rewound[partition] = nil
     }
 
     /// Sorts one batch, records given as partition and offset in poll order.
-    public mutating func admit(_ records: [(partition: KafkaTopicPartition, offset: Int64)]) -> Admission {
+    package mutating func admit(_ records: [(partition: KafkaTopicPartition, offset: Int64)]) -> Admission {
         var admitted = [Bool](repeating: false, count: records.count)
         var stale = 0
         var expected = next
@@ -78,7 +78,7 @@ public struct InputContinuity: Sendable {
     }
 
     /// The admitted records were decided and committed: their chains expect what follows them.
-    public mutating func committed(_ positions: [KafkaTopicPartitionOffset]) {
+    package mutating func committed(_ positions: [KafkaTopicPartitionOffset]) {
         for p in positions { next[p.topicPartition] = p.offset }
     }
 }

@@ -7,27 +7,27 @@
 /// Defined by the chain alone (the last N records, whatever the router's
 /// history), so recovery rebuilds exactly the set the router had, and a
 /// redone input is judged a repeat or not exactly as the first time.
-public struct RecentMessages: Sendable {
+package struct RecentMessages: Sendable {
     /// Records of a chain remembered: at Halton's volumes days of traffic, at
     /// 1,000 messages a second spread over 18 partitions a few minutes.
-    public static let defaultCapacity = 5_000
+    package static let defaultCapacity = 5_000
 
-    public let capacity: Int
+    package let capacity: Int
     private var ring: [String?]
     private var next = 0
     private var counts: [String: Int] = [:]
 
-    public init(capacity: Int = defaultCapacity) {
+    package init(capacity: Int = defaultCapacity) {
         precondition(capacity > 0)
         self.capacity = capacity
         ring = []
         ring.reserveCapacity(min(capacity, 1024))
     }
 
-    public func contains(_ messageId: String) -> Bool { counts[messageId] != nil }
+    package func contains(_ messageId: String) -> Bool { counts[messageId] != nil }
 
     /// Appends one record's message id (nil for records without one), forgetting the oldest beyond capacity.
-    public mutating func append(_ messageId: String?) {
+    package mutating func append(_ messageId: String?) {
         if ring.count < capacity {
             ring.append(messageId)
         } else {
@@ -41,5 +41,5 @@ public struct RecentMessages: Sendable {
         if let messageId { counts[messageId, default: 0] += 1 }
     }
 
-    public var count: Int { ring.count }
+    package var count: Int { ring.count }
 }

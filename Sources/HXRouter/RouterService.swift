@@ -8,26 +8,26 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-public struct RouterSettings: Sendable {
-    public var client: KafkaClientConfiguration
+package struct RouterSettings: Sendable {
+    package var client: KafkaClientConfiguration
     /// This instance's name: unique among running routers, and the same after a
     /// restart (it makes the transactional id, which fences a previous incarnation).
-    public var instance: String
-    public var groupID: String = HXGroup.router
-    public var auditKey: AuditKey?
+    package var instance: String
+    package var groupID: String = HXGroup.router
+    package var auditKey: AuditKey?
     /// Most input records decided in one transaction.
-    public var batchSize: Int = 500
+    package var batchSize: Int = 500
     /// Consumer group session timeout; nil: librdkafka's default (45 s).
-    public var sessionTimeout: Duration?
+    package var sessionTimeout: Duration?
     /// Pause after an aborted batch before it is read again.
-    public var retryBackoff: Duration = .milliseconds(500)
+    package var retryBackoff: Duration = .milliseconds(500)
 
-    public init(client: KafkaClientConfiguration, instance: String) {
+    package init(client: KafkaClientConfiguration, instance: String) {
         self.client = client
         self.instance = instance
     }
 
-    public var transactionalID: String { HXTransactionalID.router(instance: instance) }
+    package var transactionalID: String { HXTransactionalID.router(instance: instance) }
 }
 
 /// `hx router`: consumes the canonical topics as a member of a consumer group
@@ -35,8 +35,8 @@ public struct RouterSettings: Sendable {
 /// review and dead-letter records and the audit records, with the consumed
 /// offsets. The decisions themselves are `RouterStep`'s; this type does the
 /// Kafka side: recovery of chains on assignment, transactions, retries.
-public final class RouterService: Service, Sendable {
-    public let settings: RouterSettings
+package final class RouterService: Service, Sendable {
+    package let settings: RouterSettings
     private let configuration: Mutex<PlaceConfiguration>
     private let telemetry: RouterTelemetry
     private let logger: Logger
@@ -44,7 +44,7 @@ public final class RouterService: Service, Sendable {
     /// Where the input consumer's librdkafka statistics go (`hx_kafka_consumer_lag`), when the client has a statistics interval.
     private let metricsFactory: any MetricsFactory
 
-    public init(settings: RouterSettings, configuration: PlaceConfiguration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+    package init(settings: RouterSettings, configuration: PlaceConfiguration, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.settings = settings
         self.metricsFactory = metricsFactory
         self.configuration = Mutex(configuration)
@@ -53,11 +53,11 @@ public final class RouterService: Service, Sendable {
     }
 
     /// The digest of the configuration decisions are made with now.
-    public var configurationDigest: String { configuration.withLock { $0.configurationDigest } }
+    package var configurationDigest: String { configuration.withLock { $0.configurationDigest } }
 
     /// Decides from the next batch on with `new`. Each chain records the change
     /// (a `configuration-reloaded` record) before its first decision under it.
-    public func reload(_ new: PlaceConfiguration) {
+    package func reload(_ new: PlaceConfiguration) {
         let old = configuration.withLock { c in
             defer { c = new }
             return c.configurationDigest
@@ -67,9 +67,9 @@ public final class RouterService: Service, Sendable {
     }
 
     /// A reload that was refused (the new files did not load): counted and logged by the caller.
-    public func reloadRejected() { telemetry.reload(applied: false) }
+    package func reloadRejected() { telemetry.reload(applied: false) }
 
-    public func run() async throws {
+    package func run() async throws {
         let client = settings.client
         let cluster = try await KafkaAdmin(configuration: client).describeCluster()
         for topic in HXTopic.canonicalTopics + [HXTopic.audit, HXTopic.review, HXTopic.deadLetter] where cluster.topic(topic) == nil {

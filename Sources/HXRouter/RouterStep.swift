@@ -6,15 +6,15 @@ import HXPlace
 import HXPolicy
 
 /// One record read from a canonical topic, copied out of the consumer's buffer.
-public struct RouterInput: Sendable {
-    public var topic: String
-    public var partition: Int
-    public var offset: Int
+package struct RouterInput: Sendable {
+    package var topic: String
+    package var partition: Int
+    package var offset: Int
     /// The record's timestamp (ms since 1970); nil when it has none.
-    public var timestampMilliseconds: Int64?
-    public var value: [UInt8]
+    package var timestampMilliseconds: Int64?
+    package var value: [UInt8]
 
-    public init(topic: String, partition: Int, offset: Int, timestampMilliseconds: Int64?, value: [UInt8]) {
+    package init(topic: String, partition: Int, offset: Int, timestampMilliseconds: Int64?, value: [UInt8]) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
@@ -27,12 +27,12 @@ public struct RouterInput: Sendable {
 /// digest of its last record (nil for a chain with no record yet), which
 /// decides when a `configuration-reloaded` record is due, and the message ids
 /// of its last records, which recognise a message sent again.
-public struct RouterChainState: Sendable {
-    public var chain: AuditChain
-    public var lastDigest: String?
-    public var recent: RecentMessages
+package struct RouterChainState: Sendable {
+    package var chain: AuditChain
+    package var lastDigest: String?
+    package var recent: RecentMessages
 
-    public init(chain: AuditChain, lastDigest: String?, recent: RecentMessages = RecentMessages()) {
+    package init(chain: AuditChain, lastDigest: String?, recent: RecentMessages = RecentMessages()) {
         self.chain = chain
         self.lastDigest = lastDigest
         self.recent = recent
@@ -46,16 +46,16 @@ public struct RouterChainState: Sendable {
 
 /// What one decision step reads besides the input: the configuration in force
 /// and the consent and identity state as the router knows it.
-public struct RouterContext: Sendable {
-    public var configuration: PlaceConfiguration
-    public var consent: ConsentState
-    public var identities: IdentityIndex
+package struct RouterContext: Sendable {
+    package var configuration: PlaceConfiguration
+    package var consent: ConsentState
+    package var identities: IdentityIndex
     /// Partitions of the audit topic (where each chain's records go).
-    public var auditPartitions: Int32
+    package var auditPartitions: Int32
     /// This instance's name, put in a header of each audit record (outside the hashed bytes).
-    public var instance: String
+    package var instance: String
 
-    public init(configuration: PlaceConfiguration, consent: ConsentState, identities: IdentityIndex, auditPartitions: Int32, instance: String) {
+    package init(configuration: PlaceConfiguration, consent: ConsentState, identities: IdentityIndex, auditPartitions: Int32, instance: String) {
         self.configuration = configuration
         self.consent = consent
         self.identities = identities
@@ -68,44 +68,44 @@ public struct RouterContext: Sendable {
 /// dead letters) are confirmed by the broker before `audit` is sent, so an
 /// audit record is never visible without the writes it accounts for, even
 /// on a broker that shows an aborted transaction's records.
-public struct RouterWrites: Sendable {
-    public var outputs: [KafkaOutgoingMessage] = []
-    public var audit: [KafkaOutgoingMessage] = []
+package struct RouterWrites: Sendable {
+    package var outputs: [KafkaOutgoingMessage] = []
+    package var audit: [KafkaOutgoingMessage] = []
     /// Decisions and dead letters by outcome and deciding reason, for metrics.
-    public var tally: [RouterTally: Int] = [:]
+    package var tally: [RouterTally: Int] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Adds another partition's writes (the order within each partition is what matters).
-    public mutating func merge(_ other: RouterWrites) {
+    package mutating func merge(_ other: RouterWrites) {
         outputs += other.outputs
         audit += other.audit
         tally.merge(other.tally, uniquingKeysWith: +)
     }
 }
 
-public struct RouterTally: Hashable, Sendable {
+package struct RouterTally: Hashable, Sendable {
     /// `deliver`, `deliver-redacted`, `deny`, `review`, `dead-letter` or `repeat`.
-    public var outcome: String
+    package var outcome: String
     /// The deciding reason code (`none` for a delivery without one).
-    public var reason: String
+    package var reason: String
 }
 
 /// Reason codes of records the router itself cannot route.
-public enum RouterReasonCode {
+package enum RouterReasonCode {
     /// The record on a canonical topic has no timestamp an audit record can carry (decisions are timed by it).
-    public static let timestampMissing = "router-input-timestamp-missing"
+    package static let timestampMissing = "router-input-timestamp-missing"
     /// A canonical message on the topic of another message type.
-    public static let wrongTopic = "canonical-wrong-topic"
+    package static let wrongTopic = "canonical-wrong-topic"
     /// A message this chain has already decided (metrics only: nothing is written for it).
-    public static let repeatedMessage = "message-repeated"
+    package static let repeatedMessage = "message-repeated"
 }
 
 /// The router's work for one input record, without I/O: the same input,
 /// context and chain state always give the same bytes (record timestamps
 /// included), so a redone batch writes exactly what the first attempt did.
-public enum RouterStep {
-    public static func route(_ input: RouterInput, chain state: inout RouterChainState, context: RouterContext, into writes: inout RouterWrites) {
+package enum RouterStep {
+    package static func route(_ input: RouterInput, chain state: inout RouterChainState, context: RouterContext, into writes: inout RouterWrites) {
         let digest = context.configuration.configurationDigest
         // A record without a timestamp the audit can carry (none, before 1970, after 9999)
         // is dead-lettered, timed at 0 so that its record is still deterministic.

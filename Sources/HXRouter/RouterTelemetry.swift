@@ -12,16 +12,16 @@ import Metrics
 /// | `hx_router_partitions` | gauge | |
 /// | `hx_router_configuration_reloads_total` | counter | result (applied, rejected) |
 /// | `hx_router_input_rewinds_total` | counter | |
-public struct RouterTelemetry: Sendable {
-    public enum Name {
-        public static let inputs = "hx_router_inputs_total"
-        public static let decisions = "hx_router_decisions_total"
-        public static let batches = "hx_router_batches_total"
-        public static let batchSeconds = "hx_router_batch_seconds"
-        public static let partitions = "hx_router_partitions"
-        public static let reloads = "hx_router_configuration_reloads_total"
+package struct RouterTelemetry: Sendable {
+    package enum Name {
+        package static let inputs = "hx_router_inputs_total"
+        package static let decisions = "hx_router_decisions_total"
+        package static let batches = "hx_router_batches_total"
+        package static let batchSeconds = "hx_router_batch_seconds"
+        package static let partitions = "hx_router_partitions"
+        package static let reloads = "hx_router_configuration_reloads_total"
         /// Partitions read again because the read position jumped past the chain (InputContinuity).
-        public static let rewinds = "hx_router_input_rewinds_total"
+        package static let rewinds = "hx_router_input_rewinds_total"
     }
 
     let factory: any MetricsFactory
@@ -32,7 +32,7 @@ public struct RouterTelemetry: Sendable {
     let partitions: Gauge
     let rewinds: Counter
 
-    public init(factory: any MetricsFactory) {
+    package init(factory: any MetricsFactory) {
         self.factory = factory
         inputs = Counter(label: Name.inputs, factory: factory)
         committed = Counter(label: Name.batches, dimensions: [("result", "committed")], factory: factory)

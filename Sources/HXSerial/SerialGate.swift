@@ -5,7 +5,7 @@ import Synchronization
 /// connection mid-transaction, a Kafka consumer reading a partition to its
 /// end): an actor would not do, since it lets a second call in while the
 /// first awaits.
-public final class SerialGate: Sendable {
+package final class SerialGate: Sendable {
     private struct State {
         var busy = false
         var waiting: [CheckedContinuation<Void, Never>] = []
@@ -13,9 +13,9 @@ public final class SerialGate: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public func acquire() async {
+    package func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let enter = state.withLock { s in
                 if s.busy {
@@ -29,7 +29,7 @@ public final class SerialGate: Sendable {
         }
     }
 
-    public func release() {
+    package func release() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if s.waiting.isEmpty {
                 s.busy = false
@@ -41,7 +41,7 @@ public final class SerialGate: Sendable {
     }
 
     /// Runs `body` alone, releasing the gate however it ends.
-    public func run<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
+    package func run<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
         await acquire()
         do {
             let result = try await body()

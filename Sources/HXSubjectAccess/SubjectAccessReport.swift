@@ -6,16 +6,16 @@ import HXPolicy
 /// information, in words the person can follow, as a self-contained HTML page
 /// that prints cleanly. Pure: the records and the place's configuration in,
 /// the page out; fetching the records is the caller's.
-public struct SubjectAccessReport: Sendable {
-    public var nhsNumber: String
+package struct SubjectAccessReport: Sendable {
+    package var nhsNumber: String
     /// The person's decision records, any order; other kinds and other people's records are ignored.
-    public var records: [AuditRecord]
+    package var records: [AuditRecord]
     /// Names organisations and agreements; codes are shown as they are when unknown.
-    public var place: PlaceConfiguration
+    package var place: PlaceConfiguration
     /// When the report was made (RFC 3339), printed on it.
-    public var generatedAt: String
+    package var generatedAt: String
 
-    public init(nhsNumber: String, records: [AuditRecord], place: PlaceConfiguration, generatedAt: String) {
+    package init(nhsNumber: String, records: [AuditRecord], place: PlaceConfiguration, generatedAt: String) {
         self.nhsNumber = nhsNumber
         self.records = records
         self.place = place
@@ -23,12 +23,12 @@ public struct SubjectAccessReport: Sendable {
     }
 
     /// The person's decisions, oldest first (a life story reads forwards).
-    public var decisions: [AuditRecord] {
+    package var decisions: [AuditRecord] {
         records.filter { $0.kind == .decision && $0.nhsNumber == nhsNumber }
             .sorted { ($0.time, $0.decisionId) < ($1.time, $1.decisionId) }
     }
 
-    public func html() -> String {
+    package func html() -> String {
         let rows = decisions
         let shared = rows.filter { $0.outcome == .deliver }.count
         let partly = rows.filter { $0.outcome == .deliverRedacted }.count

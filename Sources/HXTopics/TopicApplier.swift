@@ -2,8 +2,8 @@ import HXKafka
 
 /// Brings a cluster in line with the catalogue, idempotently: creates what is
 /// missing, leaves what exists, and says where an existing topic differs.
-public struct TopicApplier: Sendable {
-    public enum Outcome: Sendable, Equatable {
+package struct TopicApplier: Sendable {
+    package enum Outcome: Sendable, Equatable {
         case created
         case unchanged
         /// The topic exists with another partition count; Kafka can add
@@ -12,18 +12,18 @@ public struct TopicApplier: Sendable {
         case failed(String)
     }
 
-    public struct Result: Sendable {
-        public var topic: String
-        public var outcome: Outcome
+    package struct Result: Sendable {
+        package var topic: String
+        package var outcome: Outcome
     }
 
     let admin: KafkaAdmin
 
-    public init(admin: KafkaAdmin) {
+    package init(admin: KafkaAdmin) {
         self.admin = admin
     }
 
-    public func apply(_ topics: [TopicCatalog.Topic]) async throws -> [Result] {
+    package func apply(_ topics: [TopicCatalog.Topic]) async throws -> [Result] {
         let cluster = try await admin.describeCluster()
         var results: [String: Outcome] = [:]
         var missing: [TopicCatalog.Topic] = []

@@ -5,20 +5,20 @@ import HXKafka
 import Yams
 
 /// The topics the product needs, as `config/topics.yaml` declares them.
-public struct TopicCatalog: Sendable, Equatable {
-    public struct Topic: Sendable, Equatable {
-        public var name: String
-        public var partitions: Int
+package struct TopicCatalog: Sendable, Equatable {
+    package struct Topic: Sendable, Equatable {
+        package var name: String
+        package var partitions: Int
         /// nil: the broker's default replication factor.
-        public var replicationFactor: Int?
-        public var cleanup: Cleanup
+        package var replicationFactor: Int?
+        package var cleanup: Cleanup
         /// nil: kept for ever.
-        public var retentionHours: Int?
-        public var purpose: String?
+        package var retentionHours: Int?
+        package var purpose: String?
 
-        public enum Cleanup: String, Sendable { case delete, compact }
+        package enum Cleanup: String, Sendable { case delete, compact }
 
-        public init(name: String, partitions: Int, replicationFactor: Int?, cleanup: Cleanup, retentionHours: Int?, purpose: String?) {
+        package init(name: String, partitions: Int, replicationFactor: Int?, cleanup: Cleanup, retentionHours: Int?, purpose: String?) {
             self.name = name
             self.partitions = partitions
             self.replicationFactor = replicationFactor
@@ -28,7 +28,7 @@ public struct TopicCatalog: Sendable, Equatable {
         }
 
         /// The topic-level settings Kafka takes at creation.
-        public var kafkaConfigs: [String: String] {
+        package var kafkaConfigs: [String: String] {
             var configs = ["cleanup.policy": cleanup.rawValue]
             if cleanup == .delete {
                 configs["retention.ms"] = retentionHours.map { String(Int64($0) * 3_600_000) } ?? "-1"
@@ -36,23 +36,23 @@ public struct TopicCatalog: Sendable, Equatable {
             return configs
         }
 
-        public var spec: KafkaTopicSpec {
+        package var spec: KafkaTopicSpec {
             KafkaTopicSpec(name: name, partitions: Int32(partitions), replicationFactor: Int32(replicationFactor ?? -1), configs: kafkaConfigs)
         }
     }
 
-    public var topics: [Topic]
+    package var topics: [Topic]
     /// Settings for each `hx.deliver.<recipient>` topic.
-    public var delivery: Topic
+    package var delivery: Topic
 
-    public static let fileName = "topics.yaml"
+    package static let fileName = "topics.yaml"
 
     /// The delivery topic of a receiving organisation (docs/design.md: code in lower case).
-    public static func deliveryTopic(forOrganisation code: String) -> String {
+    package static func deliveryTopic(forOrganisation code: String) -> String {
         HXTopic.delivery(code)
     }
 
-    public func deliveryTopics(forOrganisations codes: [String]) -> [Topic] {
+    package func deliveryTopics(forOrganisations codes: [String]) -> [Topic] {
         codes.map { code in
             var topic = delivery
             topic.name = Self.deliveryTopic(forOrganisation: code)
@@ -61,7 +61,7 @@ public struct TopicCatalog: Sendable, Equatable {
     }
 
     /// Loads `DIR/topics.yaml`, reporting every problem with its line.
-    public static func load(configDirectory: URL) throws(ConfigErrors) -> TopicCatalog {
+    package static func load(configDirectory: URL) throws(ConfigErrors) -> TopicCatalog {
         let url = configDirectory.appendingPathComponent(fileName)
         let reader = YAMLReader(file: url.relativePath)
         guard let root = reader.load(contentsOf: url) else { throw ConfigErrors(reader.issues) }
@@ -70,7 +70,7 @@ public struct TopicCatalog: Sendable, Equatable {
         return catalog!
     }
 
-    public static func parse(text: String, file: String) throws(ConfigErrors) -> TopicCatalog {
+    package static func parse(text: String, file: String) throws(ConfigErrors) -> TopicCatalog {
         let reader = YAMLReader(file: file)
         guard let root = reader.load(text: text) else { throw ConfigErrors(reader.issues) }
         let catalog = parse(root, reader: reader)

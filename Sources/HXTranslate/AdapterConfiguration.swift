@@ -4,8 +4,8 @@ import HXConfigFile
 import Yams
 
 /// What one adapter receives and how it is translated (`adapters/NAME/adapter.yaml`).
-public struct AdapterConfiguration: Sendable, Equatable {
-    public enum Format: String, Sendable, CaseIterable {
+package struct AdapterConfiguration: Sendable, Equatable {
+    package enum Format: String, Sendable, CaseIterable {
         case hl7v2
         case fhirDischarge = "fhir-discharge"
         case socialCareCSV = "social-care-csv"
@@ -38,32 +38,32 @@ public struct AdapterConfiguration: Sendable, Equatable {
         }
     }
 
-    public enum SourceKind: Sendable, Equatable {
+    package enum SourceKind: Sendable, Equatable {
         case mllp(port: Int)
         case http(port: Int, path: String)
         case folder(path: String)
     }
 
-    public var name: String
+    package var name: String
     /// ODS code (or a marked placeholder) of the sending organisation.
-    public var organisation: String
-    public var system: String
-    public var format: Format
-    public var source: SourceKind
+    package var organisation: String
+    package var system: String
+    package var format: Format
+    package var source: SourceKind
     /// IANA zone for times written without an offset.
-    public var timeZone: String
-    public var maxInputBytes: Int
+    package var timeZone: String
+    package var maxInputBytes: Int
     /// Canonical field → column (CSV) or key (JSON) in the feed.
-    public var columns: [String: String]
+    package var columns: [String: String]
     /// Feed's own event names → canonical social care events.
-    public var eventValues: [String: SocialCareEvent]
-    public var topic: String
+    package var eventValues: [String: SocialCareEvent]
+    package var topic: String
     /// Labels from `config/sensitivity-codes.yaml`.
-    public var sensitivity: SensitivityCodes
+    package var sensitivity: SensitivityCodes
 
-    public static let defaultMaxInputBytes = 1 << 20
+    package static let defaultMaxInputBytes = 1 << 20
 
-    public init(
+    package init(
         name: String, organisation: String, system: String, format: Format, source: SourceKind,
         timeZone: String = LocalTimestamp.defaultTimeZone, maxInputBytes: Int = defaultMaxInputBytes,
         columns: [String: String] = [:], eventValues: [String: SocialCareEvent] = [:], topic: String? = nil,
@@ -88,7 +88,7 @@ public struct AdapterConfiguration: Sendable, Equatable {
     ]
 
     /// Parses adapter.yaml text. `sensitivity` is the place's code list.
-    public static func parse(text: String, file: String, sensitivity: SensitivityCodes) -> Result<AdapterConfiguration, ConfigErrors> {
+    package static func parse(text: String, file: String, sensitivity: SensitivityCodes) -> Result<AdapterConfiguration, ConfigErrors> {
         let r = YAMLReader(file: file)
         guard let root = r.load(text: text) else { return .failure(ConfigErrors(r.issues)) }
         let m = r.mapping(root, what: "adapter", allowed: keys)
@@ -180,7 +180,7 @@ public struct AdapterConfiguration: Sendable, Equatable {
 
     /// Loads `DIR/adapter.yaml` and the place's sensitivity code list
     /// (by default `DIR/../../config/sensitivity-codes.yaml`, the repository layout).
-    public static func load(directory: URL, sensitivityCodes: URL? = nil) -> Result<AdapterConfiguration, ConfigErrors> {
+    package static func load(directory: URL, sensitivityCodes: URL? = nil) -> Result<AdapterConfiguration, ConfigErrors> {
         let codesURL = sensitivityCodes
             ?? directory.deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("config").appendingPathComponent("sensitivity-codes.yaml")

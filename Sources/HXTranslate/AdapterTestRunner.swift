@@ -4,21 +4,21 @@ import HXConfigFile
 import Yams
 
 /// One failed expectation (or unreadable test file), with where it is written.
-public struct AdapterTestFailure: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var testCase: String
-    public var message: String
+package struct AdapterTestFailure: Sendable, Equatable, CustomStringConvertible {
+    package var file: String
+    package var line: Int?
+    package var testCase: String
+    package var message: String
 
-    public var description: String {
+    package var description: String {
         "\(file)\(line.map { ":\($0)" } ?? ""): \(testCase.isEmpty ? "" : "[\(testCase)] ")\(message)"
     }
 }
 
-public struct AdapterTestReport: Sendable, Equatable {
-    public var cases: Int = 0
-    public var failures: [AdapterTestFailure] = []
-    public var passed: Bool { failures.isEmpty && cases > 0 }
+package struct AdapterTestReport: Sendable, Equatable {
+    package var cases: Int = 0
+    package var failures: [AdapterTestFailure] = []
+    package var passed: Bool { failures.isEmpty && cases > 0 }
 }
 
 /// Runs an adapter's declarative test cases (`tests.yaml`):
@@ -40,8 +40,8 @@ public struct AdapterTestReport: Sendable, Equatable {
 /// ```
 ///
 /// Pure: inputs are handed in by `readInput`, so CI and `hx test` share it.
-public enum AdapterTestRunner {
-    public static func run(
+package enum AdapterTestRunner {
+    package static func run(
         testsYAML text: String, file: String, configuration: AdapterConfiguration, readInput: (String) -> Data?
     ) -> AdapterTestReport {
         var report = AdapterTestReport()
@@ -118,7 +118,7 @@ public enum AdapterTestRunner {
     }
 
     /// Loads `DIR/adapter.yaml` and runs `DIR/tests.yaml`, reading inputs relative to DIR.
-    public static func run(directory: URL, sensitivityCodes: URL? = nil) -> AdapterTestReport {
+    package static func run(directory: URL, sensitivityCodes: URL? = nil) -> AdapterTestReport {
         let testsFile = directory.appendingPathComponent("tests.yaml")
         let configuration: AdapterConfiguration
         switch AdapterConfiguration.load(directory: directory, sensitivityCodes: sensitivityCodes) {

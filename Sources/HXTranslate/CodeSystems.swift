@@ -1,12 +1,12 @@
 /// Code system names used in canonical coded entries, whatever the feed called them.
-public enum CodeSystem {
-    public static let icd10 = "ICD-10"
-    public static let opcs4 = "OPCS-4"
-    public static let snomed = "SNOMED CT"
+package enum CodeSystem {
+    package static let icd10 = "ICD-10"
+    package static let opcs4 = "OPCS-4"
+    package static let snomed = "SNOMED CT"
 
     /// HL7 v2 table 0396 names (I10, ICD10, SCT ...), FHIR system URIs, or
     /// the canonical names themselves; anything else is kept as written.
-    public static func canonical(_ raw: String?) -> String? {
+    package static func canonical(_ raw: String?) -> String? {
         guard let raw, !raw.isEmpty else { return nil }
         let key = raw.lowercased().filter { $0.isLetter || $0.isNumber }
         if key == "i10" || key.contains("icd10") { return icd10 }

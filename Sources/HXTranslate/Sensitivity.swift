@@ -5,7 +5,7 @@ import Yams
 
 /// The code list that labels sensitive information (`config/sensitivity-codes.yaml`).
 /// Kept as configuration, not code, so an IG lead can review and extend it.
-public struct SensitivityCodes: Sendable, Equatable {
+package struct SensitivityCodes: Sendable, Equatable {
     /// One ICD-10 or OPCS-4 pattern: a category range (`F10-F19`) or a code
     /// prefix (`F64`, `Z20.2`), compared without dots and case.
     struct Pattern: Sendable, Equatable {
@@ -39,20 +39,20 @@ public struct SensitivityCodes: Sendable, Equatable {
     var opcs4: [(SensitivityLabel, Pattern)] = []
     var snomed: [String: [SensitivityLabel]] = [:]
     /// Organisation (ODS code) → labels every message from it carries.
-    public var sources: [String: [SensitivityLabel]] = [:]
+    package var sources: [String: [SensitivityLabel]] = [:]
     /// Social care events that are sensitive in themselves (safeguarding).
-    public var events: [SocialCareEvent: [SensitivityLabel]] = [:]
+    package var events: [SocialCareEvent: [SensitivityLabel]] = [:]
 
-    public init() {}
+    package init() {}
 
-    public static func == (a: SensitivityCodes, b: SensitivityCodes) -> Bool {
+    package static func == (a: SensitivityCodes, b: SensitivityCodes) -> Bool {
         a.icd10.map { "\($0.0)\($0.1)" } == b.icd10.map { "\($0.0)\($0.1)" }
             && a.opcs4.map { "\($0.0)\($0.1)" } == b.opcs4.map { "\($0.0)\($0.1)" }
             && a.snomed == b.snomed && a.sources == b.sources && a.events == b.events
     }
 
     /// Labels of one coded item; `system` is a canonical name (see CodeSystem).
-    public func labels(code: String?, system: String?) -> [SensitivityLabel] {
+    package func labels(code: String?, system: String?) -> [SensitivityLabel] {
         guard let code, !code.isEmpty else { return [] }
         var found = Set<SensitivityLabel>()
         switch CodeSystem.canonical(system) {
@@ -80,7 +80,7 @@ public struct SensitivityCodes: Sendable, Equatable {
     // MARK: Loading
 
     /// Reads the YAML code list; every problem is reported with its line.
-    public static func load(text: String, file: String) -> Result<SensitivityCodes, ConfigErrors> {
+    package static func load(text: String, file: String) -> Result<SensitivityCodes, ConfigErrors> {
         let reader = YAMLReader(file: file)
         guard let root = reader.load(text: text) else { return .failure(ConfigErrors(reader.issues)) }
         var codes = SensitivityCodes()
@@ -139,7 +139,7 @@ public struct SensitivityCodes: Sendable, Equatable {
         return reader.hasErrors ? .failure(ConfigErrors(reader.issues)) : .success(codes)
     }
 
-    public static func load(contentsOf url: URL) -> Result<SensitivityCodes, ConfigErrors> {
+    package static func load(contentsOf url: URL) -> Result<SensitivityCodes, ConfigErrors> {
         do {
             let text = try String(contentsOf: url, encoding: .utf8)
             return load(text: text, file: url.path)

@@ -6,31 +6,31 @@ import HXCanonical
 /// for people; `location` says where, in the input's own terms: an HL7 path
 /// (`PID-3.1`), a FHIR path (`Bundle.entry[2].resource.subject`), a CSV
 /// place (`line 4, column NHS No`), `byte N` or `input`.
-public struct TranslationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var code: String
-    public var message: String
-    public var location: String
+package struct TranslationError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var code: String
+    package var message: String
+    package var location: String
 
-    public init(_ code: Code, _ message: String, at location: String) {
+    package init(_ code: Code, _ message: String, at location: String) {
         self.code = code.rawValue
         self.message = message
         self.location = location
     }
 
     /// Keeps a code found elsewhere (HL7v2's own codes) unchanged.
-    public init(code: String, message: String, location: String) {
+    package init(code: String, message: String, location: String) {
         self.code = code
         self.message = message
         self.location = location
     }
 
-    public var description: String { "\(code) at \(location): \(message)" }
+    package var description: String { "\(code) at \(location): \(message)" }
 
     /// Every code the translators produce besides HL7v2's own
     /// (`hl7-msh-missing`, `hl7-encoding-characters-invalid`, `hl7-truncated`,
     /// `hl7-invalid-utf8`, `hl7-input-too-large`, `hl7-segment-invalid`),
     /// which are passed through unchanged.
-    public enum Code: String, Sendable, CaseIterable {
+    package enum Code: String, Sendable, CaseIterable {
         // Any format
         case inputTooLarge = "input-too-large"
         case invalidUTF8 = "invalid-utf8"
@@ -74,7 +74,7 @@ public struct TranslationError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// The codes a person may see, for documentation and the conformance test.
-    public static var allCodes: [String] {
+    package static var allCodes: [String] {
         Code.allCases.map(\.rawValue) + HL7Error.Code.allCases.map(\.rawValue)
     }
 }

@@ -3,28 +3,28 @@ import HL7v2
 import HXCanonical
 
 /// What one input message became.
-public enum TranslationOutcome: Sendable, Equatable {
+package enum TranslationOutcome: Sendable, Equatable {
     case message(CanonicalMessage)
     case identity(IdentityFact)
     case failure(TranslationError)
 
-    public var error: TranslationError? {
+    package var error: TranslationError? {
         if case .failure(let e) = self { return e }
         return nil
     }
 
-    public var message: CanonicalMessage? {
+    package var message: CanonicalMessage? {
         if case .message(let m) = self { return m }
         return nil
     }
 
-    public var isSuccess: Bool { error == nil }
+    package var isSuccess: Bool { error == nil }
 
     /// One line of `hx translate` output (no trailing newline):
     /// `{"ok":true,"message":{canonical}}`, `{"ok":true,"identity":{...}}`
     /// or `{"ok":false,"error":{"code":...,"location":...,"message":...}}`.
     /// The canonical message bytes are HXCanonical's stable encoding, inserted as they are.
-    public var jsonLine: Data {
+    package var jsonLine: Data {
         var out = Data()
         switch self {
         case .message(let m):
@@ -46,11 +46,11 @@ public enum TranslationOutcome: Sendable, Equatable {
 }
 
 /// The one entry point `hx translate`, `hx test` and the adapters call.
-public enum Translator {
+package enum Translator {
     /// Bytes in, one outcome per message in the input (a CSV file or an HL7
     /// batch may hold several). Pure: no I/O, no clock, no randomness, so the
     /// same input and configuration always give the same output.
-    public static func translate(configuration: AdapterConfiguration, input: Data) -> [TranslationOutcome] {
+    package static func translate(configuration: AdapterConfiguration, input: Data) -> [TranslationOutcome] {
         let bytes = [UInt8](input)
         // Checked once here, before any parsing, with one code for every format.
         guard bytes.count <= configuration.maxInputBytes else {
@@ -82,7 +82,7 @@ public enum Translator {
     }
 
     /// The `hx translate` output for these outcomes: one JSON object per line.
-    public static func jsonLines(_ outcomes: [TranslationOutcome]) -> Data {
+    package static func jsonLines(_ outcomes: [TranslationOutcome]) -> Data {
         var out = Data()
         for o in outcomes {
             out.append(o.jsonLine)
@@ -92,7 +92,7 @@ public enum Translator {
     }
 
     /// `hx translate` exit status: 0 when all succeed, 65 (EX_DATAERR) when any was rejected.
-    public static func exitStatus(_ outcomes: [TranslationOutcome]) -> Int32 {
+    package static func exitStatus(_ outcomes: [TranslationOutcome]) -> Int32 {
         outcomes.allSatisfy(\.isSuccess) ? 0 : 65
     }
 }

@@ -9,18 +9,18 @@ import HXPolicy
 /// twice now and then, and a record that is not a canonical message at all. Every value is invented;
 /// the NHS numbers are in the 999 range NHS England sets aside for testing.
 /// The same seed gives the same traffic.
-public struct SyntheticHalton: Sendable {
+package struct SyntheticHalton: Sendable {
     /// One record for a canonical topic.
-    public struct Record: Sendable {
-        public var topic: String
-        public var key: String
-        public var value: [UInt8]
+    package struct Record: Sendable {
+        package var topic: String
+        package var key: String
+        package var value: [UInt8]
         /// nil for a record that is deliberately not a canonical message.
-        public var message: CanonicalMessage?
+        package var message: CanonicalMessage?
     }
 
     /// Halton's 14 GP practices (ODS codes, as config/organisations.yaml), hub by hub.
-    public static let practices = [
+    package static let practices = [
         "N81035", "N81037", "N81119", "N81045",
         "N81011", "N81064", "N81619", "N81651",
         "N81066", "N81057", "N81096", "N81019",
@@ -30,16 +30,16 @@ public struct SyntheticHalton: Sendable {
     static let postcodes = ["WA8 7QH", "WA8 9PJ", "WA7 2GH", "WA7 5DX", "WA8 3LZ", "WA7 1TW"]
 
     /// People with an NHS number (a few hundred, so several messages concern one person).
-    public let people: [NHSNumber]
+    package let people: [NHSNumber]
     /// Identity facts for some people, so that messages without an NHS number can match.
-    public let identityFacts: [IdentityFact]
+    package let identityFacts: [IdentityFact]
     /// Objections and opt-outs for some people, recorded before any message.
-    public let directives: [ConsentDirective]
+    package let directives: [ConsentDirective]
     private var random: SplitMix64
     /// The last records made, some of which are sent again (a sender that missed its acknowledgement).
     private var sentLately: [Record] = []
 
-    public init(seed: UInt64 = 2026, people count: Int = 400) {
+    package init(seed: UInt64 = 2026, people count: Int = 400) {
         var random = SplitMix64(seed: seed)
         var people: [NHSNumber] = []
         var serial = 0
@@ -74,7 +74,7 @@ public struct SyntheticHalton: Sendable {
     }
 
     /// The next record; `index` makes source message ids unique.
-    public mutating func next(index: Int, occurredAt: RFC3339Timestamp = RFC3339Timestamp("2026-11-20T10:00:00Z")!) -> Record {
+    package mutating func next(index: Int, occurredAt: RFC3339Timestamp = RFC3339Timestamp("2026-11-20T10:00:00Z")!) -> Record {
         let roll = random.next() % 1000
         if roll >= 990, !sentLately.isEmpty {
             // Sent again: the same record, as a retrying sender would.
@@ -158,10 +158,10 @@ public struct SyntheticHalton: Sendable {
 
 /// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64):
 /// the same seed gives the same traffic (and the same benchmark data).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

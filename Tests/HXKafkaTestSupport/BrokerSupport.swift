@@ -5,25 +5,25 @@ import Logging
 
 /// Shared by every test target that needs Kafka. Each test starts its own development broker on a free
 /// port and stops it at the end, so tests share nothing and run in parallel.
-public func withBroker<T>(_ body: (DevBroker) async throws -> T) async throws -> T {
+package func withBroker<T>(_ body: (DevBroker) async throws -> T) async throws -> T {
     let broker = try await DevBroker.start()
     defer { broker.stop() }
     return try await body(broker)
 }
 
-public func clientConfiguration(_ broker: DevBroker, clientID: String = "hx-test") -> KafkaClientConfiguration {
+package func clientConfiguration(_ broker: DevBroker, clientID: String = "hx-test") -> KafkaClientConfiguration {
     var configuration = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
     configuration.clientID = clientID
     return configuration
 }
 
-public func producerConfiguration(_ broker: DevBroker) -> KafkaProducerConfiguration {
+package func producerConfiguration(_ broker: DevBroker) -> KafkaProducerConfiguration {
     var configuration = KafkaProducerConfiguration(client: clientConfiguration(broker))
     configuration.messageTimeout = .seconds(30)
     return configuration
 }
 
-public func consumerConfiguration(_ broker: DevBroker, group: String) -> KafkaConsumerConfiguration {
+package func consumerConfiguration(_ broker: DevBroker, group: String) -> KafkaConsumerConfiguration {
     var configuration = KafkaConsumerConfiguration(client: clientConfiguration(broker), groupID: group)
     configuration.fetchMaxWait = .milliseconds(20)
     // Tansu answers JoinGroup after about half the session timeout (measured):
@@ -32,13 +32,13 @@ public func consumerConfiguration(_ broker: DevBroker, group: String) -> KafkaCo
     return configuration
 }
 
-public func uniqueName(_ prefix: String) -> String {
+package func uniqueName(_ prefix: String) -> String {
     "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
 }
 
 /// Creates a topic and waits until its metadata shows every partition.
 @discardableResult
-public func createTopic(_ broker: DevBroker, name: String = uniqueName("hx.test"), partitions: Int32) async throws -> String {
+package func createTopic(_ broker: DevBroker, name: String = uniqueName("hx.test"), partitions: Int32) async throws -> String {
     let admin = try KafkaAdmin(configuration: clientConfiguration(broker))
     let results = try await admin.createTopics([KafkaTopicSpec(name: name, partitions: partitions)])
     if case .failed(let error) = results.first?.outcome { throw error }
@@ -51,7 +51,7 @@ public func createTopic(_ broker: DevBroker, name: String = uniqueName("hx.test"
 }
 
 /// Polls until `count` records arrived or `timeout` passed, committing nothing.
-public func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
+package func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
     var messages: [KafkaMessage] = []
     let deadline = ContinuousClock.now + timeout
     while messages.count < count && ContinuousClock.now < deadline {

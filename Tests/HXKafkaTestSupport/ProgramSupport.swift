@@ -1,15 +1,15 @@
 import Foundation
 
-public struct CommandResult: Sendable {
-    public var status: Int32
-    public var output: String
-    public var error: String
+package struct CommandResult: Sendable {
+    package var status: Int32
+    package var output: String
+    package var error: String
 }
 
 /// Runs a program (in `directory`, else this process's) with `environment` added, waiting at most
 /// `timeout`. Output goes through files and the wait polls: a pipe could fill and stall the child,
 /// or be held open by a child another test starts meanwhile; and no thread of the pool is blocked.
-public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+package func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
                        timeout: Duration = .seconds(60)) async throws -> CommandResult {
     let process = Process()
     process.executableURL = executable

@@ -4,22 +4,22 @@ import NIOHTTP1
 import NIOPosix
 
 /// One HTTP answer, as a test looks at it.
-public struct HTTPReply: Sendable {
-    public var status: Int
-    public var headers: [(name: String, value: String)]
-    public var body: String
+package struct HTTPReply: Sendable {
+    package var status: Int
+    package var headers: [(name: String, value: String)]
+    package var body: String
 
     /// The first header of that name (case-insensitive).
-    public func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
-    public func headers(_ name: String) -> [String] { headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value) }
+    package func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+    package func headers(_ name: String) -> [String] { headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value) }
 }
 
 /// Cookies as a browser keeps them for one site: set by `Set-Cookie`, removed by `Max-Age=0`.
-public struct CookieJar: Sendable {
-    public var cookies: [String: String] = [:]
-    public init() {}
+package struct CookieJar: Sendable {
+    package var cookies: [String: String] = [:]
+    package init() {}
 
-    public mutating func take(_ reply: HTTPReply) {
+    package mutating func take(_ reply: HTTPReply) {
         for line in reply.headers("Set-Cookie") {
             let parts = line.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let pair = parts.first, let equals = pair.firstIndex(of: "=") else { continue }
@@ -28,13 +28,13 @@ public struct CookieJar: Sendable {
         }
     }
 
-    public var header: [(String, String)] {
+    package var header: [(String, String)] {
         cookies.isEmpty ? [] : [("Cookie", cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))]
     }
 }
 
 /// `application/x-www-form-urlencoded`.
-public func formBody(_ pairs: [(String, String)]) -> String {
+package func formBody(_ pairs: [(String, String)]) -> String {
     var allowed = CharacterSet.alphanumerics
     allowed.insert(charactersIn: "-._~")
     return pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
@@ -43,7 +43,7 @@ public func formBody(_ pairs: [(String, String)]) -> String {
 /// One HTTP/1.1 request to 127.0.0.1:`port` on a connection of its own (NIO, so no thread
 /// waits); redirects are returned, not followed. Throws when the server cannot be reached
 /// or does not answer in `timeout`.
-public func httpRequest(port: Int, method: String = "GET", path: String, headers: [(String, String)] = [], body: String? = nil,
+package func httpRequest(port: Int, method: String = "GET", path: String, headers: [(String, String)] = [], body: String? = nil,
                         timeout: Duration = .seconds(30)) async throws -> HTTPReply {
     let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .connectTimeout(.seconds(5))
@@ -84,7 +84,7 @@ public func httpRequest(port: Int, method: String = "GET", path: String, headers
     }
 }
 
-public struct HTTPIncomplete: Error, CustomStringConvertible {
-    public var path: String
-    public var description: String { "no complete HTTP answer for \(path)" }
+package struct HTTPIncomplete: Error, CustomStringConvertible {
+    package var path: String
+    package var description: String { "no complete HTTP answer for \(path)" }
 }

@@ -10,7 +10,7 @@ import Synchronization
 // adapter runtime's tests and the fault-injection tests (which drive `hx adapter run`).
 
 /// Test NHS numbers: 999 range, Modulus 11 valid (prefixes whose check digit would be 10 are skipped).
-public func testNHSNumbers(_ count: Int, from start: Int = 0) -> [String] {
+package func testNHSNumbers(_ count: Int, from start: Int = 0) -> [String] {
     var numbers: [String] = []
     var n = start
     while numbers.count < count {
@@ -23,7 +23,7 @@ public func testNHSNumbers(_ count: Int, from start: Int = 0) -> [String] {
 }
 
 /// A ten-digit 999 number whose check digit is wrong.
-public func invalidNHSNumber() -> String {
+package func invalidNHSNumber() -> String {
     let nine = "999000001"
     let check = NHSNumber.checkDigit(forFirstNine: nine.map { Int(String($0))! }) ?? 0
     return nine + String((check + 1) % 10)
@@ -31,7 +31,7 @@ public func invalidNHSNumber() -> String {
 
 /// A discharge (ADT^A03) from Warrington and Halton's PAS; with `practice` (an ODS code), the PD1
 /// segment names the person's GP practice, so the router has recipients for it.
-public func adtA03(controlID: String, nhsNumber: String, family: String = "TESTPATIENT", practice: String? = nil) -> [UInt8] {
+package func adtA03(controlID: String, nhsNumber: String, family: String = "TESTPATIENT", practice: String? = nil) -> [UInt8] {
     let segments = [
         "MSH|^~\\&|PAS|RWW|HX|HALTON|20260115083000||ADT^A03^ADT_A03|\(controlID)|P|2.4|||AL|NE",
         "EVN|A03|20260115082500",
@@ -43,24 +43,24 @@ public func adtA03(controlID: String, nhsNumber: String, family: String = "TESTP
     return Array(segments.joined(separator: "\r").utf8) + [0x0D]
 }
 
-public struct Ack: Sendable {
-    public var code: String
-    public var controlID: String
-    public var text: String?
-    public var raw: String
+package struct Ack: Sendable {
+    package var code: String
+    package var controlID: String
+    package var text: String?
+    package var raw: String
 }
 
-public func parseAck(_ bytes: [UInt8]) -> Ack? {
+package func parseAck(_ bytes: [UInt8]) -> Ack? {
     guard let message = try? HL7Message(bytes), let code = message["MSA-1"] else { return nil }
     return Ack(code: code, controlID: message["MSA-2"] ?? "", text: message["MSA-3"], raw: String(decoding: bytes, as: UTF8.self))
 }
 
 /// Counts of things that happen concurrently in a test.
-public final class Tally: Sendable {
+package final class Tally: Sendable {
     private let state = Mutex<[String: Int]>([:])
-    public init() {}
-    public func add(_ key: String, _ n: Int = 1) { state.withLock { $0[key, default: 0] += n } }
-    public subscript(key: String) -> Int { state.withLock { $0[key] ?? 0 } }
+    package init() {}
+    package func add(_ key: String, _ n: Int = 1) { state.withLock { $0[key, default: 0] += n } }
+    package subscript(key: String) -> Int { state.withLock { $0[key] ?? 0 } }
 }
 
 /// The sender's side of MLLP framing: each answer's payload, framing bytes removed.
@@ -80,13 +80,13 @@ struct MLLPReplyDecoder: ByteToMessageDecoder {
 }
 
 /// A sender that waits for each answer in turn, as MLLP senders do, with a deadline per answer.
-public final class MLLPTestClient: Sendable {
-    public typealias Connection = NIOAsyncChannel<[UInt8], ByteBuffer>
-    public let port: Int
+package final class MLLPTestClient: Sendable {
+    package typealias Connection = NIOAsyncChannel<[UInt8], ByteBuffer>
+    package let port: Int
 
-    public init(port: Int) { self.port = port }
+    package init(port: Int) { self.port = port }
 
-    public func connect() async throws -> Connection {
+    package func connect() async throws -> Connection {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -104,7 +104,7 @@ public final class MLLPTestClient: Sendable {
     /// reconnecting until the receiver is back. Returns the final answer per
     /// control id; `tally` counts "AR", "timeout" (no answer: timed out or
     /// connection lost), "mismatch" and "final".
-    public func deliver(_ messages: [(controlID: String, bytes: [UInt8])], timeout: Duration, until end: ContinuousClock.Instant, tally: Tally) async throws -> [String: Ack] {
+    package func deliver(_ messages: [(controlID: String, bytes: [UInt8])], timeout: Duration, until end: ContinuousClock.Instant, tally: Tally) async throws -> [String: Ack] {
         var finals: [String: Ack] = [:]
         var index = 0
         while index < messages.count && ContinuousClock.now < end {
