@@ -3,13 +3,17 @@ import Logging
 
 /// A topic to create.
 public struct KafkaTopicSpec: Sendable, Equatable {
+    /// The topic's name.
     public var name: String
+    /// How many partitions to create it with.
     public var partitions: Int32
     /// `-1`: the broker's `default.replication.factor`.
     public var replicationFactor: Int32
     /// Topic-level configuration (`cleanup.policy`, `retention.ms`, ...).
     public var configs: [String: String]
 
+    /// A topic of `partitions` partitions; by default with the broker's replication
+    /// factor and no topic-level configuration of its own.
     public init(name: String, partitions: Int32, replicationFactor: Int32 = -1, configs: [String: String] = [:]) {
         self.name = name
         self.partitions = partitions
@@ -18,48 +22,76 @@ public struct KafkaTopicSpec: Sendable, Equatable {
     }
 }
 
+/// What `createTopics` did with one topic.
 public struct KafkaTopicCreationResult: Sendable {
+    /// Created now, found already there (and left unchanged), or refused.
     public enum Outcome: Sendable {
         case created
         case alreadyExists
         case failed(KafkaError)
     }
+    /// The topic's name, as the cluster reported it.
     public var name: String
+    /// What happened to it.
     public var outcome: Outcome
 }
 
+/// One broker as the cluster's metadata lists it.
 public struct KafkaBrokerDescription: Sendable, Equatable {
+    /// The broker's id, as partitions' `leader` and replica lists name it.
     public var id: Int32
+    /// The host name the broker advertises to clients.
     public var host: String
+    /// The port the broker advertises to clients.
     public var port: Int32
 }
 
+/// One partition of a topic as the cluster's metadata describes it.
 public struct KafkaPartitionDescription: Sendable, Equatable {
+    /// The partition number, from 0.
     public var id: Int32
+    /// The id of the broker leading the partition; -1 while it has none.
     public var leader: Int32
+    /// Ids of the brokers holding a replica of the partition.
     public var replicas: [Int32]
+    /// Ids of the replicas caught up with the leader: with `acks=all` a write
+    /// waits for each of these.
     public var inSyncReplicas: [Int32]
 }
 
+/// One topic as the cluster's metadata describes it.
 public struct KafkaTopicDescription: Sendable {
+    /// The topic's name.
     public var name: String
+    /// The topic's partitions, sorted by id.
     public var partitions: [KafkaPartitionDescription]
+    /// Why the cluster could not describe the topic (leader not available, not
+    /// authorised, ...); nil when it could.
     public var error: KafkaError?
 }
 
+/// What `describeCluster` saw: the brokers and every topic.
 public struct KafkaClusterDescription: Sendable {
+    /// The brokers, in the order the metadata answer listed them.
     public var brokers: [KafkaBrokerDescription]
+    /// Every topic, sorted by name, those with an `error` included.
     public var topics: [KafkaTopicDescription]
 
+    /// The named topic; nil when it does not exist or came back with an error.
     public func topic(_ name: String) -> KafkaTopicDescription? { topics.first { $0.name == name && $0.error == nil } }
 }
 
 /// Earliest offset still kept and the offset the next record will get.
 public struct KafkaWatermarks: Sendable, Equatable {
+    /// The earliest offset still kept (the log start offset).
     public var low: Int64
+    /// The end: the offset the next record will get (the high watermark).
     public var high: Int64
+    /// Offsets between the two: at most the number of records kept, since
+    /// compaction leaves gaps and transaction markers take offsets too.
     public var count: Int64 { high - low }
 
+    /// Watermarks from these two offsets.
     public init(low: Int64, high: Int64) {
         self.low = low
         self.high = high
@@ -68,9 +100,13 @@ public struct KafkaWatermarks: Sendable, Equatable {
 
 /// One consumer group as the cluster lists it.
 public struct KafkaConsumerGroupListing: Sendable, Equatable {
+    /// The group's `group.id`.
     public var id: String
+    /// The state the group coordinator reports (`Stable`, `Empty`,
+    /// `PreparingRebalance`, `Dead`, ...); `Unknown` when it reports none.
     public var state: String
 
+    /// A listing of this group in this state.
     public init(id: String, state: String) {
         self.id = id
         self.state = state
@@ -79,9 +115,11 @@ public struct KafkaConsumerGroupListing: Sendable, Equatable {
 
 /// How far a consumer group is behind on one partition.
 public struct KafkaPartitionLag: Sendable {
+    /// The partition.
     public var topicPartition: KafkaTopicPartition
     /// The group's committed position; nil when it has committed none.
     public var committed: Int64?
+    /// The partition's watermarks when asked; `lag` counts up to `high`.
     public var watermarks: KafkaWatermarks
     /// Records written and not yet committed by the group.
     public var lag: Int64 { watermarks.high - (committed.map { max($0, watermarks.low) } ?? watermarks.low) }
@@ -94,6 +132,9 @@ public final class KafkaAdmin: Sendable {
     private let blocking = BlockingCalls(label: "hx.kafka.admin")
     private let pollThread: PollThread
 
+    /// Creates the client from the shared settings (`properties` applied last);
+    /// throws `configurationInvalid` for an unknown property or an invalid value.
+    /// A thread of its own serves librdkafka's callbacks until the admin is released.
     public init(configuration: KafkaClientConfiguration, logger: Logger = Logger(label: "hx.kafka.admin")) throws {
         var properties = configuration.librdkafkaProperties()
         properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }

@@ -16,6 +16,7 @@ public struct KafkaClientConfiguration: Sendable {
     /// and invalid values are rejected when the client is created.
     public var properties: [String: String] = [:]
 
+    /// Settings for these brokers (`host:port` each); every other field at its default.
     public init(bootstrapServers: [String]) {
         self.bootstrapServers = bootstrapServers
     }
@@ -34,21 +35,26 @@ public struct KafkaClientConfiguration: Sendable {
 
 /// How a client authenticates to the cluster (`security.protocol` and friends).
 public struct KafkaSecurity: Sendable {
+    /// `security.protocol` values: TLS, SASL, both or neither.
     public enum TransportProtocol: String, Sendable {
         case plaintext = "plaintext", ssl = "ssl", saslPlaintext = "sasl_plaintext", saslSSL = "sasl_ssl"
     }
 
+    /// TLS settings (`ssl.*`), for the `ssl` and `sasl_ssl` transports.
     public struct TLS: Sendable {
         /// `ssl.ca.location`: the CA bundle that signed the brokers' certificates.
         public var caLocation: String?
         /// `ssl.certificate.location` and `ssl.key.location`: this client's certificate for mutual TLS.
         public var certificateLocation: String?
+        /// `ssl.key.location`: the private key (PEM) of `certificateLocation`.
         public var keyLocation: String?
         /// `ssl.key.password`.
         public var keyPassword: String?
         /// `ssl.endpoint.identification.algorithm` (`https` by default: check the broker's host name).
         public var verifyHostname: Bool = true
 
+        /// TLS with these files. A `nil` leaves librdkafka's default: for the CA,
+        /// OpenSSL's default trust store.
         public init(caLocation: String? = nil, certificateLocation: String? = nil, keyLocation: String? = nil, keyPassword: String? = nil) {
             self.caLocation = caLocation
             self.certificateLocation = certificateLocation
@@ -57,13 +63,16 @@ public struct KafkaSecurity: Sendable {
         }
     }
 
+    /// SASL credentials, for the `sasl_plaintext` and `sasl_ssl` transports.
     public struct SASL: Sendable {
         /// `sasl.mechanism`: `SCRAM-SHA-512`, `SCRAM-SHA-256` or `PLAIN`.
         public var mechanism: String
         /// `sasl.username` and `sasl.password`.
         public var username: String
+        /// `sasl.password`. Configuration errors never show it.
         public var password: String
 
+        /// Credentials for `mechanism` (`SCRAM-SHA-512` unless told otherwise).
         public init(mechanism: String = "SCRAM-SHA-512", username: String, password: String) {
             self.mechanism = mechanism
             self.username = username
@@ -71,16 +80,21 @@ public struct KafkaSecurity: Sendable {
         }
     }
 
+    /// `security.protocol` (librdkafka default `plaintext`).
     public var transport: TransportProtocol
+    /// The `ssl.*` settings; `nil` sets none, leaving librdkafka's defaults.
     public var tls: TLS?
+    /// The `sasl.*` settings; `nil` sets none.
     public var sasl: SASL?
 
+    /// This transport with, where it needs them, TLS settings and SASL credentials.
     public init(transport: TransportProtocol, tls: TLS? = nil, sasl: SASL? = nil) {
         self.transport = transport
         self.tls = tls
         self.sasl = sasl
     }
 
+    /// No TLS and no SASL, as for the development broker.
     public static let plaintext = KafkaSecurity(transport: .plaintext)
 
     func librdkafkaProperties() -> [(String, String)] {
@@ -99,7 +113,10 @@ public struct KafkaSecurity: Sendable {
     }
 }
 
+/// Settings for a `KafkaProducer`. Each property's doc names the librdkafka key
+/// it sets; `client.properties` are applied last, so they win.
 public struct KafkaProducerConfiguration: Sendable {
+    /// Where the cluster is and how to authenticate: the settings all clients share.
     public var client: KafkaClientConfiguration
     /// `enable.idempotence`: on by default, so that retries never duplicate or reorder.
     public var idempotence: Bool = true
@@ -118,6 +135,7 @@ public struct KafkaProducerConfiguration: Sendable {
     /// Swift-only: how long `close()` (and graceful shutdown) waits for unsent messages.
     public var flushTimeoutOnClose: Duration = .seconds(10)
 
+    /// A producer with the defaults above: idempotent, not transactional.
     public init(client: KafkaClientConfiguration) {
         self.client = client
     }
@@ -145,10 +163,17 @@ public struct KafkaProducerConfiguration: Sendable {
     }
 }
 
+/// Settings for a `KafkaConsumer`. Each property's doc names the librdkafka key
+/// it sets; `client.properties` are applied last, so they win.
 public struct KafkaConsumerConfiguration: Sendable {
+    /// `auto.offset.reset` values: read a partition with no committed position from
+    /// its first record still kept, or only what is written from now on.
     public enum OffsetReset: String, Sendable { case earliest, latest }
+    /// `isolation.level` values: whether records of transactions not (yet) committed
+    /// are handed out.
     public enum IsolationLevel: String, Sendable { case readCommitted = "read_committed", readUncommitted = "read_uncommitted" }
 
+    /// Where the cluster is and how to authenticate: the settings all clients share.
     public var client: KafkaClientConfiguration
     /// `group.id`: consumers with the same group share the partitions of what they subscribe to.
     public var groupID: String
@@ -185,6 +210,8 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Swift-only: how long one `poll` waits for the first message.
     public var pollTimeout: Duration = .milliseconds(100)
 
+    /// A member of group `groupID` with the defaults above: explicit commits,
+    /// reading from the earliest offset where the group has committed none.
     public init(client: KafkaClientConfiguration, groupID: String) {
         self.client = client
         self.groupID = groupID

@@ -21,6 +21,7 @@ public enum KafkaRebalance: Sendable {
 /// Swift's concurrency pool for librdkafka's blocking call is paid once per
 /// batch, not per record. Nothing is committed automatically.
 public final class KafkaConsumer: Sendable {
+    /// The settings this consumer was created with.
     public let configuration: KafkaConsumerConfiguration
     private let client: RDKafkaClient
     private let queue: UnsafeQueue
@@ -255,15 +256,20 @@ public final class KafkaConsumer: Sendable {
     /// consumer is closed or the task is cancelled.
     public var messages: Messages { Messages(consumer: self) }
 
+    /// The consumer's records as an `AsyncSequence` (see `messages`).
     public struct Messages: AsyncSequence, Sendable {
+        /// A received record.
         public typealias Element = KafkaMessage
         let consumer: KafkaConsumer
 
+        /// Hands out a polled batch one record at a time, polling again when it is used up.
         public struct AsyncIterator: AsyncIteratorProtocol {
             let consumer: KafkaConsumer
             var buffer: [KafkaMessage] = []
             var position = 0
 
+            /// The next record; nil once the consumer is closed or the task cancelled
+            /// (records already polled are handed out first). Throws what `poll` throws.
             public mutating func next() async throws -> KafkaMessage? {
                 while position == buffer.count {
                     if Task.isCancelled || consumer.isClosed { return nil }
@@ -275,6 +281,8 @@ public final class KafkaConsumer: Sendable {
             }
         }
 
+        /// A new iterator. Iterators of one consumer take from the same queue, each
+        /// seeing only some of the records: use one.
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
     }
 
@@ -310,7 +318,7 @@ public final class KafkaConsumer: Sendable {
         try await commit(KafkaTopicPartitionOffset.positions(after: messages))
     }
 
-    /// The group's committed positions for these partitions (nil offset: none committed).
+    /// The group's committed positions for these partitions; a negative offset (librdkafka's -1001) where none is committed.
     public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartitionOffset] {
         let client = self.client
         return try await blocking.run {
@@ -347,6 +355,7 @@ public final class KafkaConsumer: Sendable {
 
     // MARK: Closing
 
+    /// Whether `close()` has been called (true from the moment it starts).
     public var isClosed: Bool { closed.load(ordering: .relaxed) }
 
     /// Leaves the group (revoking partitions through the rebalance handler, so

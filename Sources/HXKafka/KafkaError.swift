@@ -7,9 +7,14 @@ import CRdKafka
 /// flags that decide what a caller does next: retry, abort the transaction,
 /// or give up on this client.
 public struct KafkaError: Error, Sendable, CustomStringConvertible {
+    /// A stable reason code. Its text goes into logs, metrics and dead letters, so
+    /// an existing value never changes.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's text, e.g. `kafka-timed-out`.
         public let rawValue: String
+        /// A code with this text; the constants below are the ones this module makes.
         public init(_ rawValue: String) { self.rawValue = rawValue }
+        /// The raw value.
         public var description: String { rawValue }
 
         /// A configuration property is unknown or its value invalid.
@@ -34,19 +39,28 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let broker = Code("kafka-error")
     }
 
+    /// Why the operation failed: decide on this, not on `message`.
     public let code: Code
     /// librdkafka's `rd_kafka_resp_err_t` value, when the error came from librdkafka.
     public let rdkafkaCode: Int32?
     /// librdkafka's symbolic name for `rdkafkaCode` (e.g. `_MSG_TIMED_OUT`).
     public let rdkafkaName: String?
+    /// What failed, for people: the operation and librdkafka's text
+    /// (`commit: Broker: Not coordinator`).
     public let message: String
+    /// The same call may succeed if made again (a timeout, a leader change, a full queue).
     public let isRetriable: Bool
+    /// The client can no longer be used (a fatal librdkafka error, or a fenced
+    /// producer): recreate it, or, when fenced, stop.
     public let isFatal: Bool
     /// The transaction in progress must be aborted before the producer is used again.
     public let requiresAbort: Bool
+    /// The Swift source file (`#fileID`) where the error was made, for diagnosis.
     public let file: String
+    /// The line in `file`.
     public let line: UInt
 
+    /// An error with this code and text; `file` and `line` default to the caller's position.
     public init(
         code: Code, message: String, rdkafkaCode: Int32? = nil, rdkafkaName: String? = nil,
         isRetriable: Bool = false, isFatal: Bool = false, requiresAbort: Bool = false,
@@ -63,6 +77,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         self.line = line
     }
 
+    /// `code: message [librdkafka name] (flags)`, for logs.
     public var description: String {
         var text = "\(code): \(message)"
         if let rdkafkaName { text += " [\(rdkafkaName)]" }

@@ -1,13 +1,17 @@
 /// A header on a Kafka record. Values are bytes; most of ours are UTF-8 text.
 public struct KafkaHeader: Sendable, Hashable {
+    /// The header's name; a record may carry several headers of one name.
     public var name: String
+    /// The raw bytes; nil for a null value, which Kafka tells apart from an empty one.
     public var value: [UInt8]?
 
+    /// A header with these bytes (nil: a null value).
     public init(name: String, value: [UInt8]?) {
         self.name = name
         self.value = value
     }
 
+    /// A header whose value is this text in UTF-8.
     public init(_ name: String, _ text: String) {
         self.init(name: name, value: Array(text.utf8))
     }
@@ -18,16 +22,21 @@ public struct KafkaHeader: Sendable, Hashable {
 
 /// A record to send.
 public struct KafkaOutgoingMessage: Sendable {
+    /// The topic to send to.
     public var topic: String
     /// `nil`: the partitioner picks one from the key (`murmur2_random`, as Java
     /// clients do), so one key always lands on one partition.
     public var partition: Int32?
+    /// The record key, which chooses the partition when `partition` is nil; nil for none.
     public var key: [UInt8]?
+    /// The record value; librdkafka copies it when the record is sent.
     public var value: [UInt8]
+    /// The record's headers, sent in this order.
     public var headers: [KafkaHeader]
     /// Milliseconds since 1970; `nil`: the time of sending.
     public var timestampMilliseconds: Int64?
 
+    /// A record of bytes.
     public init(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil) {
         self.topic = topic
         self.partition = partition
@@ -37,6 +46,7 @@ public struct KafkaOutgoingMessage: Sendable {
         self.timestampMilliseconds = timestampMilliseconds
     }
 
+    /// A record whose key and value are this text in UTF-8.
     public init(topic: String, key: String?, value: String, headers: [KafkaHeader] = []) {
         self.init(topic: topic, key: key.map { Array($0.utf8) }, value: Array(value.utf8), headers: headers)
     }
@@ -50,8 +60,11 @@ public struct KafkaOutgoingMessage: Sendable {
 /// released when the last record of that batch is; copy what must be kept
 /// for long.
 public struct KafkaMessage: Sendable {
+    /// The topic the record was read from.
     public var topic: String
+    /// The partition the record was read from.
     public var partition: Int32
+    /// The record's offset in its partition; commit `nextPosition`, not this.
     public var offset: Int64
     /// Milliseconds since 1970 as the broker or producer stamped it; nil when the record has none.
     public var timestampMilliseconds: Int64?
@@ -62,6 +75,8 @@ public struct KafkaMessage: Sendable {
         case borrowed(RDKafkaMessageBatch, index: Int)
     }
 
+    /// A record that owns its bytes rather than borrowing librdkafka's (tests,
+    /// records built in memory).
     public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], timestampMilliseconds: Int64?) {
         self.topic = topic
         self.partition = partition
@@ -78,6 +93,7 @@ public struct KafkaMessage: Sendable {
         self.storage = .borrowed(batch, index: index)
     }
 
+    /// The key, copied out; nil when the record has none.
     public var key: [UInt8]? {
         switch storage {
         case .owned(let key, _, _): return key
@@ -85,6 +101,7 @@ public struct KafkaMessage: Sendable {
         }
     }
 
+    /// The value, copied out (`withUnsafeValue` reads it in place); empty for a null value.
     public var value: [UInt8] {
         switch storage {
         case .owned(_, let value, _): return value
@@ -100,8 +117,10 @@ public struct KafkaMessage: Sendable {
         }
     }
 
+    /// The value's length in bytes, without copying it.
     public var valueCount: Int { withUnsafeValue { $0.count } }
 
+    /// The headers in record order, copied out.
     public var headers: [KafkaHeader] {
         switch storage {
         case .owned(_, _, let headers): return headers
@@ -109,7 +128,9 @@ public struct KafkaMessage: Sendable {
         }
     }
 
+    /// The key as UTF-8 text (invalid bytes become U+FFFD); nil when there is none.
     public var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }
+    /// The value as UTF-8 text (invalid bytes become U+FFFD), decoded in place.
     public var valueString: String { withUnsafeValue { String(decoding: $0, as: UTF8.self) } }
 
     /// The first header with this name.
@@ -133,9 +154,12 @@ public struct KafkaDeliveryReports: RandomAccessCollection, Sendable {
         self.outcome = outcome
     }
 
+    /// Always 0.
     public var startIndex: Int { 0 }
+    /// The number of records sent.
     public var endIndex: Int { topics.count }
 
+    /// The report of the record at this position in the batch sent.
     public subscript(position: Int) -> KafkaDeliveryReport {
         KafkaDeliveryReport(topic: topics[position], partition: outcome.partitions[position],
                             offset: outcome.offsets[position], error: outcome.errors[position])
@@ -158,40 +182,57 @@ public struct KafkaDeliveryReports: RandomAccessCollection, Sendable {
 
 /// Where a record landed, or why it did not.
 public struct KafkaDeliveryReport: Sendable {
+    /// The topic the record was sent to.
     public var topic: String
+    /// The partition it landed on; -1 when it failed before one was chosen.
     public var partition: Int32
+    /// The offset the broker gave it; negative when it failed.
     public var offset: Int64
+    /// Why it was not delivered; nil when the broker has it.
     public var error: KafkaError?
 
+    /// Whether the broker has the record (`error` is nil).
     public var succeeded: Bool { error == nil }
 }
 
+/// One partition of one topic; ordered by topic name, then partition number.
 public struct KafkaTopicPartition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The topic's name.
     public var topic: String
+    /// The partition number, from 0.
     public var partition: Int32
 
+    /// This partition of this topic.
     public init(topic: String, partition: Int32) {
         self.topic = topic
         self.partition = partition
     }
 
+    /// By topic name, then partition number.
     public static func < (a: Self, b: Self) -> Bool { (a.topic, a.partition) < (b.topic, b.partition) }
+    /// `topic[partition]`, as logs show it.
     public var description: String { "\(topic)[\(partition)]" }
 }
 
+/// A position in one partition: where to read from, commit or seek.
 public struct KafkaTopicPartitionOffset: Sendable, Hashable, CustomStringConvertible {
+    /// The topic's name.
     public var topic: String
+    /// The partition number, from 0.
     public var partition: Int32
     /// The next offset to read (Kafka's committed-offset convention).
     public var offset: Int64
 
+    /// Offset `offset` of this partition of this topic.
     public init(topic: String, partition: Int32, offset: Int64) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
     }
 
+    /// The partition, without the offset.
     public var topicPartition: KafkaTopicPartition { KafkaTopicPartition(topic: topic, partition: partition) }
+    /// `topic[partition]@offset`, as logs show it.
     public var description: String { "\(topic)[\(partition)]@\(offset)" }
 
     /// For each partition, the position after the last of these messages.

@@ -17,6 +17,8 @@ public final class KafkaMockCluster: @unchecked Sendable {
     private let owner: RDKafkaClient
     private let cluster: OpaquePointer
 
+    /// Starts a cluster of `brokers` brokers inside a client of its own; it stops
+    /// when this object is released.
     public init(brokers: Int = 1) throws {
         // The mock cluster lives inside a client instance; this one only hosts it.
         owner = try RDKafkaClient(kind: .producer, properties: [("client.id", "hx-mock-host")],
@@ -32,8 +34,11 @@ public final class KafkaMockCluster: @unchecked Sendable {
         owner.destroy()
     }
 
+    /// The brokers' addresses, comma-separated, for `KafkaClientConfiguration.bootstrapServers`.
     public var bootstrapServers: String { String(cString: rd_kafka_mock_cluster_bootstraps(cluster)) }
 
+    /// Creates a topic here: the mock brokers do not support CreateTopics, so
+    /// `KafkaAdmin.createTopics` cannot.
     public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int32 = 1) throws {
         let err = rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "mock topic \(name)") }

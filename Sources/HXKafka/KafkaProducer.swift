@@ -15,6 +15,7 @@ import Synchronization
 /// With `transactionalID` set the same object is a transactional producer:
 /// `initTransactions`, then `beginTransaction` … `commitTransaction`.
 public final class KafkaProducer: Sendable {
+    /// The settings this producer was created with.
     public let configuration: KafkaProducerConfiguration
     private let client: RDKafkaClient
     private let callbacks: ProducerCallbacks
@@ -191,6 +192,9 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Starts a transaction: records sent until `commitTransaction` or
+    /// `abortTransaction` belong to it. Local, no broker round trip; needs
+    /// `initTransactions` first.
     public func beginTransaction() throws {
         try requireTransactional()
         if let error = rd_kafka_begin_transaction(client.handle) {
@@ -225,6 +229,10 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Aborts the current transaction: records not yet delivered are purged (their
+    /// `send` reports the purge), read_committed consumers never see the others, and
+    /// offsets sent with it are not committed. The way on after an error with
+    /// `requiresAbort`.
     public func abortTransaction(timeout: Duration = .seconds(30)) async throws {
         try requireTransactional()
         let client = self.client
