@@ -18,6 +18,7 @@ package enum Payload: Sendable, Equatable {
         for item in d.diagnoses { labels.formUnion(item.sensitivity ?? []) }
         for item in d.procedures { labels.formUnion(item.sensitivity ?? []) }
         for item in d.medications { labels.formUnion(item.sensitivity ?? []) }
+        for item in d.allergies { labels.formUnion(item.sensitivity ?? []) }
         for item in d.followUp { labels.formUnion(item.sensitivity ?? []) }
         return labels
     }

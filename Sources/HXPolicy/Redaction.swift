@@ -30,6 +30,7 @@ enum Redaction {
             d.diagnoses = filter(d.diagnoses, "diagnoses") { $0.sensitivity }
             d.procedures = filter(d.procedures, "procedures") { $0.sensitivity }
             d.medications = filter(d.medications, "medications") { $0.sensitivity }
+            d.allergies = filter(d.allergies, "allergies") { $0.sensitivity }
             d.followUp = filter(d.followUp, "followUp") { $0.sensitivity }
             message.payload = .dischargeSummary(d)
         }

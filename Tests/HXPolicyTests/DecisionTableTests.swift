@@ -213,6 +213,30 @@ private func outcome(_ r: RoutingResult, _ recipient: String) -> (Decision.Outco
         #expect(try CanonicalJSON.decode(CanonicalJSON.encode(delivered)) == delivered)
     }
 
+    /// An allergy is an item like a diagnosis: one whose label is redacted
+    /// goes, and the delivered message never lists fewer labels than its items carry.
+    @Test func redactedLabelRemovesItsAllergies() throws {
+        let allergies = [
+            CodedEntry(code: "91936005", system: "SNOMED-CT", display: "Penicillin allergy"),
+            CodedEntry(code: "294505008", system: "SNOMED-CT", display: "Methadone intolerance", sensitivity: [.substanceMisuse]),
+        ]
+        let m = F.discharge(labels: [.substanceMisuse], allergies: allergies)
+        let d = try #require(F.route(m).decision(for: "GP1"))
+        #expect(d.outcome == .deliverRedacted)
+        #expect(d.removedFields == ["payload.allergies[1]", "payload.narrative"])
+        let delivered = try #require(d.delivery)
+        guard case .dischargeSummary(let s) = delivered.payload else { Issue.record("wrong payload"); return }
+        #expect(s.allergies.map(\.code) == ["91936005"])
+        #expect(delivered.sensitivity.isEmpty)
+        #expect(Set(delivered.sensitivity).isSuperset(of: delivered.itemSensitivity))
+    }
+
+    @Test func anAllergysLabelDeniesLikeAnyItemsLabel() {
+        // The message list forgot the label: the item's own label still decides.
+        let allergy = CodedEntry(code: "294505008", system: "SNOMED-CT", display: "Intolerance", sensitivity: [.sexualHealth])
+        #expect(outcome(F.route(F.discharge(labels: [], allergies: [allergy])), "GP1") == (.deny, ["sensitivity-denied:sexual-health"], []))
+    }
+
     @Test func redactionAppliesToItemLabelsEvenIfTheMessageListForgotThem() throws {
         let m = F.discharge(labels: [], diagnoses: [Self.items[1]])
         let d = try #require(F.route(m).decision(for: "GP1"))

@@ -95,7 +95,8 @@ enum Fixture {
     static func discharge(
         from source: String = "ACUTE", subject: Subject = subject(), labels: [SensitivityLabel] = [],
         destination: DischargeDestination = .home, careNeeds: Bool = false, diagnoses: [CodedEntry] = [],
-        followUp: [FollowUp] = [], narrative: String? = "Free text.", occurredAt: String = "2026-03-01T10:00:00Z"
+        followUp: [FollowUp] = [], allergies: [CodedEntry] = [], narrative: String? = "Free text.",
+        occurredAt: String = "2026-03-01T10:00:00Z"
     ) -> CanonicalMessage {
         CanonicalMessage(
             id: CanonicalMessage.deriveID(sourceOrganisation: source, sourceMessageID: "M-\(labels.map(\.rawValue))-\(diagnoses.count)"),
@@ -105,7 +106,7 @@ enum Fixture {
                 admittedAt: time("2026-02-25T10:00:00Z"), dischargedAt: time("2026-03-01T10:00:00Z"), dischargingOrganisation: source,
                 dischargeDestination: destination,
                 diagnoses: diagnoses, procedures: [CodedEntry(code: "W46.1", system: "OPCS-4", display: "Hip")],
-                followUp: followUp, careNeedsOnDischarge: careNeeds, narrative: narrative)))
+                allergies: allergies, followUp: followUp, careNeedsOnDischarge: careNeeds, narrative: narrative)))
     }
 
     static func notification(event: SocialCareEvent = .carePackageStarted, labels: [SensitivityLabel] = [], subject: Subject = subject()) -> CanonicalMessage {
