@@ -69,6 +69,9 @@ let package = Package(
         .target(name: "HXTranslate", dependencies: ["HXCanonical", "HL7v2", "HXConfigFile", "Yams"], swiftSettings: strict),
         // The place's configuration: organisations, groups, data sharing agreements, digest.
         .target(name: "HXPlace", dependencies: ["HXCanonical", "HXConfigFile", "Yams"], swiftSettings: strict),
+        // Delivery to recipients' own systems, pure part: a canonical message rendered as the
+        // recipient's format (HL7 v2 MDM, FHIR R4 document, canonical JSON) with a readable rendition.
+        .target(name: "HXDelivery", dependencies: ["HXCanonical", "HXPlace", "HL7v2"], swiftSettings: strict),
         // The router's decision per message and recipient (docs/design.md steps 1-6): pure functions.
         .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace"], swiftSettings: strict),
         // Declarative agreement test cases under config/tests (`hx test`).
@@ -167,7 +170,7 @@ let package = Package(
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
-                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess",
+                "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess", "HXDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -289,6 +292,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HXDeliveryTests",
+            dependencies: ["HXDelivery", "HXCanonical", "HXPlace", "HL7v2"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -18,6 +18,8 @@
 #      (scripts/test-postgres.sh), so the cluster Debian creates is not used.
 #   6. Chromium and its WebDriver (chromedriver), for the console's end-to-end
 #      browser test (scripts/console-browser-test.py).
+#   7. A Python virtual environment (.venv) with the independent peers the
+#      tests check our output with: python-hl7 and fhir.resources.
 set -euo pipefail
 
 MIN_RDKAFKA=2.2.0
@@ -156,3 +158,21 @@ say "PostgreSQL server binaries in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null
 # chromedriver over the W3C WebDriver protocol (no Selenium needed).
 apt_install chromium chromium-driver
 say "$(chromium --version 2>/dev/null | head -n1), $(chromedriver --version 2>/dev/null | head -n1)"
+
+# --- 7. Independent peers for the tests, in a virtual environment (.venv) ------
+# What we send to other systems is checked by code we did not write:
+# python-hl7 parses every HL7 v2 message delivery renders, fhir.resources
+# validates every FHIR Bundle (scripts/delivery-peer-check.py). Pinned, so a
+# test run is repeatable; the environment is remade when the pins change.
+apt_install python3-venv
+PEERS="hl7==0.4.5 fhir.resources==8.3.0"
+venv="$(cd "$(dirname "$0")/.." && pwd)/.venv"
+if [ "$(cat "$venv/hx-peers" 2>/dev/null)" != "$PEERS" ]; then
+  say "making $venv with $PEERS"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  # shellcheck disable=SC2086 # one argument per pinned package
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $PEERS
+  printf '%s' "$PEERS" > "$venv/hx-peers"
+fi
+say "test peers in $venv: $PEERS"

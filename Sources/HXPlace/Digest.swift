@@ -21,8 +21,11 @@ package enum ConfigurationDigest {
         func opt(_ s: String?) -> JSONText { s.map(JSONText.string) ?? .null }
         func labels(_ l: [SensitivityLabel]) -> JSONText { .strings(Set(l.map(\.rawValue)).sorted()) }
         let orgs = organisations.sorted { $0.code < $1.code }.map { o -> JSONText in
-            .object([("code", .string(o.code)), ("name", .string(o.name)), ("kind", .string(o.kind.rawValue)),
-                     ("hub", opt(o.hub)), ("pcn", opt(o.pcn))])
+            var fields: [(String, JSONText)] = [("code", .string(o.code)), ("name", .string(o.name)), ("kind", .string(o.kind.rawValue)),
+                                                ("hub", opt(o.hub)), ("pcn", opt(o.pcn))]
+            // Only when present, so a configuration without delivery blocks keeps its digest.
+            if let d = o.delivery { fields.append(("delivery", deliveryForm(d))) }
+            return .object(fields)
         }
         let grps = groups.sorted { $0.name < $1.name }.map { g -> JSONText in
             .object([("name", .string(g.name)), ("members", .strings(Set(g.members).sorted()))])
@@ -39,6 +42,26 @@ package enum ConfigurationDigest {
                 ("allow", labels(a.allow)), ("redact", labels(a.redact)), ("deny", labels(a.deny)),
                 ("overridableFor", labels(a.objectionOverrides)),
             ])
+        }
+        func deliveryForm(_ d: DeliverySettings) -> JSONText {
+            let endpoint: JSONText = switch d.endpoint {
+            case .mllp(let host, let port, let ackTimeout):
+                .object([("host", .string(host)), ("port", .int(port)), ("ackTimeout", .string(ConfigDuration.text(ackTimeout)))])
+            case .fhirHTTP(let url): .object([("url", .string(url))])
+            case .folder(let path): .object([("path", .string(path))])
+            case .mesh(let mailbox, let to, let workflow, let ackWorkflow):
+                .object([("mailbox", .string(mailbox)), ("to", .string(to)), ("workflow", .string(workflow)), ("ackWorkflow", .string(ackWorkflow))])
+            }
+            var fields: [(String, JSONText)] = [
+                ("transport", .string(d.transport.rawValue)), ("format", .string(d.format.rawValue)), ("endpoint", endpoint),
+                ("retry", .object([("initial", .string(ConfigDuration.text(d.retry.initial))), ("max", .string(ConfigDuration.text(d.retry.max))),
+                                   ("giveUpAfter", .string(ConfigDuration.text(d.retry.giveUpAfter)))])),
+            ]
+            if let a = d.acknowledgements {
+                fields.append(("acknowledgements", .object([("infrastructure", opt(a.infrastructure.map(ConfigDuration.text))),
+                                                            ("business", opt(a.business.map(ConfigDuration.text)))])))
+            }
+            return .object(fields)
         }
         return JSONText.object([
             ("form", .string(formVersion)), ("organisations", .array(orgs)), ("groups", .array(grps)), ("agreements", .array(dsas)),

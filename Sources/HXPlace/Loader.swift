@@ -14,7 +14,7 @@ struct Loader {
     /// Where each agreement id was first seen, for the duplicate-id error.
     private var agreementIDs: [String: FileLocation] = [:]
 
-    static let organisationKeys: Set<String> = ["code", "name", "kind", "hub", "pcn"]
+    static let organisationKeys: Set<String> = ["code", "name", "kind", "hub", "pcn", "delivery"]
     static let selectorKeys: Set<String> = ["kind", "pcn", "hub"]
     static let agreementKeys: Set<String> = [
         "id", "title", "version", "status", "validFrom", "validTo", "purpose", "lawfulBasis", "from", "to",
@@ -61,7 +61,8 @@ struct Loader {
                 if let hub, let n = e["hub"] { hubReferences.append((code, hub, n)) }
                 guard let kind else { continue }
                 codes.insert(code)
-                organisations.append(Organisation(code: code, name: name, kind: kind, hub: hub, pcn: pcn))
+                let delivery = e["delivery"].flatMap { readDelivery($0, of: code, reader: reader) }
+                organisations.append(Organisation(code: code, name: name, kind: kind, hub: hub, pcn: pcn, delivery: delivery))
             }
         }
         for ref in hubReferences {

@@ -23,13 +23,17 @@ package struct Organisation: Sendable, Equatable {
     package var hub: String?
     /// For a GP practice: its primary care network (e.g. widnes, runcorn).
     package var pcn: String?
+    /// How its own system receives deliveries; nil: it reads its Kafka topic itself.
+    package var delivery: DeliverySettings?
 
-    package init(code: String, name: String, kind: OrganisationKind, hub: String? = nil, pcn: String? = nil) {
+    package init(code: String, name: String, kind: OrganisationKind, hub: String? = nil, pcn: String? = nil,
+                 delivery: DeliverySettings? = nil) {
         self.code = code
         self.name = name
         self.kind = kind
         self.hub = hub
         self.pcn = pcn
+        self.delivery = delivery
     }
 
     /// docs/design.md: `hx.deliver.<code in lower case>`.

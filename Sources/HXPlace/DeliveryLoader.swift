@@ -1,0 +1,125 @@
+import HXConfigFile
+import Yams
+
+/// Reading an organisation's `delivery` block, with file and line for every problem.
+extension Loader {
+    static let deliveryKeys: Set<String> = ["transport", "format", "mllp", "fhirHttp", "folder", "mesh", "retry", "acknowledgements"]
+    /// The endpoint block each transport takes.
+    static let endpointKey: [DeliverySettings.Transport: String] = [.mllp: "mllp", .fhirHTTP: "fhirHttp", .folder: "folder", .mesh: "mesh"]
+
+    func readDelivery(_ node: Node, of code: String, reader: YAMLReader) -> DeliverySettings? {
+        let what = "delivery of \(code)"
+        let e = reader.mapping(node, what: what, allowed: Self.deliveryKeys)
+        let transportNode = reader.required(e, "transport", what: what, at: node)
+        let formatNode = reader.required(e, "format", what: what, at: node)
+        var transport: DeliverySettings.Transport?
+        if let text = reader.string(transportNode, what: "\(what): transport") {
+            transport = DeliverySettings.Transport(rawValue: text)
+            if transport == nil {
+                reader.error(Self.unknown("transport", text, DeliverySettings.Transport.allCases.map(\.rawValue)), at: transportNode)
+            }
+        }
+        var format: DeliverySettings.Format?
+        if let text = reader.string(formatNode, what: "\(what): format") {
+            format = DeliverySettings.Format(rawValue: text)
+            if format == nil {
+                reader.error(Self.unknown("format", text, DeliverySettings.Format.allCases.map(\.rawValue)), at: formatNode)
+            }
+        }
+        guard let transport else { return nil }
+        if let format, !transport.formats.contains(format) {
+            reader.error("\(what): transport \(transport.rawValue) cannot carry format \(format.rawValue) (it carries: "
+                + transport.formats.map(\.rawValue).joined(separator: ", ") + ")", at: formatNode)
+        }
+        // Exactly the transport's own endpoint block: another one is a mistake that would be silently ignored.
+        let ownKey = Self.endpointKey[transport]!
+        for (other, key) in Self.endpointKey where other != transport {
+            if let n = e[key] { reader.error("\(what): '\(key)' is for transport \(other.rawValue), but the transport is \(transport.rawValue)", at: n) }
+        }
+        let endpoint = e[ownKey].flatMap { readEndpoint(transport, $0, what: "\(what): \(ownKey)", reader: reader) }
+        if e[ownKey] == nil { reader.error("\(what): transport \(transport.rawValue) needs a '\(ownKey)' block (where to deliver)", at: node) }
+        let retry = e["retry"].flatMap { readRetry($0, what: "\(what): retry", reader: reader) } ?? .standard
+        var acknowledgements: DeliverySettings.Acknowledgements?
+        if let n = e["acknowledgements"] {
+            if transport != .mesh {
+                reader.error("\(what): acknowledgements are ITK3's over MESH; transport \(transport.rawValue) has none", at: n)
+            }
+            let a = reader.mapping(n, what: "\(what): acknowledgements", allowed: ["infrastructure", "business"])
+            acknowledgements = DeliverySettings.Acknowledgements(
+                infrastructure: duration(a["infrastructure"], what: "\(what): acknowledgements.infrastructure", reader: reader),
+                business: duration(a["business"], what: "\(what): acknowledgements.business", reader: reader))
+        }
+        guard let format, transport.formats.contains(format), let endpoint else { return nil }
+        return DeliverySettings(transport: transport, format: format, endpoint: endpoint, retry: retry, acknowledgements: acknowledgements)
+    }
+
+    private func readEndpoint(_ transport: DeliverySettings.Transport, _ node: Node, what: String, reader: YAMLReader) -> DeliverySettings.Endpoint? {
+        switch transport {
+        case .mllp:
+            let e = reader.mapping(node, what: what, allowed: ["host", "port", "ackTimeout"])
+            let host = reader.string(reader.required(e, "host", what: what, at: node), what: "\(what).host")
+            let port = reader.int(reader.required(e, "port", what: what, at: node), what: "\(what).port", range: 1...65_535)
+            let ackTimeout = e["ackTimeout"] == nil ? DeliverySettings.defaultAckTimeout
+                : duration(e["ackTimeout"], what: "\(what).ackTimeout", reader: reader)
+            guard let host, let port, let ackTimeout else { return nil }
+            return .mllp(host: host, port: port, ackTimeout: ackTimeout)
+        case .fhirHTTP:
+            let e = reader.mapping(node, what: what, allowed: ["url"])
+            guard let urlNode = reader.required(e, "url", what: what, at: node),
+                  let url = reader.string(urlNode, what: "\(what).url") else { return nil }
+            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                reader.error("\(what).url must be an http(s) URL, not '\(url)'", at: urlNode)
+                return nil
+            }
+            if url.hasPrefix("http://") && !Self.isLoopback(url) {
+                reader.error("\(what).url must use https: patient data does not cross a network in the clear ('\(url)')", at: urlNode)
+                return nil
+            }
+            return .fhirHTTP(url: url)
+        case .folder:
+            let e = reader.mapping(node, what: what, allowed: ["path"])
+            guard let pathNode = reader.required(e, "path", what: what, at: node),
+                  let path = reader.string(pathNode, what: "\(what).path") else { return nil }
+            guard path.hasPrefix("/") else {
+                reader.error("\(what).path must be absolute, not '\(path)' (a worker's working directory is not a place to deliver to)", at: pathNode)
+                return nil
+            }
+            return .folder(path: path)
+        case .mesh:
+            let e = reader.mapping(node, what: what, allowed: ["mailbox", "to", "workflow", "ackWorkflow"])
+            let values = ["mailbox", "to", "workflow", "ackWorkflow"].map { key in
+                reader.string(reader.required(e, key, what: what, at: node), what: "\(what).\(key)")
+            }
+            guard let mailbox = values[0], let to = values[1], let workflow = values[2], let ackWorkflow = values[3] else { return nil }
+            return .mesh(mailbox: mailbox, to: to, workflow: workflow, ackWorkflow: ackWorkflow)
+        }
+    }
+
+    private func readRetry(_ node: Node, what: String, reader: YAMLReader) -> DeliverySettings.Retry? {
+        let e = reader.mapping(node, what: what, allowed: ["initial", "max", "giveUpAfter"])
+        let standard = DeliverySettings.Retry.standard
+        let initial = e["initial"] == nil ? standard.initial : duration(e["initial"], what: "\(what).initial", reader: reader)
+        let max = e["max"] == nil ? standard.max : duration(e["max"], what: "\(what).max", reader: reader)
+        let giveUp = e["giveUpAfter"] == nil ? standard.giveUpAfter : duration(e["giveUpAfter"], what: "\(what).giveUpAfter", reader: reader)
+        guard let initial, let max, let giveUp else { return nil }
+        if initial > max { reader.error("\(what): initial (\(ConfigDuration.text(initial))) is longer than max (\(ConfigDuration.text(max)))", at: e["initial"] ?? node) }
+        if max > giveUp { reader.error("\(what): max (\(ConfigDuration.text(max))) is longer than giveUpAfter (\(ConfigDuration.text(giveUp)))", at: e["max"] ?? node) }
+        return DeliverySettings.Retry(initial: initial, max: max, giveUpAfter: giveUp)
+    }
+
+    private func duration(_ node: Node?, what: String, reader: YAMLReader) -> Int64? {
+        guard let node, let text = reader.string(node, what: what) else { return nil }
+        guard let ms = ConfigDuration.milliseconds(text) else {
+            reader.error("\(what) must be a duration such as 500ms, 30s, 15m, 72h or 7d, not '\(text)'", at: node)
+            return nil
+        }
+        return ms
+    }
+
+    /// http:// is accepted only to this machine (tests, a local relay).
+    static func isLoopback(_ url: String) -> Bool {
+        let rest = url.dropFirst("http://".count)
+        let host = rest.prefix { $0 != "/" && $0 != ":" }
+        return host == "127.0.0.1" || host == "localhost" || rest.hasPrefix("[::1]")
+    }
+}
