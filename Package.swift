@@ -72,6 +72,17 @@ let package = Package(
         // Delivery to recipients' own systems, pure part: a canonical message rendered as the
         // recipient's format (HL7 v2 MDM, FHIR R4 document, canonical JSON) with a readable rendition.
         .target(name: "HXDelivery", dependencies: ["HXCanonical", "HXPlace", "HL7v2"], swiftSettings: strict),
+        // Delivery's transports (I/O): MLLP with its ACKs, FHIR over HTTP, a folder; each attempt judged
+        // sent, failed or worth retrying, with a stable reason code; the retry schedule.
+        .target(
+            name: "HXDeliveryTransport",
+            dependencies: [
+                "HL7v2", "HXPlace",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The router's decision per message and recipient (docs/design.md steps 1-6): pure functions.
         .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace"], swiftSettings: strict),
         // Declarative agreement test cases under config/tests (`hx test`).
@@ -296,7 +307,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HXDeliveryTests",
-            dependencies: ["HXDelivery", "HXCanonical", "HXPlace", "HL7v2"],
+            dependencies: ["HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker"],
             swiftSettings: strict
         ),
         .testTarget(
