@@ -130,7 +130,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The subject access report: a person's decisions from the audit log, as a page they can read.
-        .target(name: "HXSubjectAccess", dependencies: ["HXAudit", "HXPlace", "HXPolicy"], swiftSettings: strict),
+        .target(name: "HXSubjectAccess", dependencies: ["HXAudit", "HXCanonical", "HXPlace", "HXPolicy"], swiftSettings: strict),
         // What operators watch and do, Kafka side: heartbeats, topic rates and lag, dead letters and their replay.
         .target(
             name: "HXOperations",

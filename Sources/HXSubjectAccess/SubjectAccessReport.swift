@@ -1,4 +1,5 @@
 import HXAudit
+import HXCanonical
 import HXPlace
 import HXPolicy
 
@@ -164,19 +165,5 @@ package struct SubjectAccessReport: Sendable {
 
     private func day(_ time: String) -> String { when(time).split(separator: " ").prefix(3).joined(separator: " ") }
 
-    private func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    private func escape(_ s: String) -> String { HTMLText.escape(s) }
 }
