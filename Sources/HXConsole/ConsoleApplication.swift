@@ -5,6 +5,7 @@ import HXOperations
 import HXPlace
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import Mustache
 import Prometheus
@@ -50,16 +51,17 @@ package struct ConsoleApplication: Sendable {
     package func application(host: String, port: Int) -> some ApplicationProtocol {
         let logger = self.logger
         return Application(
-            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: nil), services: [sessions.store],
             onServerRunning: { channel in
                 logger.notice("console listening", metadata: ["address": "\(channel.localAddress?.description ?? "\(host):\(port)")"])
             },
             logger: logger)
     }
 
-    package func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    package func router() -> Router<ConsoleContext> {
+        let router = Router(context: ConsoleContext.self)
         router.add(middleware: HeadersMiddleware(metrics: metrics))
+        router.add(middleware: StaffAuthenticator(sessions: sessions))
         router.get("/health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"up"}"#))) }
         router.get("/metrics") { _, _ in
             var buffer: [UInt8] = []
@@ -69,134 +71,134 @@ package struct ConsoleApplication: Sendable {
         router.get("/static/console.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css", .cacheControl: "max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: Templates.css)))
         }
-        router.get("/sign-in") { request, _ in try await self.signInPage(request, error: nil) }
+        router.get("/sign-in") { _, _ in self.signInPage(error: nil) }
         router.post("/sign-in") { request, _ in try await self.signIn(request) }
-        router.post("/sign-out") { request, _ in try await self.signOut(request) }
-        router.get("/") { request, _ in try await self.page(request, Access.operations) { try await self.overview($0) } }
-        router.get("/topics/:name") { request, context in
+        router.post("/sign-out") { request, context in try await self.signOut(request, context) }
+        router.get("/") { _, context in try await self.page(context, Access.operations) { try await self.overview($0) } }
+        router.get("/topics/:name") { _, context in
             let name = context.parameters.get("name") ?? ""
-            return try await self.page(request, Access.operations) { try await self.topic($0, name: name) }
+            return try await self.page(context, Access.operations) { try await self.topic($0, name: name) }
         }
-        router.get("/groups/:id") { request, context in
+        router.get("/groups/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            return try await self.page(request, Access.operations) { try await self.group($0, id: id) }
+            return try await self.page(context, Access.operations) { try await self.group($0, id: id) }
         }
-        router.get("/dead-letters") { request, _ in try await self.page(request, Access.operations) { try await self.deadLetters($0) } }
-        router.get("/dead-letters/:ref") { request, context in
+        router.get("/dead-letters") { _, context in try await self.page(context, Access.operations) { try await self.deadLetters($0) } }
+        router.get("/dead-letters/:ref") { _, context in
             let ref = context.parameters.get("ref") ?? ""
-            return try await self.page(request, Access.operations) { try await self.deadLetter($0, ref: ref, showInput: false) }
+            return try await self.page(context, Access.operations) { try await self.deadLetter($0, ref: ref, showInput: false) }
         }
         router.post("/dead-letters/:ref/input") { request, context in
             let ref = context.parameters.get("ref") ?? ""
-            return try await self.form(request, Access.patientData) { session, _ in try await self.deadLetter(session, ref: ref, showInput: true) }
+            return try await self.form(request, context, Access.patientData, NoFields.self) { session, _ in try await self.deadLetter(session, ref: ref, showInput: true) }
         }
-        router.post("/dead-letters/replay") { request, _ in
-            try await self.form(request, Access.replay) { session, form in try await self.confirmReplay(session, form: form) }
+        router.post("/dead-letters/replay") { request, context in
+            try await self.form(request, context, Access.replay, ReplayForm.self) { session, form in try await self.confirmReplay(session, form: form) }
         }
-        router.post("/dead-letters/replay/confirm") { request, _ in
-            try await self.form(request, Access.replay) { session, form in try await self.replay(session, form: form) }
+        router.post("/dead-letters/replay/confirm") { request, context in
+            try await self.form(request, context, Access.replay, ReplayForm.self) { session, form in try await self.replay(session, form: form) }
         }
-        router.get("/agreements") { request, _ in try await self.page(request, Access.operations) { self.agreements($0) } }
-        router.get("/audit") { request, _ in try await self.page(request, Access.patientData) { try await self.audit($0, form: nil) } }
-        router.post("/audit/search") { request, _ in
-            try await self.form(request, Access.patientData) { session, form in try await self.audit(session, form: form) }
+        router.get("/agreements") { _, context in try await self.page(context, Access.operations) { self.agreements($0) } }
+        router.get("/audit") { _, context in try await self.page(context, Access.patientData) { try await self.audit($0, form: nil) } }
+        router.post("/audit/search") { request, context in
+            try await self.form(request, context, Access.patientData, AuditSearchForm.self) { session, form in try await self.audit(session, form: form) }
         }
-        router.post("/audit/verify") { request, _ in
-            try await self.form(request, Access.patientData) { session, _ in
+        router.post("/audit/verify") { request, context in
+            try await self.form(request, context, Access.patientData, NoFields.self) { session, _ in
                 _ = try await self.backend.verifyChains()
                 return try await self.audit(session, form: nil)
             }
         }
-        router.get("/audit/report") { request, _ in
+        router.get("/audit/report") { request, context in
             let nhs = request.uri.queryParameters["nhsNumber"].map(String.init) ?? ""
-            return try await self.page(request, Access.patientData) { try await self.report($0, nhsNumber: nhs) }
+            return try await self.page(context, Access.patientData) { try await self.report($0, nhsNumber: nhs) }
         }
-        router.get("/users") { request, _ in try await self.page(request, Access.users) { self.users($0) } }
+        router.get("/users") { _, context in try await self.page(context, Access.users) { self.users($0) } }
         return router
     }
 
     // MARK: Signing in and out
 
-    func signInPage(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func signInPage(error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let token = StaffSessions.token()
         var response = render("sign-in", ["csrf": token, "error": error ?? false], title: "Sign in", session: nil, status: status)
-        response.headers[values: .setCookie].append(cookie(Self.signInCookie, token, path: "/sign-in", maxAge: 900))
+        response.setCookie(Self.cookie(Self.signInCookie, token, path: "/sign-in", maxAge: 900))
         return response
     }
 
     func signIn(_ request: Request) async throws -> Response {
-        let form = try await FormData.read(request)
+        let form = try await Posted<SignInForm>.read(request)
         let expected = request.cookies[Self.signInCookie]?.value ?? ""
-        guard !expected.isEmpty, StaffSessions.constantTimeEqual(expected, form["_csrf"] ?? "") else {
-            return try await signInPage(request, error: "The sign-in form had expired. Please try again.", status: .forbidden)
+        guard let form, !expected.isEmpty, StaffSessions.constantTimeEqual(expected, form.csrf) else {
+            return signInPage(error: "The sign-in form had expired. Please try again.", status: .forbidden)
         }
-        let name = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
-        let password = form["password"] ?? ""
+        let name = (form.fields.username ?? "").trimmingCharacters(in: .whitespaces)
+        let password = form.fields.password ?? ""
         if await sessions.isLockedOut(name) {
             metrics.signInFailures.increment()
-            return try await signInPage(request, error: "Too many failed attempts: wait five minutes and try again.", status: .tooManyRequests)
+            return signInPage(error: "Too many failed attempts: wait five minutes and try again.", status: .tooManyRequests)
         }
         guard let member = staff.authenticate(name: name, password: password) else {
             await sessions.recordFailure(name)
             metrics.signInFailures.increment()
             logger.notice("sign-in failed")
-            return try await signInPage(request, error: "Wrong user name or password.", status: .unauthorized)
+            return signInPage(error: "Wrong user name or password.", status: .unauthorized)
         }
-        let session = await sessions.open(for: member)
+        let cookie = try await sessions.open(for: member)
         logger.info("signed in", metadata: ["user": "\(member.name)", "role": "\(member.role.rawValue)"])
         var response = Response.redirect(to: "/", type: .normal)
-        response.headers[values: .setCookie].append(cookie(Self.sessionCookie, session.id, path: "/", maxAge: nil))
-        response.headers[values: .setCookie].append(cookie(Self.signInCookie, "", path: "/sign-in", maxAge: 0))
+        response.setCookie(cookie)
+        response.setCookie(Self.cookie(Self.signInCookie, "", path: "/sign-in", maxAge: 0))
         return response
     }
 
-    func signOut(_ request: Request) async throws -> Response {
-        let form = try await FormData.read(request)
-        if let id = request.cookies[Self.sessionCookie]?.value, let session = await sessions.session(id),
-           StaffSessions.constantTimeEqual(session.csrfToken, form["_csrf"] ?? "") {
-            await sessions.close(id)
+    func signOut(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        if let session = context.identity, let form = try await Posted<NoFields>.read(request),
+           StaffSessions.constantTimeEqual(session.csrfToken, form.csrf) {
+            try await sessions.close(request)
         }
         var response = Response.redirect(to: "/sign-in", type: .normal)
-        response.headers[values: .setCookie].append(cookie(Self.sessionCookie, "", path: "/", maxAge: 0))
+        response.setCookie(Self.cookie(Self.sessionCookie, "", path: "/", maxAge: 0))
         return response
     }
 
     /// Secure, HttpOnly, SameSite=Strict: never sent over plain HTTP (except to
     /// localhost, which browsers treat as secure), never readable by script,
     /// never sent with another site's request.
-    func cookie(_ name: String, _ value: String, path: String, maxAge: Int?) -> String {
-        "\(name)=\(value); Path=\(path); HttpOnly; Secure; SameSite=Strict" + (maxAge.map { "; Max-Age=\($0)" } ?? "")
+    static func cookie(_ name: String, _ value: String, path: String, maxAge: Int?) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: path, secure: true, httpOnly: true, sameSite: .strict)
     }
 
     // MARK: Guards
 
     /// A GET page: signed in, with one of `roles`.
-    func page(_ request: Request, _ roles: Set<StaffRole>, _ body: (StaffSession) async throws -> Response) async throws -> Response {
-        switch await authorise(request, roles) {
+    func page(_ context: ConsoleContext, _ roles: Set<StaffRole>, _ body: (StaffSession) async throws -> Response) async throws -> Response {
+        switch authorise(context, roles) {
         case .failure(let response): return response
         case .success(let session): return try await guarded(session, body)
         }
     }
 
     /// A POST form: signed in, with one of `roles`, carrying the session's CSRF token.
-    func form(_ request: Request, _ roles: Set<StaffRole>, _ body: (StaffSession, FormData) async throws -> Response) async throws -> Response {
-        switch await authorise(request, roles) {
+    func form<Fields: Decodable>(_ request: Request, _ context: ConsoleContext, _ roles: Set<StaffRole>, _ fields: Fields.Type,
+                                  _ body: (StaffSession, Fields) async throws -> Response) async throws -> Response {
+        switch authorise(context, roles) {
         case .failure(let response): return response
         case .success(let session):
-            let form = try await FormData.read(request)
-            guard StaffSessions.constantTimeEqual(session.csrfToken, form["_csrf"] ?? "") else {
+            guard let form = try await Posted<Fields>.read(request), StaffSessions.constantTimeEqual(session.csrfToken, form.csrf) else {
                 metrics.csrfRejections.increment()
                 return render("problem", ["heading": "Form expired", "message": "This form was not sent from a page of this session. Go back, reload the page and try again."],
                               title: "Form expired", session: session, status: .forbidden)
             }
-            return try await guarded(session) { try await body($0, form) }
+            return try await guarded(session) { try await body($0, form.fields) }
         }
     }
 
     enum Authorisation { case success(StaffSession), failure(Response) }
 
-    func authorise(_ request: Request, _ roles: Set<StaffRole>) async -> Authorisation {
-        guard let id = request.cookies[Self.sessionCookie]?.value, let session = await sessions.session(id) else {
+    /// The identity hummingbird-auth's authenticator found, checked against `roles` (from `Access`).
+    func authorise(_ context: ConsoleContext, _ roles: Set<StaffRole>) -> Authorisation {
+        guard let session = context.identity else {
             return .failure(.redirect(to: "/sign-in", type: .normal))
         }
         guard roles.contains(session.role) else {
@@ -290,25 +292,38 @@ struct ConsoleMetrics: Sendable {
     }
 }
 
-/// `application/x-www-form-urlencoded`, with repeated names kept (the dead-letter checkboxes).
-struct FormData: Sendable {
-    var pairs: [(String, String)]
+/// A posted form (`application/x-www-form-urlencoded`), read by Hummingbird's
+/// `URLEncodedFormDecoder`: its fields, and the CSRF token every form carries.
+struct Posted<Fields: Decodable>: Decodable {
+    var csrf: String
+    var fields: Fields
 
-    subscript(name: String) -> String? { pairs.first { $0.0 == name }?.1 }
-    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+    private enum Keys: String, CodingKey { case csrf = "_csrf" }
 
-    static func read(_ request: Request) async throws -> FormData {
-        let buffer = try await request.body.collect(upTo: 1 << 20)
-        return parse(String(buffer: buffer))
+    init(from decoder: any Decoder) throws {
+        csrf = try decoder.container(keyedBy: Keys.self).decodeIfPresent(String.self, forKey: .csrf) ?? ""
+        fields = try Fields(from: decoder)
     }
 
-    static func parse(_ text: String) -> FormData {
-        func decode(_ s: Substring) -> String {
-            String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-        }
-        return FormData(pairs: text.split(separator: "&").map { item in
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
-        })
+    /// The form, or nil if it is not one (then it has no token either, and is refused).
+    /// Hummingbird's decoder reads a list only as `ref[]=a&ref[]=b` and refuses a name given
+    /// twice, as browsers send ticked checkboxes (`ref=a&ref=b`): so `ref` gets its brackets first.
+    static func read(_ request: Request) async throws -> Posted? {
+        let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+        let bracketed = body.split(separator: "&").map { $0.hasPrefix("ref=") ? "ref[]=" + $0.dropFirst(4) : String($0) }.joined(separator: "&")
+        return try? URLEncodedFormDecoder().decode(Posted.self, from: bracketed)
     }
+}
+
+/// A form with nothing but its CSRF token (a button).
+struct NoFields: Decodable {}
+
+struct SignInForm: Decodable {
+    var username: String?
+    var password: String?
+}
+
+/// The dead letters ticked for replay.
+struct ReplayForm: Decodable {
+    var ref: [String]?
 }

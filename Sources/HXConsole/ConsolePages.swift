@@ -100,7 +100,7 @@ extension ConsoleApplication {
         ], title: "Dead letter \(ref)", session: session, patientData: showInput)
     }
 
-    func confirmReplay(_ session: StaffSession, form: FormData) async throws -> Response {
+    func confirmReplay(_ session: StaffSession, form: ReplayForm) async throws -> Response {
         let refs = try Self.refs(form)
         let items = try await backend.planReplay(refs)
         let ready = items.filter(\.isReady)
@@ -121,7 +121,7 @@ extension ConsoleApplication {
         ], title: "Replay dead letters", session: session)
     }
 
-    func replay(_ session: StaffSession, form: FormData) async throws -> Response {
+    func replay(_ session: StaffSession, form: ReplayForm) async throws -> Response {
         let outcomes = try await backend.replay(try Self.refs(form), by: session)
         let done = outcomes.filter { $0.auditSequence != nil }
         metrics.replays.increment(by: Int64(done.count))
@@ -155,23 +155,23 @@ extension ConsoleApplication {
         return render("agreements", ["today": "\(today)", "agreements": rows], title: "Agreements", session: session)
     }
 
-    func audit(_ session: StaffSession, form: FormData?) async throws -> Response {
+    func audit(_ session: StaffSession, form: AuditSearchForm?) async throws -> Response {
         var context: [String: Any] = ["csrf": session.csrfToken]
-        let values = form ?? FormData(pairs: [])
-        context["q"] = ["nhsNumber": values["nhsNumber"] ?? "", "organisation": values["organisation"] ?? "", "agreement": values["agreement"] ?? "",
-                        "reason": values["reason"] ?? "", "from": values["from"] ?? "", "to": values["to"] ?? ""]
-        context["outcomes"] = AuditOutcome.allCases.map { ["value": $0.rawValue, "selected": values["outcome"] == $0.rawValue] as [String: Any] }
-        context["kinds"] = AuditRecordKind.allCases.map { ["value": $0.rawValue, "selected": values["kind"] == $0.rawValue] as [String: Any] }
+        let values = form ?? AuditSearchForm()
+        context["q"] = ["nhsNumber": values.nhsNumber ?? "", "organisation": values.organisation ?? "", "agreement": values.agreement ?? "",
+                        "reason": values.reason ?? "", "from": values.from ?? "", "to": values.to ?? ""]
+        context["outcomes"] = AuditOutcome.allCases.map { ["value": $0.rawValue, "selected": values.outcome == $0.rawValue] as [String: Any] }
+        context["kinds"] = AuditRecordKind.allCases.map { ["value": $0.rawValue, "selected": values.kind == $0.rawValue] as [String: Any] }
         if let form {
             let query: AuditQuery
             do {
-                query = try AuditSearchForm.query(form)
+                query = try form.query()
             } catch let error as ConsoleInputError {
                 context["error"] = error.message
                 return try await auditPage(session, context)
             }
             let found = try await backend.searchAudit(query, describedAs: AuditSearchForm.describe(query), by: session)
-            if form["format"] == "csv" {
+            if form.format == "csv" {
                 return Response(
                     status: .ok,
                     headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"audit-search.csv\"", .cacheControl: "no-store"],
@@ -226,8 +226,8 @@ extension ConsoleApplication {
 
     // MARK: Helpers
 
-    static func refs(_ form: FormData) throws -> [DeadLetterRef] {
-        let refs = form.all("ref").compactMap { DeadLetterRef($0) }
+    static func refs(_ form: ReplayForm) throws -> [DeadLetterRef] {
+        let refs = (form.ref ?? []).compactMap { DeadLetterRef($0) }
         guard !refs.isEmpty else { throw ConsoleInputError(message: "Select at least one dead letter to replay.") }
         return refs
     }

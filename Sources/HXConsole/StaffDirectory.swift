@@ -3,7 +3,7 @@ import HXConfigFile
 import HummingbirdBcrypt
 
 /// What a member of staff may do in the console.
-package enum StaffRole: String, Sendable, CaseIterable, Comparable {
+package enum StaffRole: String, Sendable, CaseIterable, Comparable, Codable {
     /// Watches topics, lag and adapters; lists and replays dead letters. Sees no patient identifier.
     case operator_ = "operator"
     /// Searches the audit log, verifies chains, writes subject access reports; the only role that sees patient identifiers.

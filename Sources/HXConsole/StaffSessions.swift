@@ -1,8 +1,10 @@
 import Foundation
+import Hummingbird
+import HummingbirdAuth
 
-/// A signed-in member of staff.
-package struct StaffSession: Sendable, Equatable {
-    package var id: String
+/// A signed-in member of staff: what the session store keeps under the
+/// session's id, and the identity hummingbird-auth puts on the request context.
+package struct StaffSession: Sendable, Equatable, Codable {
     package var name: String
     package var role: StaffRole
     /// Sent back in every form; a POST without it is refused (CSRF).
@@ -11,14 +13,21 @@ package struct StaffSession: Sendable, Equatable {
     var lastSeen: Date
 }
 
-/// Sessions in memory: a restart signs everyone out, which is the safe
-/// direction. Ids and CSRF tokens are 256 random bits from the system's
-/// generator. A session ends after `idle` without a request or `lifetime` in
-/// all, whichever comes first.
+/// The console's request context: hummingbird-auth's, with the signed-in member as identity.
+package typealias ConsoleContext = BasicAuthRequestContext<StaffSession>
+
+/// Sessions in hummingbird-auth's `SessionStorage` over Hummingbird's
+/// `MemoryPersistDriver`: they make the ids (256 random bits), keep the
+/// sessions and read the id back from the cookie. A restart signs everyone
+/// out, which is the safe direction. CSRF tokens are 256 random bits from the
+/// system's generator. A session ends after `idle` without a request or
+/// `lifetime` in all, whichever comes first.
 package actor StaffSessions {
     let idle: TimeInterval
     let lifetime: TimeInterval
-    private var sessions: [String: StaffSession] = [:]
+    /// Tidies expired sessions away, run as a service of the application.
+    let store: MemoryPersistDriver<ContinuousClock>
+    let storage: SessionStorage<StaffSession>
     /// Failed sign-ins per name in the current window, to slow guessing.
     private var failures: [String: (count: Int, since: Date)] = [:]
 
@@ -28,28 +37,34 @@ package actor StaffSessions {
     package init(idle: TimeInterval = 30 * 60, lifetime: TimeInterval = 12 * 3600) {
         self.idle = idle
         self.lifetime = lifetime
+        let store = MemoryPersistDriver()
+        self.store = store
+        storage = SessionStorage(store, configuration: .init(sessionCookieParameters: .init(name: ConsoleApplication.sessionCookie)))
     }
 
-    package func open(for member: StaffMember, now: Date = Date()) -> StaffSession {
-        sweep(now: now)
-        let session = StaffSession(id: Self.token(), name: member.name, role: member.role, csrfToken: Self.token(), created: now, lastSeen: now)
-        sessions[session.id] = session
+    /// A new session and its cookie, which has no expiry: the browser forgets it when it closes.
+    package func open(for member: StaffMember, now: Date = Date()) async throws -> Cookie {
+        let session = StaffSession(name: member.name, role: member.role, csrfToken: Self.token(), created: now, lastSeen: now)
+        let saved = try await storage.save(session: session, expiresIn: .seconds(idle))
         failures[member.name] = nil
-        return session
+        return ConsoleApplication.cookie(ConsoleApplication.sessionCookie, saved.value, path: "/", maxAge: nil)
     }
 
-    package func session(_ id: String, now: Date = Date()) -> StaffSession? {
-        guard var session = sessions[id] else { return nil }
-        guard now.timeIntervalSince(session.lastSeen) <= idle, now.timeIntervalSince(session.created) <= lifetime else {
-            sessions[id] = nil
+    /// The live session named by the request's cookie, kept alive for another `idle`. It is stored
+    /// again before the page runs, not after, so that a sign-out meanwhile is not undone.
+    package func session(for request: Request, now: Date = Date()) async throws -> StaffSession? {
+        guard var session = try await storage.load(request: request) else { return nil }
+        let age = now.timeIntervalSince(session.created)
+        guard now.timeIntervalSince(session.lastSeen) <= idle, age <= lifetime else {
+            _ = try await storage.delete(request: request)
             return nil
         }
         session.lastSeen = now
-        sessions[id] = session
+        try await storage.update(session: session, expiresIn: .seconds(min(idle, lifetime - age)), request: request)
         return session
     }
 
-    package func close(_ id: String) { sessions[id] = nil }
+    package func close(_ request: Request) async throws { _ = try await storage.delete(request: request) }
 
     /// Whether sign-in for this name is paused after too many failures.
     package func isLockedOut(_ name: String, now: Date = Date()) -> Bool {
@@ -69,10 +84,6 @@ package actor StaffSessions {
         }
     }
 
-    private func sweep(now: Date) {
-        sessions = sessions.filter { now.timeIntervalSince($0.value.lastSeen) <= idle && now.timeIntervalSince($0.value.created) <= lifetime }
-    }
-
     static func token() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
@@ -85,5 +96,15 @@ package actor StaffSessions {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// hummingbird-auth's authenticator middleware: the live session, if any, becomes the context's identity.
+struct StaffAuthenticator: AuthenticatorMiddleware {
+    typealias Context = ConsoleContext
+    let sessions: StaffSessions
+
+    func authenticate(request: Request, context: ConsoleContext) async throws -> StaffSession? {
+        try await sessions.session(for: request)
     }
 }

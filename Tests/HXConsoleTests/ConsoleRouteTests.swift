@@ -255,7 +255,8 @@ import Testing
         let response = try await postSignIn(client, name, Self.password)
         #expect(response.status == .seeOther)
         let set = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("hx_session=") })
-        #expect(set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"))
+        #expect(set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict") && set.contains("Path=/"))
+        #expect(!set.contains("Expires") && !set.contains("Max-Age"), "a browser-session cookie")
         let session = String(set.split(separator: ";")[0].dropFirst("hx_session=".count))
         let csrf = try await client.execute(uri: "/dead-letters", method: .get, headers: [.cookie: "hx_session=\(session)"]) { response in
             String(String(buffer: response.body).components(separatedBy: #"name="_csrf" value=""#)[1].prefix { $0 != "\"" })

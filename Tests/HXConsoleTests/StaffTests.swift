@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import HXConfigFile
 @testable import HXConsole
+import Hummingbird
 import Testing
 
 /// The console's users file and sessions.
@@ -52,22 +54,27 @@ import Testing
         }
     }
 
-    @Test func sessionsEndWhenIdleOrTooOld() async {
+    @Test func sessionsEndWhenIdleOrTooOld() async throws {
         let sessions = StaffSessions(idle: 60, lifetime: 600)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let member = StaffMember(name: "sam", role: .operator_, passwordHash: "")
-        let session = await sessions.open(for: member, now: start)
-        #expect(session.id != session.csrfToken && session.id.count >= 43)
-        #expect(await sessions.session(session.id, now: start.addingTimeInterval(59)) != nil)
-        #expect(await sessions.session(session.id, now: start.addingTimeInterval(118)) != nil, "each request keeps it alive")
-        #expect(await sessions.session(session.id, now: start.addingTimeInterval(200)) == nil, "idle too long")
-        let long = await sessions.open(for: member, now: start)
-        var t = start
-        while t < start.addingTimeInterval(590) {
-            t = t.addingTimeInterval(50)
-            _ = await sessions.session(long.id, now: t)
+        /// A request with the session's cookie, `seconds` after the start.
+        func lookUp(_ cookie: Cookie, at seconds: TimeInterval) async throws -> StaffSession? {
+            let head = HTTPRequest(method: .get, scheme: "https", authority: "console", path: "/", headerFields: [.cookie: "\(cookie.name)=\(cookie.value)"])
+            return try await sessions.session(for: Request(head: head, body: .init(buffer: ByteBuffer())), now: start.addingTimeInterval(seconds))
         }
-        #expect(await sessions.session(long.id, now: start.addingTimeInterval(601)) == nil, "past its lifetime however busy")
+        let cookie = try await sessions.open(for: member, now: start)
+        let session = try #require(try await lookUp(cookie, at: 59))
+        #expect(cookie.value != session.csrfToken && cookie.value.count >= 43)
+        #expect(try await lookUp(cookie, at: 118) != nil, "each request keeps it alive")
+        #expect(try await lookUp(cookie, at: 200) == nil, "idle too long")
+        let long = try await sessions.open(for: member, now: start)
+        var t: TimeInterval = 0
+        while t < 590 {
+            t += 50
+            _ = try await lookUp(long, at: t)
+        }
+        #expect(try await lookUp(long, at: 601) == nil, "past its lifetime however busy")
     }
 
     @Test func tokensCompareInConstantTimeAndDiffer() {
