@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "HXOperations",
             dependencies: [
-                "HXKafka", "HXAccess", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXAudit", "HXAuditIndexing", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
+                "HXKafka", "HXAccess", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXService", "HXAudit", "HXAuditIndexing", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -148,10 +148,25 @@ let package = Package(
         // TLS/SASL files before a client starts: pure, no Kafka I/O.
         .target(name: "HXAccess", dependencies: ["HXCanonical", "HXConfigFile", "HXPlace", "HXTopics", "HXTranslate"], swiftSettings: strict),
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
+        // What every long-running hx service shares: the /metrics and /health endpoint (and the accepted-connection
+        // handling of NIO listeners), the heartbeat beacon and its publisher, and generic service-group pieces.
+        .target(
+            name: "HXService",
+            dependencies: [
+                "HXKafka", "HXCanonical",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "HXAdapterRuntime",
             dependencies: [
-                "HXKafka", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
+                "HXKafka", "HXService", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -166,7 +181,7 @@ let package = Package(
             name: "hx",
             dependencies: [
                 "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
-                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
+                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXService", "HXAudit", "HXRouter",
                 "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -259,7 +274,7 @@ let package = Package(
         .testTarget(
             name: "HXAdapterRuntimeTests",
             dependencies: [
-                "HXAdapterRuntime", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
+                "HXAdapterRuntime", "HXService", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -299,7 +314,7 @@ let package = Package(
         .testTarget(
             name: "HXConsoleTests",
             dependencies: [
-                "HXConsole", "HXOperations", "HXAudit", "HXAuditIndex", "HXCanonical", "HXPlace", "HXKafka", "HXKafkaTestSupport", "hx",
+                "HXConsole", "HXOperations", "HXService", "HXAudit", "HXAuditIndex", "HXCanonical", "HXPlace", "HXKafka", "HXKafkaTestSupport", "hx",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

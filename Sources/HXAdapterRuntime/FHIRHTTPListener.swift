@@ -1,4 +1,5 @@
 import Foundation
+import HXService
 import HXTranslate
 import Logging
 import NIOCore

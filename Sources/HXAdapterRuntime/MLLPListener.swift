@@ -1,5 +1,6 @@
 import Foundation
 import HL7v2
+import HXService
 import Logging
 import NIOCore
 import NIOPosix

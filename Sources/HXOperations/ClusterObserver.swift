@@ -4,6 +4,7 @@ import HXCanonical
 import HXAuditIndexing
 import HXKafka
 import HXSerial
+import HXService
 import Logging
 import ServiceLifecycle
 

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
-import HXAdapterRuntime
 import HXAudit
 import HXConfigFile
 import HXPlace
 import HXRouter
+import HXService
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -116,18 +116,6 @@ struct ReloadOnHangup: Service {
                     router.reload(place)
                 }
             }
-        }
-    }
-}
-
-/// The metrics endpoint as a service of the group: stopped at shutdown.
-struct MetricsService: Service {
-    let server: MetricsServer
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await server.run()
-        } onGracefulShutdown: {
-            server.stop()
         }
     }
 }

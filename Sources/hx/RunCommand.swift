@@ -8,6 +8,7 @@ import HXKafka
 import HXOperations
 import HXPlace
 import HXRouter
+import HXService
 import HXTopics
 import HXTranslate
 import Logging
@@ -187,16 +188,6 @@ struct AuditWatch: Service {
         case .deadLetterReplay:
             return "decision:   dead letter \(r.details["deadLetter"] ?? "?") replayed"
         }
-    }
-}
-
-/// Runs `action` when the group shuts down (or is cancelled), in the group's order.
-struct AtShutdown: Service {
-    let action: @Sendable () async -> Void
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await action()
     }
 }
 

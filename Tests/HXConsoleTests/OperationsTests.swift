@@ -3,6 +3,7 @@ import HXAdapterRuntime
 import HXCanonical
 import HXKafka
 @testable import HXOperations
+import HXService
 import HXTranslate
 import Testing
 
