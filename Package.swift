@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "HXOperations",
             dependencies: [
-                "HXKafka", "HXAccess", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXService", "HXAudit", "HXAuditIndexing", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
+                "HXKafka", "HXAccess", "HXCanonical", "HXTranslate", "HXAdapterRecords", "HXService", "HXAudit", "HXAuditIndexing", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -163,10 +163,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What an adapter writes to Kafka for one input (canonical messages, identity facts, dead letters):
+        // pure, shared by the adapter's publisher and the replay of dead letters.
+        .target(name: "HXAdapterRecords", dependencies: ["HXCanonical", "HXKafka", "HXTranslate"], swiftSettings: strict),
         .target(
             name: "HXAdapterRuntime",
             dependencies: [
-                "HXKafka", "HXService", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
+                "HXKafka", "HXService", "HXAdapterRecords", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -274,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "HXAdapterRuntimeTests",
             dependencies: [
-                "HXAdapterRuntime", "HXService", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
+                "HXAdapterRuntime", "HXAdapterRecords", "HXService", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -288,7 +291,7 @@ let package = Package(
             name: "HXRouterTests",
             dependencies: [
                 "HXRouter", "HXWorkload", "HXKafka", "HXKafkaTestSupport", "HXDevBroker", "HXTopics", "HXAudit", "HXPolicy", "HXPlace", "HXCanonical", "HXTranslate", "hx",
-                "HXAdapterRuntime", "HXNetworkTestSupport",
+                "HXAdapterRecords", "HXNetworkTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -314,7 +317,7 @@ let package = Package(
         .testTarget(
             name: "HXConsoleTests",
             dependencies: [
-                "HXConsole", "HXOperations", "HXService", "HXAudit", "HXAuditIndex", "HXCanonical", "HXPlace", "HXKafka", "HXKafkaTestSupport", "hx",
+                "HXConsole", "HXOperations", "HXAdapterRecords", "HXService", "HXAudit", "HXAuditIndex", "HXCanonical", "HXPlace", "HXKafka", "HXKafkaTestSupport", "hx",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

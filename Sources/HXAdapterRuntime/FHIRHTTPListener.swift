@@ -1,4 +1,5 @@
 import Foundation
+import HXAdapterRecords
 import HXService
 import HXTranslate
 import Logging

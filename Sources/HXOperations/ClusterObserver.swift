@@ -1,5 +1,4 @@
 import Foundation
-import HXAdapterRuntime
 import HXCanonical
 import HXAuditIndexing
 import HXKafka
