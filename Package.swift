@@ -109,10 +109,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // hx.audit.ig.v1 → the audit index, each chunk stored with its offsets in one database transaction.
+        // A member of staff's own hash chain on hx.audit.ig.v1 (an auditor's access, an operator's replays),
+        // continued from its head and written in one Kafka transaction with what it records.
+        .target(
+            name: "HXStaffAudit",
+            dependencies: ["HXAudit", "HXCanonical", "HXKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // hx.audit.ig.v1 → the audit index, each chunk stored with its offsets in one database transaction;
+        // and auditors' access recorded on the audit topic.
         .target(
             name: "HXAuditIndexing",
-            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXKafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXKafka", "HXStaffAudit", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // The subject access report: a person's decisions from the audit log, as a page they can read.
@@ -121,7 +129,7 @@ let package = Package(
         .target(
             name: "HXOperations",
             dependencies: [
-                "HXKafka", "HXAccess", "HXCanonical", "HXTranslate", "HXAdapterRecords", "HXService", "HXAudit", "HXAuditIndexing", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
+                "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRecords", "HXService", "HXStaffAudit", "HXAudit", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
