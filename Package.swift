@@ -121,7 +121,11 @@ let package = Package(
         // and auditors' access recorded on the audit topic.
         .target(
             name: "HXAuditIndexing",
-            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXKafka", "HXStaffAudit", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXKafka", "HXStaffAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         // The subject access report: a person's decisions from the audit log, as a page they can read.
@@ -189,14 +193,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The development stack of `hx run` around the real services: the development broker as a service (also
+        // `hx dev broker`), every adapter started and fed its samples, the summary of what flowed, decisions and a
+        // heartbeat round trip printed as they happen, and the demonstration console with its indexer.
+        .target(
+            name: "HXDevStack",
+            dependencies: [
+                "HXAdapterRuntime", "HXAudit", "HXAuditIndex", "HXAuditIndexing", "HXCanonical", "HXConsole", "HXDevBroker",
+                "HXKafka", "HXOperations", "HXPlace", "HXTranslate",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "hx",
             dependencies: [
-                "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
+                "HXKafka", "HXTopics", "HXDevBroker", "HXDevStack", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXService", "HXAudit", "HXRouter",
                 "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
