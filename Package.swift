@@ -83,8 +83,8 @@ let package = Package(
             dependencies: ["HXCanonical", "HXPlace", "HXPolicy"],
             swiftSettings: strict
         ),
-        // `hx adapter run`: MLLP listener and drop folder, publishing to Kafka before acknowledging;
-        // dead letters, heartbeats, Prometheus metrics.
+        // `hx router`: each input decided (RouterStep, pure) and written with its audit records in one Kafka
+        // transaction per batch; chain recovery, consent and identity reference data, reload on SIGHUP.
         .target(
             name: "HXRouter",
             dependencies: [
@@ -140,7 +140,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // `hx console`: the web pages for operators and auditors, with users, roles, sessions and CSRF.
+        // `hx console`: the web pages for operators and auditors, with users, roles, sessions and CSRF;
+        // `LiveConsole` assembles it on Kafka and the audit index for `hx console` and `hx run`.
         .target(
             name: "HXConsole",
             dependencies: [
@@ -160,6 +161,7 @@ let package = Package(
         // Least-privilege Kafka ACLs derived from the configuration (`hx acl plan`), and the checks of
         // TLS/SASL files before a client starts: pure, no Kafka I/O.
         .target(name: "HXAccess", dependencies: ["HXCanonical", "HXConfigFile", "HXPlace", "HXTopics", "HXTranslate"], swiftSettings: strict),
+        // Synthetic Halton traffic (canonical messages) for tests and benchmarks.
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
         // What every long-running hx service shares: the /metrics and /health endpoint (and the accepted-connection
         // handling of NIO listeners), the heartbeat beacon and its publisher, and generic service-group pieces.
@@ -179,6 +181,8 @@ let package = Package(
         // What an adapter writes to Kafka for one input (canonical messages, identity facts, dead letters):
         // pure, shared by the adapter's publisher and the replay of dead letters.
         .target(name: "HXAdapterRecords", dependencies: ["HXCanonical", "HXKafka", "HXTranslate"], swiftSettings: strict),
+        // `hx adapter run`: MLLP listener, FHIR HTTP endpoint and drop folder, publishing to Kafka before
+        // acknowledging; dead letters, the adapter's heartbeat and Prometheus metrics.
         .target(
             name: "HXAdapterRuntime",
             dependencies: [
@@ -207,6 +211,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The `hx` command: argument parsing, and the wiring of each command's services into a service group.
         .executableTarget(
             name: "hx",
             dependencies: [
@@ -273,10 +278,12 @@ let package = Package(
             path: "Tests/HXNetworkTestSupport",
             swiftSettings: strict
         ),
+        // The Kafka client on a broker and on librdkafka's mock cluster, the topic catalogue, and hx's commands run
+        // as a user runs them.
         .testTarget(
             name: "HXKafkaTests",
             dependencies: [
-                "HXKafka", "HXDevBroker", "HXTopics", "hx", "HXKafkaTestSupport",
+                "HXKafka", "HXDevBroker", "HXTopics", "HXCanonical", "HXConfigFile", "hx", "HXKafkaTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -291,14 +298,19 @@ let package = Package(
         ),
         // The synthetic traffic and the adapters' translations are corpora for the canonical JSON's differential tests.
         .testTarget(name: "HXCanonicalTests", dependencies: ["HXCanonical", "HXWorkload", "HXTranslate"], swiftSettings: strict),
+        // HL7 v2 parsing, encoding, MLLP framing and ACKs, on the sample corpus.
         .testTarget(name: "HL7v2Tests", dependencies: ["HL7v2"], swiftSettings: strict),
+        // Every feed format's translation, adapter.yaml and the adapters' own test cases.
         .testTarget(name: "HXTranslateTests", dependencies: ["HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile"], swiftSettings: strict),
-        .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXConfigFile"], swiftSettings: strict),
+        // The place configuration: validation with file and line, the Halton configuration, UK time.
+        .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXCanonical", "HXConfigFile"], swiftSettings: strict),
+        // The decision table and the agreements' declarative test cases.
         .testTarget(
             name: "HXPolicyTests",
             dependencies: ["HXCanonical", "HXPlace", "HXPolicy", "HXPolicyTesting"],
             swiftSettings: strict
         ),
+        // The adapters against a broker: MLLP, HTTP and drop folder sources, heartbeats and metrics; their records (pure).
         .testTarget(
             name: "HXAdapterRuntimeTests",
             dependencies: [
@@ -312,6 +324,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The router (its step pure, and on a broker), the hx router, audit index and verify commands, kills and
+        // faults under load, and the console in a browser.
         .testTarget(
             name: "HXRouterTests",
             dependencies: [
@@ -323,6 +337,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The audit index on SQLite and PostgreSQL: ingest, search, retention, pruning, chains from the stored bytes.
         .testTarget(
             name: "HXAuditIndexTests",
             dependencies: [
@@ -334,15 +349,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Audit records, their bytes and hash chains, the verifier, reconciliation, flow summaries, subject access reports.
         .testTarget(
             name: "HXAuditTests",
             dependencies: ["HXAudit", "HXSubjectAccess", "HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // The console's routes and roles on a fixed backend, staff and sessions, and the operations logic (pure parts).
         .testTarget(
             name: "HXConsoleTests",
             dependencies: [
-                "HXConsole", "HXOperations", "HXAdapterRecords", "HXService", "HXAudit", "HXAuditIndex", "HXCanonical", "HXPlace", "HXKafka", "HXKafkaTestSupport", "hx",
+                "HXConsole", "HXOperations", "HXAdapterRecords", "HXService", "HXAudit", "HXAuditIndex", "HXCanonical", "HXConfigFile",
+                "HXPlace", "HXKafka", "HXTranslate", "HXKafkaTestSupport", "hx",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
