@@ -97,15 +97,16 @@ let package = Package(
             dependencies: ["HXCanonical", "HXPlace", "HXPolicy"],
             swiftSettings: strict
         ),
-        // `hx adapter run`: MLLP listener and drop folder, publishing to Kafka before acknowledging;
-        // dead letters, heartbeats, Prometheus metrics.
+        // `hx router`: each input decided (RouterStep, pure) and written with its audit records in one Kafka
+        // transaction per batch; chain recovery, consent and identity reference data, reload on SIGHUP.
         .target(
             name: "HXRouter",
             dependencies: [
-                "HXKafka", "HXCanonical", "HXPlace", "HXPolicy", "HXAudit",
+                "HXKafka", "HXCanonical", "HXConfigFile", "HXPlace", "HXPolicy", "HXAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -123,10 +124,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // hx.audit.ig.v1 → the audit index, each chunk stored with its offsets in one database transaction.
+        // A member of staff's own hash chain on hx.audit.ig.v1 (an auditor's access, an operator's replays),
+        // continued from its head and written in one Kafka transaction with what it records.
+        .target(
+            name: "HXStaffAudit",
+            dependencies: ["HXAudit", "HXCanonical", "HXKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // hx.audit.ig.v1 → the audit index, each chunk stored with its offsets in one database transaction;
+        // and auditors' access recorded on the audit topic.
         .target(
             name: "HXAuditIndexing",
-            dependencies: ["HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXKafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HXAuditIndex", "HXAudit", "HXCanonical", "HXPlace", "HXKafka", "HXStaffAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         // The subject access report: a person's decisions from the audit log, as a page they can read.
@@ -135,13 +148,14 @@ let package = Package(
         .target(
             name: "HXOperations",
             dependencies: [
-                "HXKafka", "HXAccess", "HXCanonical", "HXTranslate", "HXAdapterRuntime", "HXAudit", "HXAuditIndexing", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
+                "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRecords", "HXService", "HXStaffAudit", "HXAudit", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
-        // `hx console`: the web pages for operators and auditors, with users, roles, sessions and CSRF.
+        // `hx console`: the web pages for operators and auditors, with users, roles, sessions and CSRF;
+        // `LiveConsole` assembles it on Kafka and the audit index for `hx console` and `hx run`.
         .target(
             name: "HXConsole",
             dependencies: [
@@ -162,13 +176,15 @@ let package = Package(
         // Least-privilege Kafka ACLs derived from the configuration (`hx acl plan`), and the checks of
         // TLS/SASL files before a client starts: pure, no Kafka I/O.
         .target(name: "HXAccess", dependencies: ["HXCanonical", "HXConfigFile", "HXPlace", "HXTopics", "HXTranslate"], swiftSettings: strict),
+        // Synthetic Halton traffic (canonical messages) for tests and benchmarks.
         .target(name: "HXWorkload", dependencies: ["HXCanonical", "HXPolicy"], swiftSettings: strict),
+        // What every long-running hx service shares: the /metrics and /health endpoint (and the accepted-connection
+        // handling of NIO listeners), the heartbeat beacon and its publisher, and generic service-group pieces.
         .target(
-            name: "HXAdapterRuntime",
+            name: "HXService",
             dependencies: [
-                "HXKafka", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
+                "HXKafka", "HXCanonical",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -177,15 +193,48 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What an adapter writes to Kafka for one input (canonical messages, identity facts, dead letters):
+        // pure, shared by the adapter's publisher and the replay of dead letters.
+        .target(name: "HXAdapterRecords", dependencies: ["HXCanonical", "HXKafka", "HXTranslate"], swiftSettings: strict),
+        // `hx adapter run`: MLLP listener, FHIR HTTP endpoint and drop folder, publishing to Kafka before
+        // acknowledging; dead letters, the adapter's heartbeat and Prometheus metrics.
+        .target(
+            name: "HXAdapterRuntime",
+            dependencies: [
+                "HXKafka", "HXService", "HXAdapterRecords", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        // The development stack of `hx run` around the real services: the development broker as a service (also
+        // `hx dev broker`), every adapter started and fed its samples, the summary of what flowed, decisions and a
+        // heartbeat round trip printed as they happen, and the demonstration console with its indexer.
+        .target(
+            name: "HXDevStack",
+            dependencies: [
+                "HXAdapterRuntime", "HXAudit", "HXAuditIndex", "HXAuditIndexing", "HXCanonical", "HXConsole", "HXDevBroker",
+                "HXKafka", "HXOperations", "HXPlace", "HXTranslate",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The `hx` command: argument parsing, and the wiring of each command's services into a service group.
         .executableTarget(
             name: "hx",
             dependencies: [
-                "HXKafka", "HXTopics", "HXDevBroker", "HXCanonical", "HXConfigFile",
-                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXAudit", "HXRouter",
+                "HXKafka", "HXTopics", "HXDevBroker", "HXDevStack", "HXCanonical", "HXConfigFile",
+                "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXService", "HXAudit", "HXRouter",
                 "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess", "HXDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -245,10 +294,12 @@ let package = Package(
             path: "Tests/HXNetworkTestSupport",
             swiftSettings: strict
         ),
+        // The Kafka client on a broker and on librdkafka's mock cluster, the topic catalogue, and hx's commands run
+        // as a user runs them.
         .testTarget(
             name: "HXKafkaTests",
             dependencies: [
-                "HXKafka", "HXDevBroker", "HXTopics", "hx", "HXKafkaTestSupport",
+                "HXKafka", "HXDevBroker", "HXTopics", "HXCanonical", "HXConfigFile", "hx", "HXKafkaTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -263,18 +314,23 @@ let package = Package(
         ),
         // The synthetic traffic and the adapters' translations are corpora for the canonical JSON's differential tests.
         .testTarget(name: "HXCanonicalTests", dependencies: ["HXCanonical", "HXWorkload", "HXTranslate"], swiftSettings: strict),
+        // HL7 v2 parsing, encoding, MLLP framing and ACKs, on the sample corpus.
         .testTarget(name: "HL7v2Tests", dependencies: ["HL7v2"], swiftSettings: strict),
+        // Every feed format's translation, adapter.yaml and the adapters' own test cases.
         .testTarget(name: "HXTranslateTests", dependencies: ["HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile"], swiftSettings: strict),
-        .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXConfigFile"], swiftSettings: strict),
+        // The place configuration: validation with file and line, the Halton configuration, UK time.
+        .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXCanonical", "HXConfigFile"], swiftSettings: strict),
+        // The decision table and the agreements' declarative test cases.
         .testTarget(
             name: "HXPolicyTests",
             dependencies: ["HXCanonical", "HXPlace", "HXPolicy", "HXPolicyTesting"],
             swiftSettings: strict
         ),
+        // The adapters against a broker: MLLP, HTTP and drop folder sources, heartbeats and metrics; their records (pure).
         .testTarget(
             name: "HXAdapterRuntimeTests",
             dependencies: [
-                "HXAdapterRuntime", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
+                "HXAdapterRuntime", "HXAdapterRecords", "HXService", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -284,17 +340,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The router (its step pure, and on a broker), the hx router, audit index and verify commands, kills and
+        // faults under load, and the console in a browser.
         .testTarget(
             name: "HXRouterTests",
             dependencies: [
                 "HXRouter", "HXWorkload", "HXKafka", "HXKafkaTestSupport", "HXDevBroker", "HXTopics", "HXAudit", "HXPolicy", "HXPlace", "HXCanonical", "HXTranslate", "hx",
-                "HXAdapterRuntime", "HXNetworkTestSupport",
+                "HXAdapterRecords", "HXNetworkTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
+        // The audit index on SQLite and PostgreSQL: ingest, search, retention, pruning, chains from the stored bytes.
         .testTarget(
             name: "HXAuditIndexTests",
             dependencies: [
@@ -306,6 +365,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Audit records, their bytes and hash chains, the verifier, reconciliation, flow summaries, subject access reports.
         .testTarget(
             name: "HXDeliveryTests",
             dependencies: ["HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker"],
@@ -316,10 +376,12 @@ let package = Package(
             dependencies: ["HXAudit", "HXSubjectAccess", "HXCanonical", "HXPlace", "HXPolicy", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // The console's routes and roles on a fixed backend, staff and sessions, and the operations logic (pure parts).
         .testTarget(
             name: "HXConsoleTests",
             dependencies: [
-                "HXConsole", "HXOperations", "HXAudit", "HXAuditIndex", "HXCanonical", "HXPlace", "HXKafka", "HXKafkaTestSupport", "hx",
+                "HXConsole", "HXOperations", "HXAdapterRecords", "HXService", "HXAudit", "HXAuditIndex", "HXCanonical", "HXConfigFile",
+                "HXPlace", "HXKafka", "HXTranslate", "HXKafkaTestSupport", "hx",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -1,5 +1,6 @@
 import Foundation
 import HXKafka
+import HXService
 import HXTranslate
 import Logging
 import Prometheus

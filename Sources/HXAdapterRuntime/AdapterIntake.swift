@@ -1,4 +1,5 @@
 import Foundation
+import HXAdapterRecords
 import HXKafka
 import HXTranslate
 import Logging

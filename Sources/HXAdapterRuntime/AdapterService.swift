@@ -1,4 +1,5 @@
 import HXKafka
+import HXService
 import Logging
 import ServiceLifecycle
 
@@ -64,4 +65,3 @@ package final class AdapterService: Service, Sendable {
 
 extension MLLPListener: Service {}
 extension FHIRHTTPListener: Service {}
-extension MetricsServer: Service {}

@@ -1,6 +1,7 @@
 import CoreMetrics
 import HL7v2
 import HXCanonical
+import HXService
 import HXTranslate
 import Metrics
 import Synchronization
@@ -107,19 +108,8 @@ package final class AdapterTelemetry: Sendable {
                rejected: rejected.load(ordering: .relaxed), kafkaFailures: kafkaFailures.load(ordering: .relaxed))
     }
 
-    package struct Counts: Codable, Sendable, Equatable {
-        package var received: Int
-        package var published: Int
-        package var rejected: Int
-        package var kafkaFailures: Int
-
-        package init(received: Int, published: Int, rejected: Int, kafkaFailures: Int) {
-            self.received = received
-            self.published = published
-            self.rejected = rejected
-            self.kafkaFailures = kafkaFailures
-        }
-    }
+    /// The counts of the adapter's heartbeat beacons.
+    package typealias Counts = HeartbeatBeacon.Counts
 }
 
 extension Metrics.Timer {

@@ -1,4 +1,5 @@
 import Foundation
+import HXAdapterRecords
 import HXCanonical
 import Logging
 import ServiceLifecycle

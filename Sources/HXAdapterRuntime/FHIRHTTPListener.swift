@@ -1,4 +1,6 @@
 import Foundation
+import HXAdapterRecords
+import HXService
 import HXTranslate
 import Logging
 import NIOCore

@@ -1,5 +1,7 @@
 import Foundation
 import HL7v2
+import HXAdapterRecords
+import HXService
 import Logging
 import NIOCore
 import NIOPosix

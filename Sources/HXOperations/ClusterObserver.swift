@@ -1,9 +1,8 @@
 import Foundation
-import HXAdapterRuntime
 import HXCanonical
-import HXAuditIndexing
 import HXKafka
 import HXSerial
+import HXService
 import Logging
 import ServiceLifecycle
 
@@ -208,7 +207,7 @@ package actor ClusterObserver: Service {
 
     /// Groups our own readers use to read by position: they commit nothing, so they are not shown.
     static func isOurReader(_ group: String) -> Bool {
-        [DeadLetterStore.readerGroup, heartbeatReaderGroup, StaffAuditWriter.readerGroup].contains(group)
+        [DeadLetterStore.readerGroup, heartbeatReaderGroup, HXGroup.staffAudit].contains(group)
     }
 
     private func readHeartbeats(_ cluster: KafkaClusterDescription) async throws {

@@ -1,5 +1,5 @@
 import Foundation
-import HXAdapterRuntime
+import HXService
 
 /// Whether a component is alive, from its last heartbeat. Pure.
 package struct ComponentHealth: Sendable, Equatable {

@@ -54,7 +54,7 @@ package struct DeadLetter: Sendable, Equatable {
     package var location: String
     package var adapter: String?
     package var sourceOrganisation: String?
-    /// Code and place only, never values (see `AdapterPublisher.safeErrorText`).
+    /// Code and place only, never values (see `AdapterRecords.safeErrorText`).
     package var error: String?
     /// Set when the input was too large for a record and the value is empty.
     package var valueOmitted: String?
@@ -78,7 +78,7 @@ package struct DeadLetter: Sendable, Equatable {
     }
 
     /// Reads what the adapters and the router put in a dead letter's headers
-    /// (`AdapterPublisher.records`, `RouterStep`). A header that is missing is
+    /// (`AdapterRecords`, `RouterStep`). A header that is missing is
     /// shown as unknown rather than hiding the record.
     package init(message: KafkaMessage) {
         func header(_ name: String) -> String? { message.header(name)?.text.flatMap { $0.isEmpty ? nil : $0 } }

@@ -1,10 +1,10 @@
 import Foundation
 import HXAudit
-import HXAuditIndexing
 import HXCanonical
 import HXKafka
 import HXPlace
 import HXSerial
+import HXStaffAudit
 import Logging
 
 /// The dead-letter topic as operators see it: every dead letter's headers,

@@ -1,5 +1,4 @@
 import Foundation
-import HXAccess
 import HXAudit
 import HXCanonical
 import HXKafka
@@ -26,7 +25,7 @@ package struct LogReconciler: Sendable {
     /// The routers' consumer group, whose committed positions say how far they have got.
     let routerGroup: String
 
-    package init(client: KafkaClientConfiguration, place: PlaceConfiguration, routerGroup: String = AccessPlan.Names.routerGroup) {
+    package init(client: KafkaClientConfiguration, place: PlaceConfiguration, routerGroup: String = HXGroup.router) {
         self.client = client
         self.place = place
         self.routerGroup = routerGroup

@@ -1,5 +1,5 @@
 import Foundation
-import HXAdapterRuntime
+import HXAdapterRecords
 import HXCanonical
 import HXKafka
 import HXTranslate
@@ -79,7 +79,7 @@ package struct ReplayPlanner: Sendable {
         if let failure = outcomes.lazy.compactMap(\.error).first {
             return item(.stillFails(code: failure.code, location: failure.location))
         }
-        let (records, receipt) = AdapterPublisher.records(configuration: configuration, input: value, outcomes: outcomes)
+        let (records, receipt) = AdapterRecords.make(configuration: configuration, input: value, outcomes: outcomes)
         let tagged = records.map { record in
             var record = record
             record.headers.append(KafkaHeader(HXHeader.replayOf, letter.ref.logPosition))

@@ -6,7 +6,7 @@ import HXAuditIndexing
 import HXCanonical
 import HXPlace
 import HXKafka
-import HXAdapterRuntime
+import HXService
 import Prometheus
 import Logging
 

@@ -7,10 +7,7 @@ import HXConsole
 import HXKafka
 import HXOperations
 import HXPlace
-import HXTranslate
-import Hummingbird
 import Logging
-import Prometheus
 import ServiceLifecycle
 
 struct ConsoleCommand: AsyncParsableCommand {
@@ -143,45 +140,6 @@ struct ConsoleCommand: AsyncParsableCommand {
                 print("\(name) (\(role)) saved in \(url.path)")
             }
         }
-    }
-}
-
-/// The console and what it runs on, assembled once for `hx console` and `hx run`.
-struct LiveConsole {
-    let observer: ClusterObserver
-    let backend: LiveConsoleBackend
-    let store: any AuditIndexStore
-    let application: ConsoleApplication
-    let host: String
-    let port: Int
-
-    init(
-        client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue, index store: any AuditIndexStore,
-        staff: StaffDirectory, key: AuditKey?, sampleInterval: Duration, host: String, port: Int, logger: Logger
-    ) throws {
-        observer = ClusterObserver(client: client, interval: sampleInterval, logger: logger)
-        backend = LiveConsoleBackend(client: client, place: place, adapters: adapters, index: store, observer: observer, key: key, logger: logger)
-        application = try ConsoleApplication(backend: backend, staff: staff, registry: PrometheusCollectorRegistry(), logger: logger)
-        self.store = store
-        self.host = host
-        self.port = port
-    }
-
-    /// The web server and the cluster sampler, as services of a group.
-    func services(stopGroupWithServer: Bool) -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let server = application.application(host: host, port: port)
-        return [
-            stopGroupWithServer
-                ? .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-                : .init(service: server),
-            .init(service: observer),
-        ]
-    }
-
-    /// The dead-letter reader and the index, once the group has stopped.
-    func close() async {
-        await backend.close()
-        await store.close()
     }
 }
 

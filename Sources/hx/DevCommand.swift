@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HXDevBroker
+import HXDevStack
 import Logging
 import ServiceLifecycle
 

@@ -1,14 +1,13 @@
 import ArgumentParser
 import Foundation
-import HXAdapterRuntime
 import HXAudit
 import HXConfigFile
 import HXPlace
 import HXRouter
+import HXService
 import Logging
 import Prometheus
 import ServiceLifecycle
-import UnixSignals
 
 struct RouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,45 +88,4 @@ func loadAuditKey(_ option: String?) throws -> AuditKey? {
         throw ValidationError("--audit-key-file \(path): cannot be read or holds fewer than 32 bytes")
     }
     return AuditKey(bytes: Array(bytes))
-}
-
-/// SIGHUP: load the configuration again and hand it to the router when it is valid.
-struct ReloadOnHangup: Service {
-    let directory: URL
-    let router: RouterService
-    let logger: Logger
-
-    func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
-        await cancelWhenGracefulShutdown {
-            for await _ in signals {
-                let place: PlaceConfiguration
-                do {
-                    place = try PlaceConfiguration.load(directory: directory)
-                } catch {
-                    router.reloadRejected()
-                    logger.error("configuration reload refused; the previous configuration stays in force", metadata: [
-                        "problems": "\(((error as? ConfigErrors)?.issues ?? []).map { $0.description }.joined(separator: "; "))"])
-                    continue
-                }
-                if place.configurationDigest == router.configurationDigest {
-                    logger.notice("configuration unchanged on reload", metadata: ["configuration.digest": "\(place.configurationDigest)"])
-                } else {
-                    router.reload(place)
-                }
-            }
-        }
-    }
-}
-
-/// The metrics endpoint as a service of the group: stopped at shutdown.
-struct MetricsService: Service {
-    let server: MetricsServer
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await server.run()
-        } onGracefulShutdown: {
-            server.stop()
-        }
-    }
 }

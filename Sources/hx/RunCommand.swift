@@ -1,15 +1,14 @@
 import ArgumentParser
 import Foundation
-import HXAdapterRuntime
-import HXAudit
 import HXCanonical
 import HXDevBroker
+import HXDevStack
 import HXKafka
 import HXOperations
 import HXPlace
 import HXRouter
+import HXService
 import HXTopics
-import HXTranslate
 import Logging
 import ServiceLifecycle
 
@@ -100,8 +99,10 @@ struct RunCommand: AsyncParsableCommand {
 
         var quiet = logger
         quiet.logLevel = .warning
-        let running = try await RunAdapters.start(
-            catalogue: catalogue, servers: servers, anyPorts: adapterPorts == .any, drops: state.appendingPathComponent("drop"), logger: quiet)
+        let running = try await usageProblem {
+            try await RunAdapters.start(
+                catalogue: catalogue, servers: servers, anyPorts: adapterPorts == .any, drops: state.appendingPathComponent("drop"), logger: quiet)
+        }
         print("adapters:   \(running.count), fed their samples once everything has started:")
         for adapter in running {
             print("            \(adapter.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(adapter.endpoint)")
@@ -121,8 +122,11 @@ struct RunCommand: AsyncParsableCommand {
         services.append(.init(service: try AuditWatch(client: client, logger: logger)))
 
         if consolePort != 0 {
-            let (consoleServices, close) = try await DemoConsole.services(
-                client: client, config: config.url, adapters: URL(fileURLWithPath: adapters, isDirectory: true), port: consolePort, directory: state, logger: logger)
+            let (consoleServices, close) = try await usageProblem {
+                try await DemoConsole.services(
+                    client: client, place: place, config: config.url, adapters: URL(fileURLWithPath: adapters, isDirectory: true),
+                    port: consolePort, directory: state, logger: logger)
+            }
             // Services stop in reverse order: the console's clients close after its server, while the broker still runs.
             services.append(.init(service: AtShutdown(action: close)))
             services += consoleServices
@@ -145,143 +149,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Prints each record the router writes to the audit topic, one line each,
-/// without patient identifiers: what an operator watching the demo needs.
-struct AuditWatch: Service {
-    let consumer: KafkaConsumer
-    let client: KafkaClientConfiguration
-
-    init(client: KafkaClientConfiguration, logger: Logger) throws {
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: HXGroup.runAuditWatch)
-        configuration.fetchMaxWait = .milliseconds(50)
-        consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        self.client = client
-    }
-
-    func run() async throws {
-        let partitions = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit)?.partitions ?? []
-        try consumer.assign(partitions.map { KafkaTopicPartitionOffset(topic: HXTopic.audit, partition: $0.id, offset: KafkaConsumer.beginning) })
-        var seen: Set<String> = []
-        while !Task.isShuttingDownGracefully {
-            for message in try await consumer.poll() {
-                guard let record = try? AuditRecord(wire: message.value), seen.insert(record.decisionId).inserted else { continue }
-                print(Self.line(record))
-            }
-        }
-        await consumer.close()
-    }
-
-    static func line(_ r: AuditRecord) -> String {
-        let reasons = r.reasons.isEmpty ? "" : "  [" + r.reasons.joined(separator: ", ") + "]"
-        switch r.kind {
-        case .decision:
-            let agreement = r.agreementId.map { "  \($0) v\(r.agreementVersion ?? 0)" } ?? ""
-            let what = "\(r.messageType ?? "?") from \(r.source?.organisation ?? "?") to \(r.recipient ?? "?")"
-            return "decision:   " + what.padding(toLength: 72, withPad: " ", startingAt: 0) + " " + (r.outcome?.rawValue ?? "?") + agreement + reasons
-        case .deadLetter:
-            return "decision:   input \(r.inputTopic ?? "?")[\(r.inputPartition ?? -1)]@\(r.inputOffset ?? -1) dead-lettered" + reasons
-        case .configurationReloaded:
-            return "decision:   configuration \(r.configurationDigest.prefix(12)) in force for \(r.chainId)"
-        case .auditorAccess:
-            return "decision:   auditor access"
-        case .deadLetterReplay:
-            return "decision:   dead letter \(r.details["deadLetter"] ?? "?") replayed"
-        }
-    }
-}
-
-/// Runs `action` when the group shuts down (or is cancelled), in the group's order.
-struct AtShutdown: Service {
-    let action: @Sendable () async -> Void
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await action()
-    }
-}
-
-/// The development broker as a service: stopped when the group shuts down; if
-/// the broker process dies on its own, the service ends and so does the group.
-struct DevBrokerService: Service {
-    enum Broker: Sendable {
-        /// Already started (`hx run` needs it before the group runs).
-        case started(DevBroker)
-        /// Started by the service itself, so that a signal arriving while it
-        /// starts is already the group's to handle (`hx dev broker`).
-        case onPort(Int, announce: @Sendable (DevBroker) -> Void)
-    }
-
-    let broker: Broker
-
-    func run() async throws {
-        let running: DevBroker
-        switch broker {
-        case .started(let started):
-            running = started
-        case .onPort(let port, let announce):
-            running = try await DevBroker.start(port: port)
-            announce(running)
-        }
-        while running.isRunning && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        running.stop()
-    }
-}
-
-/// Sends a heartbeat every second and reads it back, printing both delays:
-/// the simplest proof that the producer, the broker and a consumer work.
-struct HeartbeatRoundTrip: Service {
-    let producer: KafkaProducer
-    let consumer: KafkaConsumer
-    let limit: Int?
-    let logger: Logger
-    static let topic = "hx.heartbeat.v1"
-
-    init(client: KafkaClientConfiguration, limit: Int?, logger: Logger) throws {
-        var producerConfiguration = KafkaProducerConfiguration(client: client)
-        producerConfiguration.linger = .zero
-        producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: HXGroup.runWatch)
-        consumerConfiguration.fetchMaxWait = .milliseconds(10)
-        consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
-        self.limit = limit
-        self.logger = logger
-    }
-
-    func run() async throws {
-        let clock = ContinuousClock()
-        let component = "hx-run-\(ProcessInfo.processInfo.processIdentifier)"
-        try? await cancelWhenGracefulShutdown {
-            var sequence = 0
-            while limit.map({ sequence < $0 }) ?? true {
-                sequence += 1
-                let started = clock.now
-                let beacon = #"{"component":"\#(component)","sequence":\#(sequence),"state":"up"}"#
-                let report = try await producer.send(KafkaOutgoingMessage(
-                    topic: Self.topic, key: component, value: beacon,
-                    headers: [KafkaHeader("hx-component", component)]))
-                let acked = clock.now
-                if sequence == 1 {
-                    // Read from the first beacon on: "end" resolved now could already be past it.
-                    try consumer.assign([KafkaTopicPartitionOffset(topic: Self.topic, partition: report.partition, offset: report.offset)])
-                }
-                var readBack: ContinuousClock.Instant?
-                let deadline = acked + .seconds(5)
-                while readBack == nil && clock.now < deadline {
-                    for message in try await consumer.poll() where message.valueString == beacon { readBack = clock.now }
-                }
-                let ackMs = Self.milliseconds(acked - started)
-                let readText = readBack.map { "read back after \(Self.milliseconds($0 - started)) ms" } ?? "NOT read back within 5 s"
-                print("heartbeat \(sequence): broker confirmed \(Self.topic)[\(report.partition)]@\(report.offset) in \(ackMs) ms, \(readText)")
-                try await Task.sleep(for: .seconds(1))
-            }
-        }
-        await consumer.close()
-        await producer.close()
-    }
-
-    static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.1f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
+/// What the development stack cannot start with, as ArgumentParser's usage error.
+private func usageProblem<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let problem as DevStackProblem {
+        throw ValidationError(problem.description)
     }
 }

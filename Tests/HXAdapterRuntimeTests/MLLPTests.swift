@@ -1,4 +1,5 @@
 import Foundation
+import HXAdapterRecords
 import HXCanonical
 import HXDevBroker
 import HXKafka
@@ -215,9 +216,9 @@ extension BrokerTests {
                 let errorText = try #require(header(letter, HXHeader.error))
                 #expect(!errorText.contains(bad))
                 // The same input again gives the same dead letter id (deterministic).
-                let (records, _) = AdapterPublisher.records(configuration: testConfiguration(), input: input,
-                                                            outcomes: [.failure(.init(code: "nhs-number-invalid", message: "", location: "PID-3.1"))],
-                                                            sourceMessageID: "BAD-000001")
+                let (records, _) = AdapterRecords.make(configuration: testConfiguration(), input: input,
+                                                       outcomes: [.failure(.init(code: "nhs-number-invalid", message: "", location: "PID-3.1"))],
+                                                       sourceMessageID: "BAD-000001")
                 #expect(records[0].key == letter.key)
                 let canonical = try await readTopic(broker, MessageType.dischargeSummary.topic, partitions: 3, atLeast: 1, timeout: .seconds(2))
                 #expect(canonical.isEmpty)

@@ -1,11 +1,11 @@
 import Foundation
+import HXAdapterRecords
 import HXCanonical
 import HXKafka
 import HXKafkaTestSupport
 import HXNetworkTestSupport
 import HXTranslate
 import Testing
-@testable import HXAdapterRuntime
 
 /// Record building is pure: checked here without a broker.
 @Suite("Adapter publisher records")
@@ -14,8 +14,8 @@ struct PublisherTests {
 
     func records(_ text: String) -> ([KafkaOutgoingMessage], PublishReceipt) {
         let input = Array(text.utf8)
-        return AdapterPublisher.records(configuration: configuration, input: input,
-                                        outcomes: Translator.translate(configuration: configuration, input: Data(input)))
+        return AdapterRecords.make(configuration: configuration, input: input,
+                                   outcomes: Translator.translate(configuration: configuration, input: Data(input)))
     }
 
     @Test("No NHS number: keyed by the local identifier, never empty")

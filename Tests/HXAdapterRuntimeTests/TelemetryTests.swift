@@ -4,6 +4,7 @@ import HXDevBroker
 import HXKafka
 import HXKafkaTestSupport
 import HXNetworkTestSupport
+import HXService
 import Testing
 @testable import HXAdapterRuntime
 

@@ -1,8 +1,9 @@
 import Foundation
-import HXAdapterRuntime
+import HXAdapterRecords
 import HXCanonical
 import HXKafka
 @testable import HXOperations
+import HXService
 import HXTranslate
 import Testing
 
@@ -65,7 +66,7 @@ import Testing
         let fixedConfiguration = try Self.adapter("hbc-adult-social-care") { $0.replacingOccurrences(of: "nhsNumber: NHS No\n", with: "nhsNumber: NHS Number\n") }
         let after = ReplayPlanner(adapters: ["hbc-adult-social-care": fixedConfiguration]).plan(letter, value: Self.renamedExport)
         let outcomes = Translator.translate(configuration: fixedConfiguration, input: Data(Self.renamedExport))
-        let expected = AdapterPublisher.records(configuration: fixedConfiguration, input: Self.renamedExport, outcomes: outcomes)
+        let expected = AdapterRecords.make(configuration: fixedConfiguration, input: Self.renamedExport, outcomes: outcomes)
         guard case .ready(let ids) = after.verdict else { Issue.record("not ready: \(after.verdict)"); return }
         #expect(ids == expected.1.canonicalMessageIDs && ids.count == 1)
         // Byte for byte what the adapter writes, plus the link to the dead letter.

@@ -1,5 +1,5 @@
 import Foundation
-import HXAdapterRuntime
+import HXAdapterRecords
 import HXAudit
 import HXCanonical
 import HXDevBroker
@@ -39,7 +39,7 @@ import Testing
             let outcomes = Translator.translate(configuration: before, input: Data(renamed))
             #expect(outcomes.map(\.error?.code) == ["csv-column-missing"])
             let producer = try KafkaProducer(configuration: rig.producerConfiguration())
-            let reports = try await producer.send(batch: AdapterPublisher.records(configuration: before, input: renamed, outcomes: outcomes).0)
+            let reports = try await producer.send(batch: AdapterRecords.make(configuration: before, input: renamed, outcomes: outcomes).0)
             #expect(reports.failures.isEmpty)
             await producer.close()
             // The fix: the mapping follows the new name. The console reads adapter.yaml again for each replay.

@@ -1,5 +1,5 @@
 import Foundation
-import HXAdapterRuntime
+import HXAdapterRecords
 import HXAudit
 import HXCanonical
 import HXDevBroker
@@ -85,8 +85,8 @@ import Glibc
 
     /// What the adapter must write for a file: its records, by message id (canonical messages and dead letters).
     static func expectedRecords(_ configuration: AdapterConfiguration, _ input: [UInt8]) -> (messages: [String: [UInt8]], deadLetters: [String: [UInt8]]) {
-        let (records, _) = AdapterPublisher.records(configuration: configuration, input: input,
-                                                    outcomes: Translator.translate(configuration: configuration, input: Data(input)))
+        let (records, _) = AdapterRecords.make(configuration: configuration, input: input,
+                                               outcomes: Translator.translate(configuration: configuration, input: Data(input)))
         var messages: [String: [UInt8]] = [:], letters: [String: [UInt8]] = [:]
         for r in records {
             let id = r.headers.first { $0.name == HXHeader.messageID }?.text ?? ""
@@ -327,7 +327,7 @@ import Glibc
                 let bytes = Array(csv.replacingOccurrences(of: "NHS No,", with: "NHS Number,").utf8)
                 let outcomes = Translator.translate(configuration: before, input: Data(bytes))
                 #expect(outcomes.map(\.error?.code) == ["csv-column-missing"])
-                let reports = try await producer.send(batch: AdapterPublisher.records(configuration: before, input: bytes, outcomes: outcomes).0)
+                let reports = try await producer.send(batch: AdapterRecords.make(configuration: before, input: bytes, outcomes: outcomes).0)
                 #expect(reports.failures.isEmpty)
                 refs.append("\(reports[0].partition)-\(reports[0].offset)")
             }

@@ -11,9 +11,9 @@ import Synchronization
 /// whatever was accepted at that moment: its stream of connections has already
 /// finished (seen as a crash of the test run in CI). A dropped plain channel is
 /// harmless.
-enum AcceptedChannel {
+package enum AcceptedChannel {
     /// Wraps `channel` for async use on its event loop, then lets it read.
-    static func wrap<Inbound: Sendable, Outbound: Sendable>(
+    package static func wrap<Inbound: Sendable, Outbound: Sendable>(
         _ channel: any Channel, as _: NIOAsyncChannel<Inbound, Outbound>.Type = NIOAsyncChannel<Inbound, Outbound>.self
     ) async throws -> NIOAsyncChannel<Inbound, Outbound> {
         try await channel.eventLoop.submit {
@@ -30,12 +30,14 @@ enum AcceptedChannel {
 /// each has a message or request in hand. Registered at accept, not when
 /// served: a connection accepted just as the listener stops is never served,
 /// and must still be closed.
-final class ConnectionTable: Sendable {
+package final class ConnectionTable: Sendable {
     private let state = Mutex<(stopping: Bool, open: [ObjectIdentifier: (channel: any Channel, busy: Bool)])>((false, [:]))
+
+    package init() {}
 
     /// Adds an accepted connection until it closes; closes it at once when shutdown began.
     /// (Not by throwing: a failed child initializer also fails the listening socket's stream.)
-    func register(_ channel: any Channel) {
+    package func register(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         let stopping = state.withLock { state in
             if !state.stopping { state.open[id] = (channel, false) }
@@ -45,10 +47,10 @@ final class ConnectionTable: Sendable {
         channel.closeFuture.whenComplete { _ in _ = self.state.withLock { $0.open.removeValue(forKey: id) } }
     }
 
-    var isStopping: Bool { state.withLock { $0.stopping } }
+    package var isStopping: Bool { state.withLock { $0.stopping } }
 
     /// Marks the connection busy, unless shutdown began (then the work is not taken).
-    func begin(_ channel: any Channel) -> Bool {
+    package func begin(_ channel: any Channel) -> Bool {
         state.withLock { state in
             guard !state.stopping else { return false }
             state.open[ObjectIdentifier(channel)]?.busy = true
@@ -57,7 +59,7 @@ final class ConnectionTable: Sendable {
     }
 
     /// Marks the connection idle; false when shutdown began and it should close now.
-    func end(_ channel: any Channel) -> Bool {
+    package func end(_ channel: any Channel) -> Bool {
         state.withLock { state in
             state.open[ObjectIdentifier(channel)]?.busy = false
             return !state.stopping
@@ -66,7 +68,7 @@ final class ConnectionTable: Sendable {
 
     /// Shutdown: closes the listening socket and the connections without work in
     /// hand (all of them with `includingBusy`); busy ones finish and close themselves.
-    func stop(listener: any Channel, includingBusy: Bool = false) {
+    package func stop(listener: any Channel, includingBusy: Bool = false) {
         let closing = state.withLock { state in
             state.stopping = true
             return state.open.values.filter { includingBusy || !$0.busy }.map(\.channel)
@@ -78,7 +80,7 @@ final class ConnectionTable: Sendable {
 
 /// Serves every accepted connection in a task of its own until graceful
 /// shutdown, when `stop` runs; returns once every connection task has ended.
-func serveConnections(
+package func serveConnections(
     of server: NIOAsyncChannel<any Channel, Never>,
     stop: @escaping @Sendable () -> Void,
     serve: @escaping @Sendable (any Channel) async -> Void

@@ -9,7 +9,7 @@ import Synchronization
 /// A minimal HTTP endpoint for operators: `GET /metrics` (Prometheus text
 /// from the registry) and `GET /health` (200 while running, 503 once
 /// stopping). Nothing else; no patient data passes through here.
-package final class MetricsServer: Sendable {
+package final class MetricsServer: Service, Sendable {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
     package let port: Int
     let registry: PrometheusCollectorRegistry
@@ -30,7 +30,7 @@ package final class MetricsServer: Sendable {
     }
 
     package static func bind(host: String, port: Int, registry: PrometheusCollectorRegistry, component: String,
-                            logger: Logger = Logger(label: "hx.adapter.metrics")) async throws -> MetricsServer {
+                            logger: Logger = Logger(label: "hx.metrics")) async throws -> MetricsServer {
         let connections = ConnectionTable()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
