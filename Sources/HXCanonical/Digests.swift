@@ -6,23 +6,34 @@ import Foundation
 package enum Digests {
     /// SHA-1, only where a standard prescribes it (name-based UUIDs, RFC 9562)
     /// or as a content fingerprint; never for a security property.
-    package static func sha1Hex(_ bytes: some DataProtocol) -> String {
-        Hex.string(Insecure.SHA1.hash(data: bytes))
+    package static func sha1Hex(_ bytes: [UInt8]) -> String {
+        Hex.string(sha1(bytes))
     }
 
-    package static func sha256Hex(_ bytes: some DataProtocol) -> String {
-        Hex.string(SHA256.hash(data: bytes))
+    package static func sha256Hex(_ bytes: [UInt8]) -> String {
+        var hash = SHA256()
+        bytes.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        return Hex.string(hash.finalize())
     }
 
-    package static func hmacSHA256Hex(_ bytes: some DataProtocol, key: [UInt8]) -> String {
+    package static func hmacSHA256Hex(_ bytes: [UInt8], key: [UInt8]) -> String {
         Hex.string(HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key)))
     }
 
     /// Whether `hex` is the HMAC-SHA256 of `bytes`: swift-crypto compares in
     /// constant time, so a forger learns nothing from timing.
-    package static func hmacSHA256Matches(_ hex: String, bytes: some DataProtocol, key: [UInt8]) -> Bool {
+    package static func hmacSHA256Matches(_ hex: String, bytes: [UInt8], key: [UInt8]) -> Bool {
         guard Hex.isDigest(hex), let code = Hex.decode(hex) else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: bytes, using: SymmetricKey(data: key))
+    }
+
+    /// The digest itself. Through `update(bufferPointer:)`, not the generic
+    /// `hash(data:)`: on the router's path (several ids per input) the generic
+    /// entry point's run-time type look-ups cost more than the hashing.
+    package static func sha1(_ bytes: [UInt8]) -> Insecure.SHA1Digest {
+        var hash = Insecure.SHA1()
+        bytes.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        return hash.finalize()
     }
 }
 

@@ -14,7 +14,7 @@ package enum UUIDv5 {
         withUnsafeBytes(of: namespace.uuid) { input.append(contentsOf: $0) }
         input.append(contentsOf: name)
         // The first 16 of SHA-1's 20 bytes, read in place: no array per id.
-        return Insecure.SHA1.hash(data: input).withUnsafeBytes { d in
+        return Digests.sha1(input).withUnsafeBytes { d in
             UUID(uuid: (
                 d[0], d[1], d[2], d[3], d[4], d[5], (d[6] & 0x0F) | 0x50 /* version 5 */, d[7],
                 (d[8] & 0x3F) | 0x80 /* RFC variant */, d[9], d[10], d[11], d[12], d[13], d[14], d[15]
