@@ -29,6 +29,11 @@ package protocol AuditIndexStore: Sendable {
     /// console's "decisions by outcome". Outcomes with none are absent.
     func outcomeCounts(since: String) async throws(AuditIndexError) -> [AuditOutcome: Int]
 
+    /// The same per agreement judged (the agreement register): decisions from
+    /// `since` (RFC 3339) on, by agreement id and outcome. Decisions that judged
+    /// no agreement (identity held for review, no agreement at all) are not counted.
+    func agreementOutcomeCounts(since: String) async throws(AuditIndexError) -> [String: [AuditOutcome: Int]]
+
     /// Every chain id with records in the index, sorted.
     func chainIds() async throws(AuditIndexError) -> [String]
 

@@ -88,6 +88,11 @@ struct IndexSQL {
         "SELECT outcome, COUNT(*) FROM audit_records WHERE kind = 'decision' AND time >= \(placeholder(1)) GROUP BY outcome"
     }
 
+    var agreementOutcomeCounts: String {
+        "SELECT agreement_id, outcome, COUNT(*) FROM audit_records WHERE kind = 'decision' AND time >= \(placeholder(1))"
+            + " AND agreement_id IS NOT NULL GROUP BY agreement_id, outcome"
+    }
+
     var storedByDecision: String { "SELECT \(Self.storedColumns) FROM audit_records WHERE decision_id = \(placeholder(1))" }
 
     var chainsWithOldRecords: String { "SELECT DISTINCT chain_id FROM audit_records WHERE time < \(placeholder(1))" }

@@ -253,6 +253,17 @@ final class PostgresAuditIndexStore: AuditIndexStore {
         }
     }
 
+    func agreementOutcomeCounts(since: String) async throws(AuditIndexError) -> [String: [AuditOutcome: Int]] {
+        try await withConnection("counting decisions per agreement") { c in
+            var counts: [String: [AuditOutcome: Int]] = [:]
+            for row in try await rows(c, sql.agreementOutcomeCounts, [.text(since)]) {
+                let (agreement, outcome, count) = try row.decode((String?, String?, Int64).self)
+                if let agreement, let outcome = outcome.flatMap(AuditOutcome.init(rawValue:)) { counts[agreement, default: [:]][outcome] = Int(count) }
+            }
+            return counts
+        }
+    }
+
     func chainIds() async throws(AuditIndexError) -> [String] {
         try await withConnection("listing chains") { c in
             try await rows(c, IndexSQL.chainIds, []).map { try $0.decode(String.self) }

@@ -172,6 +172,19 @@ final class SQLiteAuditIndexStore: AuditIndexStore {
         }
     }
 
+    func agreementOutcomeCounts(since: String) async throws(AuditIndexError) -> [String: [AuditOutcome: Int]] {
+        let text = sql.agreementOutcomeCounts
+        return try await read("counting decisions per agreement") { db in
+            var counts: [String: [AuditOutcome: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: text, arguments: [since]) {
+                if let agreement = row[0] as String?, let outcome = (row[1] as String?).flatMap(AuditOutcome.init(rawValue:)) {
+                    counts[agreement, default: [:]][outcome] = row[2]
+                }
+            }
+            return counts
+        }
+    }
+
     func chainIds() async throws(AuditIndexError) -> [String] {
         try await read("listing chains") { db in try String.fetchAll(db, sql: IndexSQL.chainIds) }
     }

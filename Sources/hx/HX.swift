@@ -11,7 +11,7 @@ struct HX: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, AdapterCommand.self, TranslateCommand.self, RouteCommand.self, TestCommand.self, ConfigCommand.self,
             ConsentCommand.self, RouterCommand.self, AuditCommand.self, ConsoleCommand.self, DeadLetterCommand.self,
-            TopicsCommand.self, TailCommand.self, DevCommand.self, AclCommand.self, DeliverCommand.self,
+            TopicsCommand.self, TailCommand.self, DevCommand.self, AclCommand.self, DeliverCommand.self, AgreementsCommand.self,
         ]
     )
 }

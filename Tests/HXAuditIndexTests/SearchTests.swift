@@ -100,6 +100,21 @@ struct SearchTests {
         }
     }
 
+    @Test("decisions counted by agreement and outcome, for the agreement register", arguments: Backend.allCases)
+    func agreementOutcomeCounts(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await store.ingest(Self.records, positions: F.positions(after: Self.records))
+            for since in [F.time(0), F.time(41), F.time(1000)] {
+                var expected: [String: [AuditOutcome: Int]] = [:]
+                for r in Self.records where r.record.kind == .decision && r.record.time >= since {
+                    if let a = r.record.agreementId, let o = r.record.outcome { expected[a, default: [:]][o, default: 0] += 1 }
+                }
+                #expect(try await store.agreementOutcomeCounts(since: since) == expected, "since \(since)")
+            }
+            #expect(!(try await store.agreementOutcomeCounts(since: F.time(0))).isEmpty, "the fixtures judge agreements")
+        }
+    }
+
     @Test("bad arguments are typed errors that do not echo what was typed", arguments: Backend.allCases)
     func badArguments(backend: Backend) async throws {
         try await withStore(backend) { store, _ in
