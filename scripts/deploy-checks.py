@@ -211,9 +211,52 @@ if services.get("topics", {}).get("command") != ["topics", "apply"]:
     problem("compose.yaml", "a topics job running `hx topics apply`")
 if "--follow" not in services.get("audit-indexer", {}).get("command", []) or not str(services["audit-indexer"].get("environment", {}).get("HX_AUDIT_INDEX_URL", "")).startswith("postgres://"):
     problem("compose.yaml", "the audit indexer follows the topic into PostgreSQL")
-for s in ("console", "prometheus", "grafana", "postgres"):
+for s in ("console", "prometheus", "alertmanager", "grafana", "postgres"):
     if s not in services:
         problem("compose.yaml", f"no {s} service")
+
+# --- Prometheus: what it scrapes and alerts to are compose services; its rules are mounted ----
+prometheus = yaml.safe_load(open(os.path.join(ROOT, "deploy/prometheus/prometheus.yml")))
+scraped_ports = set()
+for job in prometheus.get("scrape_configs", []):
+    for target in (t for sc in job.get("static_configs", []) for t in sc.get("targets", [])):
+        host, _, port = target.rpartition(":")
+        scraped_ports.add(int(port))
+        if host not in services:
+            problem("prometheus.yml", f"job {job['job_name']}: target {target} is no service of compose.yaml")
+for target in (t for am in get(prometheus, "alerting", "alertmanagers") or [] for sc in am.get("static_configs", []) for t in sc.get("targets", [])):
+    if target.rpartition(":")[0] not in services:
+        problem("prometheus.yml", f"alertmanager {target} is no service of compose.yaml")
+
+
+def mounts(service):
+    """Container path -> host path of a compose service's bind mounts (short or long syntax)."""
+    out = {}
+    for v in services.get(service, {}).get("volumes", []):
+        if isinstance(v, dict):
+            out[v.get("target")] = v.get("source")
+        else:
+            parts = v.split(":")
+            if len(parts) >= 2:
+                out[parts[1]] = parts[0]
+    return out
+
+
+prometheus_mounts = mounts("prometheus")
+for rules in prometheus.get("rule_files", []):
+    if not os.path.exists(os.path.join(ROOT, "deploy/prometheus", rules)):
+        problem("prometheus.yml", f"rule file {rules} does not exist beside it")
+    if f"/etc/prometheus/{rules}" not in prometheus_mounts:
+        problem("compose.yaml", f"prometheus does not mount {rules} at /etc/prometheus/{rules}")
+if "alertmanager" in services and "/etc/alertmanager/alertmanager.yml" not in mounts("alertmanager"):
+    problem("compose.yaml", "alertmanager does not mount alertmanager/alertmanager.yml")
+
+# Kubernetes: Prometheus (namespace monitoring) may reach every port prometheus.yml scrapes.
+for policy in docs("deploy/kubernetes/hx/network-policies.yaml"):
+    if get(policy, "metadata", "name") == "hx-ingress-metrics":
+        allowed = {p.get("port") for rule in get(policy, "spec", "ingress") or [] for p in rule.get("ports", [])}
+        for port in sorted(scraped_ports - allowed):
+            problem("network-policies.yaml", f"hx-ingress-metrics does not admit port {port}, which Prometheus scrapes")
 
 if problems:
     print("\n".join(problems), file=sys.stderr)

@@ -20,6 +20,8 @@
 #      browser test (scripts/console-browser-test.py).
 #   7. A Python virtual environment (.venv) with the independent peers the
 #      tests check our output with: python-hl7 and fhir.resources.
+#   8. promtool and amtool (Debian's prometheus and prometheus-alertmanager),
+#      which check the alerting rules and the Alertmanager example in deploy/.
 set -euo pipefail
 
 MIN_RDKAFKA=2.2.0
@@ -176,3 +178,33 @@ if [ "$(cat "$venv/hx-peers" 2>/dev/null)" != "$PEERS" ]; then
   printf '%s' "$PEERS" > "$venv/hx-peers"
 fi
 say "test peers in $venv: $PEERS"
+
+# --- 8. promtool and amtool, for deploy/prometheus and deploy/alertmanager -------
+# scripts/test.sh runs `promtool check config|rules` and `promtool test rules`
+# (deploy/prometheus/alerts.test.yml), and `amtool check-config`. Debian ships
+# them only inside the servers' packages, whose maintainer scripts would start
+# the servers: nothing here needs them running, so while installing, a
+# policy-rc.d refuses every service start (unless one is already in place, as in
+# containers), and on a systemd machine the units are then disabled and stopped.
+promtools_missing=""
+for p in prometheus prometheus-alertmanager; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || promtools_missing+=" $p"
+done
+if [ -n "$promtools_missing" ]; then
+  policy=/usr/sbin/policy-rc.d
+  own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# scripts/setup.sh: no service starts while installing promtool\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    own_policy=1
+  fi
+  # shellcheck disable=SC2086 # one argument per package
+  apt_install $promtools_missing || { [ -z "$own_policy" ] || $SUDO rm -f "$policy"; die "cannot install$promtools_missing"; }
+  [ -z "$own_policy" ] || $SUDO rm -f "$policy"
+  if [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service prometheus-alertmanager.service >/dev/null 2>&1 || true
+  fi
+fi
+promtool --version >/dev/null 2>&1 || die "promtool does not run after installing Debian's prometheus"
+amtool --version >/dev/null 2>&1 || die "amtool does not run after installing Debian's prometheus-alertmanager"
+say "$(promtool --version 2>&1 | head -n1), $(amtool --version 2>&1 | head -n1)"

@@ -64,7 +64,7 @@ say "ok: kubernetes-validate --strict deploy/kubernetes (core resources)"
 
 # --- Strimzi resources, compose and kustomization: what we rely on --------------------
 python3 scripts/deploy-checks.py "$resolved" || die "deploy-checks.py"
-say "ok: deploy-checks.py (Strimzi resources, topics and users against config/, compose services, kustomization)"
+say "ok: deploy-checks.py (Strimzi resources, topics and users against config/, compose services, Prometheus targets and rules, kustomization)"
 
 # --- systemd ---------------------------------------------------------------------------
 units=$(mktemp -d); trap 'rm -rf "$units" "$resolved"' EXIT

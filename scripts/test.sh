@@ -17,6 +17,25 @@ UNIT_TESTS+='|^HXDeployTests\.(AccessPlanTests|CredentialFileTests)'
 UNIT_TESTS+='|^HXKafkaTests\.(TopicCatalogTests|TransactionErrorClassificationTests)'
 UNIT_TESTS+='|^HXRouterTests\.(AuditPlacementTests|ChainResumptionTests|InputContinuityTests|PlaceConsistencyTests|RouterStepTests|RepeatedMessageTests)'
 
+# The alerting rules and the Alertmanager example (deploy/prometheus, deploy/alertmanager;
+# runbooks in docs/operations.md): promtool and amtool from scripts/setup.sh. A few
+# seconds, before the build, so a broken rule fails fast; any failure fails the run.
+alerting_checks() {
+  local step out
+  for step in "promtool check config deploy/prometheus/prometheus.yml" \
+              "promtool check rules deploy/prometheus/alerts.yml" \
+              "promtool test rules deploy/prometheus/alerts.test.yml" \
+              "amtool check-config deploy/alertmanager/alertmanager.yml"; do
+    if ! out=$($step 2>&1); then
+      printf '%s\n' "$out" >&2
+      printf 'test: FAILED: %s (deploy/prometheus/alerts.test.yml, docs/operations.md "Alerts")\n' "$step" >&2
+      exit 1
+    fi
+    printf 'test: ok: %s\n' "$step" >&2
+  done
+}
+alerting_checks
+
 swift build --build-tests
 if [ "${1:-}" = "--unit" ]; then
   shift
