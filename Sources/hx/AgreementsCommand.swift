@@ -37,13 +37,7 @@ struct AgreementsCommand: AsyncParsableCommand {
         enum OutputFormat: String, ExpressibleByArgument { case table, json }
 
         func run() async throws {
-            let place: PlaceConfiguration
-            do {
-                place = try PlaceConfiguration.load(directory: URL(fileURLWithPath: config, isDirectory: true))
-            } catch {
-                report(error.issues)
-                throw ExitCode(78)
-            }
+            let place = try loadPlace(config)
             let day: CalendarDate
             if let today {
                 guard let parsed = CalendarDate(today) else { throw ValidationError("--today must be a date YYYY-MM-DD, not '\(today)'") }

@@ -222,14 +222,7 @@ struct AuditorOptions: ParsableArguments {
         return actor ?? env["HX_AUDITOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "unknown"
     }
 
-    func place() throws -> PlaceConfiguration {
-        do {
-            return try PlaceConfiguration.load(directory: URL(fileURLWithPath: config, isDirectory: true))
-        } catch {
-            report(error.issues)
-            throw ExitCode(78)
-        }
-    }
+    func place() throws -> PlaceConfiguration { try loadPlace(config) }
 
     /// Records the access; nothing is shown when this fails.
     func record(_ action: String, query: String, nhsNumber: String?, place: PlaceConfiguration, kafka: KafkaOptions) async throws {

@@ -39,13 +39,7 @@ struct DeliverRenderCommand: ParsableCommand {
     var message: String
 
     func run() throws {
-        let place: PlaceConfiguration
-        do {
-            place = try PlaceConfiguration.load(directory: URL(fileURLWithPath: config, isDirectory: true))
-        } catch {
-            report(error.issues)
-            throw ExitCode(78)
-        }
+        let place = try loadPlace(config)
         let canonical: CanonicalMessage
         do {
             canonical = try CanonicalJSON.decode(Data(contentsOf: URL(fileURLWithPath: message)))

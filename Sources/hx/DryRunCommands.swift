@@ -18,6 +18,17 @@ func report(_ issues: [ConfigIssue]) {
     for issue in issues { FileHandle.standardError.write(Data((issue.description + "\n").utf8)) }
 }
 
+/// The place's configuration from `folder`; on any problem, every one is
+/// printed with file and line and the command stops with exit 78 (EX_CONFIG).
+func loadPlace(_ folder: String) throws -> PlaceConfiguration {
+    do {
+        return try PlaceConfiguration.load(directory: URL(fileURLWithPath: folder, isDirectory: true))
+    } catch {
+        report(error.issues)
+        throw ExitCode(78)
+    }
+}
+
 struct TranslateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "translate",
@@ -83,13 +94,7 @@ struct RouteCommand: ParsableCommand {
     var explain: String
 
     func run() throws {
-        let place: PlaceConfiguration
-        do {
-            place = try PlaceConfiguration.load(directory: URL(fileURLWithPath: config, isDirectory: true))
-        } catch {
-            report(error.issues)
-            throw ExitCode(78)
-        }
+        let place = try loadPlace(config)
         var state = ConsentState.empty
         if let consent {
             let text: String
