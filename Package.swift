@@ -286,7 +286,7 @@ let package = Package(
         .target(
             name: "HXNetworkTestSupport",
             dependencies: [
-                "HL7v2", "HXCanonical",
+                "HL7v2", "HXCanonical", "HXDeliveryTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

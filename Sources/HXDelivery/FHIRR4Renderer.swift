@@ -58,7 +58,7 @@ package enum FHIRR4Renderer {
         composition.append(("custodian", ref(orgId(message.source.organisation))))
         composition.append(("section", .array(document.sections.map { section in
             .object([("title", .string(section.title)),
-                     ("text", narrative("<div xmlns=\"\(xhtml)\"><ul>" + section.lines.map { "<li>\(escape($0))</li>" }.joined() + "</ul></div>"))])
+                     ("text", narrative("<div xmlns=\"\(xhtml)\"><ul>" + section.lines.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul></div>"))])
         })))
 
         var entries = [entry(compositionId, .object(composition)), entry(patientId, patient(message.subject, id: patientId))]
@@ -124,14 +124,12 @@ package enum FHIRR4Renderer {
 
     /// The whole readable document as one XHTML div (the Composition's text).
     static func divOf(_ d: ReadableDocument) -> String {
-        var html = "<div xmlns=\"\(xhtml)\"><h1>\(escape(d.title))</h1><table><tbody>"
-        for h in d.header { html += "<tr><th>\(escape(h.label))</th><td>\(escape(h.value))</td></tr>" }
+        var html = "<div xmlns=\"\(xhtml)\"><h1>\(HTMLText.escape(d.title))</h1><table><tbody>"
+        for h in d.header { html += "<tr><th>\(HTMLText.escape(h.label))</th><td>\(HTMLText.escape(h.value))</td></tr>" }
         html += "</tbody></table>"
         for s in d.sections {
-            html += "<h2>\(escape(s.title))</h2><ul>" + s.lines.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+            html += "<h2>\(HTMLText.escape(s.title))</h2><ul>" + s.lines.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul>"
         }
         return html + "</div>"
     }
-
-    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

@@ -45,7 +45,7 @@ package enum HL7v2Renderer {
         if let nhs = s.nhsNumber { ids.append("\(nhs.digits)^^^NHS^NH") }
         for local in s.localIdentifiers { ids.append("\(e(local.value))^^^\(e(local.system))^MR") }
         let name = s.name.map { n in ([e(n.family ?? "")] + n.given.prefix(2).map(e)).joined(separator: "^") } ?? ""
-        let born = s.birthDate.map { d in String(format4(d.year)) + two(d.month) + two(d.day) } ?? ""
+        let born = s.birthDate.map { $0.description.replacingOccurrences(of: "-", with: "") } ?? ""
         let sex = switch s.gender {
         case .male: "M"
         case .female: "F"
@@ -100,6 +100,4 @@ package enum HL7v2Renderer {
     }
 
     static func e(_ text: String) -> String { HL7Escaping.encode(text) }
-    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    static func format4(_ n: Int) -> String { String(repeating: "0", count: max(0, 4 - String(n).count)) + String(n) }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HXCanonical
 import HXPlace
 
@@ -11,35 +12,31 @@ package struct ReadableDocument: Sendable, Equatable {
         package var lines: [String]
     }
 
+    /// One fact about the person or where the document came from, shown as "label: value".
+    package struct Fact: Sendable, Equatable {
+        package var label: String
+        package var value: String
+    }
+
     package var title: String
-    /// "Label: value" lines about the person and where the document came from.
-    package var header: [(label: String, value: String)]
+    package var header: [Fact]
     package var sections: [Section]
-
-    package static func == (a: Self, b: Self) -> Bool {
-        a.title == b.title && a.sections == b.sections && a.header.map(\.label) == b.header.map(\.label) && a.header.map(\.value) == b.header.map(\.value)
-    }
-
-    /// Every line in reading order, as plain text (HL7 v2 OBX lines, file previews).
-    package var lines: [String] {
-        [title] + header.map { "\($0.label): \($0.value)" } + sections.flatMap { [""] + [$0.title] + $0.lines.map { "  " + $0 } }
-    }
 
     /// `names` gives an organisation's name from its code (the place's configuration).
     package init(_ message: CanonicalMessage, names: (String) -> String?) {
         func org(_ code: String) -> String { names(code).map { "\($0) (\(code))" } ?? code }
         let s = message.subject
-        var header: [(String, String)] = []
+        var header: [Fact] = []
         if let name = s.name {
-            header.append(("Name", ([name.family?.uppercased()].compactMap { $0 } + name.given).joined(separator: " ")))
+            header.append(Fact(label: "Name", value: ([name.family?.uppercased()].compactMap { $0 } + name.given).joined(separator: " ")))
         }
-        if let nhs = s.nhsNumber { header.append(("NHS number", nhs.formatted)) }
-        if let born = s.birthDate { header.append(("Born", Self.date(born))) }
-        if let gender = s.gender { header.append(("Gender", gender.rawValue)) }
-        if let postcode = s.postcode { header.append(("Postcode", postcode)) }
-        if let practice = s.registeredPractice { header.append(("Registered GP practice", org(practice))) }
-        header.append(("From", org(message.source.organisation)))
-        header.append(("Written", Self.time(message.occurredAt)))
+        if let nhs = s.nhsNumber { header.append(Fact(label: "NHS number", value: nhs.formatted)) }
+        if let born = s.birthDate { header.append(Fact(label: "Born", value: Self.date(born))) }
+        if let gender = s.gender { header.append(Fact(label: "Gender", value: gender.rawValue)) }
+        if let postcode = s.postcode { header.append(Fact(label: "Postcode", value: postcode)) }
+        if let practice = s.registeredPractice { header.append(Fact(label: "Registered GP practice", value: org(practice))) }
+        header.append(Fact(label: "From", value: org(message.source.organisation)))
+        header.append(Fact(label: "Written", value: Self.time(message.occurredAt)))
 
         var sections: [Section] = []
         func add(_ title: String, _ lines: [String]) { if !lines.isEmpty { sections.append(Section(title: title, lines: lines)) } }
@@ -98,9 +95,9 @@ package struct ReadableDocument: Sendable, Equatable {
         return "\(String(r[8..<10]))/\(String(r[5..<7]))/\(String(r[0..<4])) \(String(r[11..<16])) (\(zone == "Z" ? "UTC" : String(zone)))"
     }
 
+    /// `1948-05-02` as "02/05/1948".
     static func date(_ d: CalendarDate) -> String {
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(two(d.day))/\(two(d.month))/\(d.year)"
+        d.description.split(separator: "-").reversed().joined(separator: "/")
     }
 
     static func owner(_ o: FollowUpOwner) -> String {
@@ -118,12 +115,6 @@ package struct ReadableDocument: Sendable, Equatable {
     /// Free text as lines, without empty ones or carriage returns (which end an HL7 segment).
     static func paragraphs(_ text: String?) -> [String] {
         guard let text else { return [] }
-        return text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
-    }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HL7v2
 import HXCanonical
+import HXDeliveryTransport
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -63,22 +64,6 @@ package final class Tally: Sendable {
     package subscript(key: String) -> Int { state.withLock { $0[key] ?? 0 } }
 }
 
-/// The sender's side of MLLP framing: each answer's payload, framing bytes removed.
-struct MLLPReplyDecoder: ByteToMessageDecoder {
-    typealias InboundOut = [UInt8]
-    var decoder = MLLPFrameDecoder(maxFrameSize: 1 << 20)
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let bytes = buffer.readBytes(length: buffer.readableBytes), !bytes.isEmpty else { return .needMoreData }
-        for case .success(let frame) in decoder.feed(bytes) { context.fireChannelRead(wrapInboundOut(frame)) }
-        return .needMoreData
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        try decode(context: context, buffer: &buffer)
-    }
-}
-
 /// A sender that waits for each answer in turn, as MLLP senders do, with a deadline per answer.
 package final class MLLPTestClient: Sendable {
     package typealias Connection = NIOAsyncChannel<[UInt8], ByteBuffer>
@@ -91,7 +76,7 @@ package final class MLLPTestClient: Sendable {
             .connectTimeout(.seconds(5))
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MLLPReplyDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MLLPFrameReader()))
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
