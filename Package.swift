@@ -83,6 +83,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // `hx deliver run`: one worker per recipient from hx.deliver.<code> to the recipient's system, its
+        // statuses on hx.delivery.v1, its audit chain delivery:<code>, dead letters of what failed.
+        .target(
+            name: "HXDeliveryWorker",
+            dependencies: [
+                "HXAudit", "HXCanonical", "HXDelivery", "HXDeliveryTransport", "HXKafka", "HXPlace",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The router's decision per message and recipient (docs/design.md steps 1-6): pure functions.
         .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace"], swiftSettings: strict),
         // Declarative agreement test cases under config/tests (`hx test`).
@@ -234,6 +246,7 @@ let package = Package(
                 "HXKafka", "HXTopics", "HXDevBroker", "HXDevStack", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXService", "HXAudit", "HXRouter",
                 "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess", "HXDelivery",
+                "HXDeliveryWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -368,7 +381,10 @@ let package = Package(
         // Audit records, their bytes and hash chains, the verifier, reconciliation, flow summaries, subject access reports.
         .testTarget(
             name: "HXDeliveryTests",
-            dependencies: ["HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker"],
+            dependencies: [
+                "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker",
+                "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

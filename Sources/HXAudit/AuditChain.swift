@@ -21,6 +21,9 @@ package struct AuditChain: Sendable {
     /// `router:<topic>:<partition>`, e.g. `router:hx.canonical.referral.v1:3`.
     package static func routerChainId(topic: String, partition: Int) -> String { "router:\(topic):\(partition)" }
 
+    /// `delivery:<code>`: one chain per recipient, written by its delivery worker.
+    package static func deliveryChainId(recipient: String) -> String { "delivery:\(recipient)" }
+
     package static func router(topic: String, partition: Int, key: AuditKey? = nil) -> AuditChain {
         AuditChain(id: routerChainId(topic: topic, partition: partition), key: key)
     }

@@ -15,6 +15,10 @@ package enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
     /// A member of staff re-sent a dead letter after a fix: which one, by whom,
     /// and the ids of the messages it became. Recorded by the console and `hx dlq replay`.
     case deadLetterReplay = "dead-letter-replay"
+    /// What a recipient's system said about one delivery (sent, acknowledged,
+    /// retrying, failed, overdue), in the recipient's chain `delivery:<code>`;
+    /// `details.decision` names the decision it closes. Written by `hx deliver run`.
+    case deliveryStatus = "delivery-status"
 }
 
 /// docs/design.md "Information governance": the outcome of one decision.

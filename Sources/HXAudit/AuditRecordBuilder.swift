@@ -93,6 +93,12 @@ package enum AuditIdentifiers {
         id("dead-letter-replay|" + requestId + "|" + deadLetter)
     }
 
+    /// One event of one delivery. The event's time is part of the name: after a
+    /// restart the same attempt number can come again, and each is its own event.
+    package static func deliveryStatusId(decisionId: String, status: String, attempt: Int, time: String) -> String {
+        id("delivery-status|\(decisionId)|\(status)|\(attempt)|\(time)")
+    }
+
     static func id(_ name: String) -> String { UUIDv5.make(namespace: namespace, name: name).lowerCaseString }
 }
 
@@ -272,6 +278,34 @@ package enum AuditRecordBuilder {
         return AuditEntry(
             kind: .deadLetterReplay, decisionId: AuditIdentifiers.deadLetterReplayId(requestId: requestId, deadLetter: deadLetter),
             time: text, reasons: [reasonCode], configurationDigest: configurationDigest, details: details)
+    }
+
+    /// What a recipient's system said about one delivery. `input` is where the
+    /// delivery record was read on `hx.deliver.<code>`, `time` when the event
+    /// happened (an auditor asks "when did the practice receive it"). The NHS
+    /// number is the delivery's, so a subject access search finds it.
+    package static func deliveryStatus(
+        decisionId: String, status: String, attempt: Int, time: Instant, recipient: String, transport: String,
+        reasonCode: String?, detail: String?, messageId: String?, messageType: String?, nhsNumber: String?,
+        agreementId: String?, input: (topic: String, partition: Int, offset: Int), configurationDigest: String,
+        extra: [String: String] = [:]
+    ) throws(AuditBuildError) -> AuditEntry {
+        guard let text = AuditTime.rfc3339(time) else { throw .inputOutOfRange("time \(time) is outside 1970–9999") }
+        guard (0...AuditJSON.maxSafeInteger).contains(input.partition), (0...AuditJSON.maxSafeInteger).contains(input.offset) else {
+            throw .inputOutOfRange("delivery record \(input.topic)[\(input.partition)]@\(input.offset)")
+        }
+        var details = extra
+        details["decision"] = decisionId
+        details["status"] = status
+        details["attempt"] = String(attempt)
+        details["transport"] = transport
+        if let detail, !detail.isEmpty { details["detail"] = String(detail.prefix(200)) }
+        return AuditEntry(
+            kind: .deliveryStatus,
+            decisionId: AuditIdentifiers.deliveryStatusId(decisionId: decisionId, status: status, attempt: attempt, time: text),
+            time: text, messageId: messageId, messageType: messageType, nhsNumber: nhsNumber, recipient: recipient,
+            reasons: reasonCode.map { [$0] } ?? [], agreementId: agreementId, configurationDigest: configurationDigest,
+            details: details, inputTopic: input.topic, inputPartition: input.partition, inputOffset: input.offset)
     }
 
     // MARK: Helpers

@@ -6,6 +6,8 @@ package enum HXTopic {
     package static let review = "hx.review.v1"
     package static let deadLetter = "hx.dlq.v1"
     package static let heartbeat = "hx.heartbeat.v1"
+    /// What each recipient's system said about each delivery (`hx deliver run`), keyed by decision id.
+    package static let deliveryStatus = "hx.delivery.v1"
 
     /// Every canonical topic (`MessageType.topic`), in the order of `MessageType`.
     package static var canonicalTopics: [String] { MessageType.allCases.map(\.topic) }
@@ -65,6 +67,11 @@ package enum HXGroup {
     package static let tail = "hx-tail-unused"
     /// A recipient's group on its delivery topic, `hx-recipient-<code in lower case>`.
     package static func recipient(_ organisation: String) -> String { "hx-recipient-\(organisation.lowercased())" }
+    /// The delivery worker's group on a recipient's delivery topic, `hx-deliver-<code in lower case>`
+    /// (the exchange's own reader, where `recipient` is the organisation's).
+    package static func deliver(_ organisation: String) -> String { "hx-deliver-\(organisation.lowercased())" }
+    /// Where a delivery worker reads its audit chain's last records from (by position; it commits nothing).
+    package static let deliverRecovery = "hx-deliver-recovery"
 }
 
 /// Transactional ids, one per writer so a restarted writer fences its predecessor.
@@ -77,4 +84,8 @@ package enum HXTransactionalID {
     package static func auditor(_ actor: String) -> String { auditorPrefix + actor }
     /// An operator's dead-letter replays (`DeadLetterReplayer`).
     package static func `operator`(_ actor: String) -> String { operatorPrefix + actor }
+    package static let deliverPrefix = "hx-deliver-"
+    /// A recipient's delivery worker: one per recipient, so a second one fences the first
+    /// and the recipient's audit chain (`delivery:<code>`) never forks.
+    package static func deliver(_ organisation: String) -> String { deliverPrefix + organisation.lowercased() }
 }

@@ -3,13 +3,18 @@ import Foundation
 import HXAudit
 import HXCanonical
 import HXDelivery
+import HXDeliveryWorker
 import HXPlace
+import HXService
+import Logging
+import Prometheus
+import ServiceLifecycle
 
 struct DeliverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deliver",
         abstract: "Delivery to recipients' own systems (docs/design.md \"Delivery to recipients' systems\").",
-        subcommands: [DeliverRenderCommand.self]
+        subcommands: [DeliverRunCommand.self, DeliverRenderCommand.self]
     )
 }
 
@@ -62,5 +67,101 @@ struct DeliverRenderCommand: ParsableCommand {
             FileHandle.standardError.write(Data("hx deliver render: \(error.code.rawValue): \(error.message)\n".utf8))
             throw ExitCode(65)
         }
+    }
+}
+
+struct DeliverRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Deliver what the router shares to each recipient's own system, and record what that system said.",
+        discussion: """
+        One worker per recipient with a delivery block in organisations.yaml (or per --recipient): it reads \
+        hx.deliver.<code> in the consumer group hx-deliver-<code>, renders each record in the recipient's format and \
+        hands it to the recipient's system (MLLP, FHIR over HTTP, a folder), one at a time and in topic order. Each \
+        outcome goes to hx.delivery.v1 and into the recipient's audit chain delivery:<code> before the offset moves; \
+        a failed delivery also becomes a dead letter (stage deliver), which hx dlq replay or the console can send \
+        again with the same ids. /metrics and /health on --metrics-port. Exit status 78 when the configuration, \
+        a recipient or a secret file is wrong.
+        """
+    )
+
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var config: ConfigDirectoryOption
+
+    @Option(help: "A recipient to deliver to (repeatable; default every organisation with a delivery block).")
+    var recipient: [String] = []
+
+    @Option(help: "CODE=FILE: the bearer token for a fhir-http recipient, read from FILE (repeatable).")
+    var bearerTokenFile: [String] = []
+
+    @Option(help: "File holding the key (at least 32 bytes) for audit record HMACs (env HX_AUDIT_KEY_FILE).")
+    var auditKeyFile: String?
+
+    @Option(help: "Most settled deliveries recorded in one Kafka transaction.")
+    var batchSize: Int = 100
+
+    @Option(help: "Consumer group session timeout in seconds (librdkafka's default 45).")
+    var sessionTimeout: Int?
+
+    @Option(help: "Port for Prometheus /metrics and /health.")
+    var metricsPort: Int = 9467
+
+    @Option(help: "Address the metrics endpoint listens on.")
+    var listen: String = "0.0.0.0"
+
+    func run() async throws {
+        LogSetup.bootstrap()
+        let logger = Logger(label: "hx.deliver")
+        let place = try RouterCommand.load(config.url)
+        let codes = recipient.isEmpty ? place.organisations.filter { $0.delivery != nil }.map(\.code) : recipient
+        guard !codes.isEmpty else {
+            FileHandle.standardError.write(Data("hx deliver run: no organisation in \(config.config)/organisations.yaml has a delivery block\n".utf8))
+            throw ExitCode(78)
+        }
+        let tokens = try Self.tokens(bearerTokenFile)
+        var problems: [String] = []
+        for code in codes {
+            do { try DeliveryWorker.check(recipient: code, configuration: place, bearerToken: tokens[code]) } catch { problems.append(error.description) }
+        }
+        guard problems.isEmpty else {
+            for problem in problems { FileHandle.standardError.write(Data("hx deliver run: \(problem)\n".utf8)) }
+            throw ExitCode(78)
+        }
+        let client = try kafka.clientConfiguration(clientID: "hx-deliver")
+        let auditKey = try loadAuditKey(auditKeyFile)
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        for code in codes {
+            var settings = DeliveryWorkerSettings(client: client, recipient: place.organisation(code)!.code)
+            settings.auditKey = auditKey
+            settings.bearerToken = tokens[code]
+            settings.batchSize = batchSize
+            settings.sessionTimeout = sessionTimeout.map { .seconds($0) }
+            let worker = DeliveryWorker(settings: settings, configuration: place, logger: logger, metricsFactory: factory)
+            services.append(.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let metrics = try await MetricsServer.bind(host: listen, port: metricsPort, registry: registry, component: "deliver", logger: logger)
+        services.append(.init(service: MetricsService(server: metrics)))
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+    }
+
+    /// `CODE=FILE` pairs read now: a missing or unreadable secret stops start-up (exit 78) naming option and file.
+    static func tokens(_ pairs: [String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                FileHandle.standardError.write(Data("hx deliver run: --bearer-token-file \(pair): expected CODE=FILE\n".utf8))
+                throw ExitCode(78)
+            }
+            guard let data = FileManager.default.contents(atPath: parts[1]),
+                  let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
+                FileHandle.standardError.write(Data("hx deliver run: --bearer-token-file \(parts[0])=\(parts[1]): the file cannot be read or is empty\n".utf8))
+                throw ExitCode(78)
+            }
+            out[parts[0]] = token
+        }
+        return out
     }
 }

@@ -15,16 +15,17 @@ final class PeerReceiver: Sendable {
     let record: URL
     let process: ChildProcess
 
-    init(script: String = "mllp-peer-receiver.py", _ options: [String]) async throws {
-        port = try DevBroker.freePort()
+    /// - Parameter port: where to listen (a free port when nil): a receiver restarted on its port is the same system back.
+    init(script: String = "mllp-peer-receiver.py", port: Int? = nil, _ options: [String]) async throws {
+        self.port = try port ?? DevBroker.freePort()
         record = FileManager.default.temporaryDirectory.appendingPathComponent("hx-mllp-\(UUID().uuidString.prefix(8)).txt")
         _ = FileManager.default.createFile(atPath: record.path, contents: nil)
         process = try ChildProcess(
             executable: PeerValidationTests.python.path,
-            arguments: [root.appendingPathComponent("scripts/\(script)").path, "--port", String(port), "--record", record.path] + options,
+            arguments: [root.appendingPathComponent("scripts/\(script)").path, "--port", String(self.port), "--record", record.path] + options,
             output: record.appendingPathExtension("log"))
         let deadline = ContinuousClock.now + .seconds(20)
-        while !DevBroker.canConnect(port: port) {
+        while !DevBroker.canConnect(port: self.port) {
             guard process.isRunning, ContinuousClock.now < deadline else {
                 let log = (try? String(contentsOf: record.appendingPathExtension("log"), encoding: .utf8)) ?? ""
                 throw PeerError(message: "the MLLP receiver did not start: \(log)")

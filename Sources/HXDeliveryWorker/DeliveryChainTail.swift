@@ -1,0 +1,67 @@
+import HXAudit
+import HXCanonical
+import HXKafka
+
+/// Where a delivery worker starts: its chain's last record (to continue the
+/// chain) and, per partition of the delivery topic, the last record whose
+/// delivery has a final status in that chain.
+///
+/// The worker records a batch's statuses in a transaction and only then
+/// commits its consumer offsets, so after a crash between the two the
+/// committed offsets are behind what the chain says is done. Starting from
+/// the later of the two means a delivery that has its final status is never
+/// sent again, and no decision gets two final statuses. A batch writes at most
+/// `depth` records, so the chain's last `depth` records hold every status
+/// that may be ahead of the committed offsets.
+struct DeliveryChainTail: Sendable {
+    var chain: AuditChain
+    /// Offset of the last finally-settled record, per delivery-topic partition.
+    var settled: [KafkaTopicPartition: Int64]
+
+    static func read(client: KafkaClientConfiguration, chainId: String, auditPartition: Int32, key: AuditKey?,
+                     depth: Int) async throws -> DeliveryChainTail {
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: HXGroup.deliverRecovery))
+        do {
+            let tail = try await read(reader, chainId: chainId, auditPartition: auditPartition, key: key, depth: depth)
+            await reader.close()
+            return tail
+        } catch {
+            await reader.close()
+            throw error
+        }
+    }
+
+    private static func read(_ reader: KafkaConsumer, chainId: String, auditPartition: Int32, key: AuditKey?,
+                             depth: Int) async throws -> DeliveryChainTail {
+        let tp = KafkaTopicPartition(topic: HXTopic.audit, partition: auditPartition)
+        let end = try await reader.readToEnd(tp, from: KafkaConsumer.end) { _ in }
+        var window: Int64 = 2_000
+        while true {
+            let from = max(0, end - window)
+            var records: [AuditRecord] = []
+            _ = try await reader.readToEnd(tp, from: from) { m in
+                guard m.keyString == chainId, let r = try? AuditRecord(wire: m.value), r.chainId == chainId else { return }
+                records.append(r)
+            }
+            let head = records.max { $0.sequence < $1.sequence }
+            let reachedDepth = head.map { h in records.contains { $0.sequence <= h.sequence - depth } } ?? false
+            if from == 0 || reachedDepth || head?.sequence ?? 0 <= records.count {
+                let chain = try head.map { try AuditChain.resume(from: $0, key: key) } ?? AuditChain(id: chainId, key: key)
+                return DeliveryChainTail(chain: chain, settled: settled(records))
+            }
+            window *= 4
+        }
+    }
+
+    /// Final statuses (sent, failed) by the delivery record they settle.
+    static func settled(_ records: [AuditRecord]) -> [KafkaTopicPartition: Int64] {
+        var out: [KafkaTopicPartition: Int64] = [:]
+        for r in records where r.kind == .deliveryStatus {
+            guard let status = r.details["status"], status == "sent" || status == "failed",
+                  let topic = r.inputTopic, let partition = r.inputPartition, let offset = r.inputOffset else { continue }
+            let tp = KafkaTopicPartition(topic: topic, partition: Int32(partition))
+            out[tp] = max(out[tp] ?? -1, Int64(offset))
+        }
+        return out
+    }
+}

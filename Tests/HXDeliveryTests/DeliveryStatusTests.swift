@@ -1,0 +1,90 @@
+import Foundation
+import HXAudit
+import HXCanonical
+import HXDelivery
+import HXKafka
+import Testing
+@testable import HXDeliveryWorker
+
+/// What a delivery worker records, without Kafka: statuses, audit entries,
+/// dead letters, and where a restarted worker starts.
+@Suite struct DeliveryStatusTests {
+    static func record(offset: Int64 = 7, headers: [KafkaHeader]? = nil) throws -> (KafkaMessage, CanonicalMessage) {
+        let message = try sampleMessages().first { $0.name.hasPrefix("referral-gp-to-bridgewater") }!.message
+        let decisionId = AuditIdentifiers.decisionId(messageId: message.id, recipient: "RY2")
+        let record = KafkaMessage(
+            topic: HXTopic.delivery("RY2"), partition: 1, offset: offset, key: Array(message.subject.nhsNumber!.digits.utf8),
+            value: CanonicalJSON.bytes(message),
+            headers: headers ?? [KafkaHeader(HXHeader.decisionID, decisionId), KafkaHeader(HXHeader.agreementID, "a-1")],
+            timestampMilliseconds: 1_780_000_000_000)
+        return (record, message)
+    }
+
+    static func event(_ status: DeliveryStatus.State, attempt: Int = 1, at ms: Int64 = 1_780_000_001_000, offset: Int64 = 7,
+                      reason: String? = nil) throws -> DeliveryEvent {
+        DeliveryEvent(job: DeliveryJob(try record(offset: offset).0), status: status, attempt: attempt,
+                      time: Instant(millisecondsSinceEpoch: ms), reason: reason, detail: "AA for x")
+    }
+
+    @Test func aStatusIsStableJSONWithoutPatientIdentifiers() throws {
+        let (_, message) = try Self.record()
+        let status = try Self.event(.sent).statusRecord(recipient: "RY2", transport: "mllp", format: "hl7v2")
+        let bytes = status.jsonBytes
+        #expect(try DeliveryStatus(json: bytes) == status)
+        #expect(bytes == status.jsonBytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(!text.contains(message.subject.nhsNumber!.digits), "operators read hx.delivery.v1: no NHS number")
+        #expect(text.contains("\"time\":\"2026-05-28T"))
+        var other = status
+        other.schema = "hx.delivery/9"
+        #expect(throws: DecodingError.self) { try DeliveryStatus(json: other.jsonBytes) }
+    }
+
+    @Test func theAuditEntryNamesTheDecisionItClosesAndTheSubject() throws {
+        let (_, message) = try Self.record()
+        let e = try Self.event(.failed, attempt: 3, reason: "mllp-rejected")
+        let entry = try e.auditEntry(recipient: "RY2", transport: "mllp", configurationDigest: "d")
+        #expect(entry.kind == .deliveryStatus)
+        #expect(entry.details["decision"] == e.job.decisionId && entry.details["status"] == "failed" && entry.details["attempt"] == "3")
+        #expect(entry.nhsNumber == message.subject.nhsNumber!.digits, "a subject access search finds the delivery")
+        #expect(entry.reasons == ["mllp-rejected"] && entry.agreementId == "a-1")
+        #expect(entry.inputTopic == HXTopic.delivery("RY2") && entry.inputPartition == 1 && entry.inputOffset == 7)
+        #expect(entry.decisionId != e.job.decisionId, "a status record has its own id")
+        // The same event is the same id; another attempt or another moment is another record.
+        #expect(try Self.event(.failed, attempt: 3, reason: "mllp-rejected").auditEntry(recipient: "RY2", transport: "mllp", configurationDigest: "d").decisionId == entry.decisionId)
+        #expect(try Self.event(.failed, attempt: 4).auditEntry(recipient: "RY2", transport: "mllp", configurationDigest: "d").decisionId != entry.decisionId)
+        #expect(try Self.event(.failed, attempt: 3, at: 1_780_000_002_000).auditEntry(recipient: "RY2", transport: "mllp", configurationDigest: "d").decisionId != entry.decisionId)
+    }
+
+    @Test func aFailedDeliveryBecomesADeadLetterOfTheRecordItself() throws {
+        let (record, message) = try Self.record()
+        let letter = try Self.event(.failed, reason: "mllp-rejected").deadLetter(recipient: "RY2", transport: "mllp")
+        #expect(letter.topic == HXTopic.deadLetter && letter.value == record.value)
+        func header(_ name: String) -> String? { letter.headers.first { $0.name == name }?.text }
+        #expect(header(HXHeader.stage) == "deliver" && header(HXHeader.reasonCode) == "mllp-rejected")
+        #expect(header(HXHeader.decisionID) == record.header(HXHeader.decisionID)?.text)
+        #expect(header(HXHeader.inputTopic) == record.topic && header(HXHeader.inputOffset) == "7")
+        #expect(!letter.headers.contains { ($0.text ?? "").contains(message.subject.nhsNumber!.digits) }, "headers hold codes and places only")
+    }
+
+    @Test func aRecordWithoutADecisionIdCannotBeDeliveredButStillHasAKey() throws {
+        let job = DeliveryJob(try Self.record(headers: []).0)
+        #expect(job.problem?.contains(HXHeader.decisionID) == true)
+        #expect(UUID(uuidString: job.decisionId) != nil)
+        let good = try Self.record().0
+        let bad = KafkaMessage(topic: good.topic, partition: 1, offset: 8, key: good.key, value: Array("{}".utf8), headers: good.headers,
+                               timestampMilliseconds: good.timestampMilliseconds)
+        #expect(DeliveryJob(bad).problem?.hasPrefix("the value is not a canonical message") == true)
+    }
+
+    @Test func aRestartStartsAfterTheLastFinalStatusOfEachPartition() throws {
+        var chain = AuditChain(id: AuditChain.deliveryChainId(recipient: "RY2"))
+        var records: [AuditRecord] = []
+        for (status, offset) in [(DeliveryStatus.State.sent, Int64(4)), (.failed, 5), (.retrying, 6), (.retrying, 6)] {
+            records.append(chain.append(try Self.event(status, at: 1_780_000_000_000 + offset * 10 + Int64(records.count), offset: offset)
+                .auditEntry(recipient: "RY2", transport: "mllp", configurationDigest: "d")))
+        }
+        let settled = DeliveryChainTail.settled(records)
+        #expect(settled == [KafkaTopicPartition(topic: HXTopic.delivery("RY2"), partition: 1): 5], "a retrying record settles nothing")
+    }
+}
