@@ -160,7 +160,7 @@ let package = Package(
         .target(
             name: "HXOperations",
             dependencies: [
-                "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRecords", "HXService", "HXStaffAudit", "HXAudit", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial",
+                "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRecords", "HXService", "HXStaffAudit", "HXAudit", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial", "HXDelivery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -72,7 +72,7 @@ package struct KafkaACL: Sendable, Hashable, Comparable {
 /// Who a principal is, for the reader of the plan.
 package struct PrincipalGrant: Sendable, Equatable {
     package enum Role: String, Sendable {
-        case adapter, router, indexer, console, auditor, consent, topicAdmin = "topic-admin", recipient
+        case adapter, router, deliverer, indexer, console, auditor, consent, topicAdmin = "topic-admin", recipient
     }
 
     package var name: String
@@ -86,7 +86,7 @@ package struct PrincipalGrant: Sendable, Equatable {
 /// the place's configuration. Pure: no Kafka, no clock.
 ///
 /// Principal names (stable: operators create users and certificates with them):
-/// `hx-adapter-<adapter>`, `hx-router`, `hx-indexer`, `hx-console`, `hx-auditor`,
+/// `hx-adapter-<adapter>`, `hx-router`, `hx-deliver`, `hx-indexer`, `hx-console`, `hx-auditor`,
 /// `hx-consent`, `hx-topics`, `hx-recipient-<organisation code in lower case>`.
 package struct AccessPlan: Sendable, Equatable {
     package var principals: [PrincipalGrant]
@@ -108,11 +108,15 @@ package struct AccessPlan: Sendable, Equatable {
         package static let consentGroup = HXGroup.consentShow
         package static let consoleGroupPrefix = HXGroup.consolePrefix
         package static func recipientGroup(_ code: String) -> String { HXGroup.recipient(code) }
+        /// `hx deliver run`: groups `hx-deliver-<code>` and its chain reader `hx-deliver-recovery`.
+        package static let delivererGroupPrefix = HXGroup.deliver("")
+        /// One transactional id per recipient, `hx-deliver-<code>`.
+        package static let delivererTransactionalPrefix = HXTransactionalID.deliverPrefix
     }
 
     package static func adapterPrincipal(_ adapter: String) -> String { "hx-adapter-\(adapter)" }
     package static func recipientPrincipal(_ code: String) -> String { "hx-recipient-\(code.lowercased())" }
-    package static let router = "hx-router", indexer = "hx-indexer", console = "hx-console", auditor = "hx-auditor"
+    package static let router = "hx-router", deliverer = "hx-deliver", indexer = "hx-indexer", console = "hx-console", auditor = "hx-auditor"
     package static let consent = "hx-consent", topicAdmin = "hx-topics"
 
     /// The plan for a place: its organisations, its topics and its adapters.
@@ -149,6 +153,19 @@ package struct AccessPlan: Sendable, Equatable {
             return acls
         }
 
+        // Only recipients with a delivery block have a worker; one without reads its topic itself.
+        let delivered = place.organisations.filter { $0.delivery != nil }.map(\.deliveryTopic).sorted()
+        grant(deliverer, .deliverer, "hx deliver run: recipients' delivery topics in; statuses, dead letters and the recipients' audit chains out, transactionally") { p in
+            var acls: [KafkaACL] = []
+            for topic in delivered { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
+            // Read: a restarted worker continues its chain from its last records on the audit topic.
+            acls.append(KafkaACL(principal: p, .topic, HXTopic.audit, .read))
+            for topic in [HXTopic.deliveryStatus, HXTopic.audit, HXTopic.deadLetter] { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }
+            acls.append(KafkaACL(principal: p, .group, Names.delivererGroupPrefix, .prefixed, .read))
+            acls.append(KafkaACL(principal: p, .transactionalID, Names.delivererTransactionalPrefix, .prefixed, .write))
+            return acls
+        }
+
         grant(indexer, .indexer, "hx audit index --follow: reads the audit topic into the audit index") { p in
             [KafkaACL(principal: p, .topic, HXTopic.audit, .read), KafkaACL(principal: p, .group, Names.indexerGroup, .read)]
         }
@@ -172,7 +189,7 @@ package struct AccessPlan: Sendable, Equatable {
             // Topic list, partition counts, watermarks and consumer lag.
             acls.append(KafkaACL(principal: p, .topic, "hx.", .prefixed, .describe))
             acls.append(KafkaACL(principal: p, .group, "hx-", .prefixed, .describe))
-            for topic in [HXTopic.deadLetter, HXTopic.heartbeat, HXTopic.review] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
+            for topic in [HXTopic.deadLetter, HXTopic.heartbeat, HXTopic.review, HXTopic.deliveryStatus] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
             // Dead-letter replay writes what the adapter would have (canonical messages, identity facts)
             // and its audit record in one transaction, under the operator's own transactional id.
             for topic in canonical + [HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }

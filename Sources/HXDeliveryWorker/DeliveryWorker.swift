@@ -17,6 +17,9 @@ package struct DeliveryWorkerSettings: Sendable {
     package var auditKey: AuditKey?
     /// For `fhir-http`: the bearer token, read from the file the deployment names.
     package var bearerToken: String?
+    /// Where to deliver instead of the delivery block's endpoint: `hx run`'s loopback stand-ins
+    /// for the recipients' systems. Format, retries and ids stay the block's.
+    package var endpointOverride: DeliverySettings.Endpoint?
     /// Most settled deliveries recorded in one transaction.
     package var batchSize: Int = 100
     /// How often backlog and age gauges are refreshed.
@@ -71,13 +74,15 @@ package final class DeliveryWorker: Service, Sendable {
     }
 
     /// Checks what can be checked without Kafka: the recipient and its delivery block.
-    package static func check(recipient: String, configuration: PlaceConfiguration, bearerToken: String?) throws(DeliveryWorkerUnavailable) {
+    package static func check(recipient: String, configuration: PlaceConfiguration, bearerToken: String?,
+                              endpointOverride: DeliverySettings.Endpoint? = nil) throws(DeliveryWorkerUnavailable) {
         guard let organisation = configuration.organisation(recipient) else {
             throw DeliveryWorkerUnavailable(description: "\(recipient) is not an organisation of this configuration")
         }
-        guard let delivery = organisation.delivery else {
+        guard var delivery = organisation.delivery else {
             throw DeliveryWorkerUnavailable(description: "\(organisation.code) has no delivery block in organisations.yaml")
         }
+        if let endpointOverride { delivery.endpoint = endpointOverride }
         do {
             _ = try DeliveryChannel(delivery, recipient: organisation.code, bearerToken: bearerToken)
         } catch {
@@ -86,9 +91,11 @@ package final class DeliveryWorker: Service, Sendable {
     }
 
     package func run() async throws {
-        try Self.check(recipient: settings.recipient, configuration: configuration, bearerToken: settings.bearerToken)
+        try Self.check(recipient: settings.recipient, configuration: configuration, bearerToken: settings.bearerToken,
+                       endpointOverride: settings.endpointOverride)
         let organisation = configuration.organisation(settings.recipient)!
-        let delivery = organisation.delivery!
+        var delivery = organisation.delivery!
+        if let endpoint = settings.endpointOverride { delivery.endpoint = endpoint }
         let channel = try DeliveryChannel(delivery, recipient: organisation.code, bearerToken: settings.bearerToken)
         let code = organisation.code, topic = organisation.deliveryTopic
         let chainId = AuditChain.deliveryChainId(recipient: code)

@@ -11,6 +11,7 @@ struct RunSummary {
     let waited: Duration
     let consolePort: Int
     let servers: String
+    var deliveries: [DeliveryBoard.Row] = []
 
     var text: String {
         let r = snapshot.report
@@ -51,6 +52,16 @@ struct RunSummary {
         for outcome in [AuditOutcome.deny, .review] {
             guard let reasons = flows.withheld[outcome] else { continue }
             line(outcome == .deny ? "withheld" : "in review", "\(flows.outcomes[outcome] ?? 0) decisions: " + FlowSummary.listing(reasons))
+        }
+        for row in deliveries {
+            guard row.records > 0 else {
+                line("delivered", "\(row.recipient): none of the samples is shared with it")
+                continue
+            }
+            var text = "\(row.recipient): \(row.sent) of \(row.records) sent and acknowledged by its system"
+            if row.failed > 0 { text += ", \(row.failed) FAILED (dead letters, stage deliver)" }
+            if row.undelivered > 0 { text += ", \(row.undelivered) NOT YET (\(row.state.rawValue)\(row.lastProblem.map { ": \($0.reason)" } ?? ""))" }
+            line("delivered", text)
         }
         if consolePort != 0 { line("look", "the console at http://localhost:\(consolePort) (dead letters, topics, the audit log for the auditor)") }
         line("check", "hx audit reconcile --bootstrap-servers \(servers); hx audit verify --bootstrap-servers \(servers)")

@@ -15,13 +15,17 @@ package final class SampleTraffic: Service, Sendable {
     let consolePort: Int
     let servers: String
     let exitWhenSettled: Bool
+    /// Where the recipients' deliveries stand (`hx run`'s delivery workers), for the summary.
+    let deliveries: (@Sendable () async throws -> [DeliveryBoard.Row])?
     private let outcome = Mutex<Bool?>(nil)
 
     /// Whether every input was accounted for when the summary was printed (nil: not yet printed).
     package var settled: Bool? { outcome.withLock { $0 } }
 
     package init(adapters: [(name: String, endpoint: SourceFeeder.Endpoint, samples: URL)], reconciler: LogReconciler,
-                 settleTimeout: Duration, consolePort: Int, servers: String, exitWhenSettled: Bool) {
+                 settleTimeout: Duration, consolePort: Int, servers: String, exitWhenSettled: Bool,
+                 deliveries: (@Sendable () async throws -> [DeliveryBoard.Row])? = nil) {
+        self.deliveries = deliveries
         self.adapters = adapters
         self.reconciler = reconciler
         self.settleTimeout = settleTimeout
@@ -55,8 +59,16 @@ package final class SampleTraffic: Service, Sendable {
                 try await Task.sleep(for: .seconds(1))
                 snapshot = try await self.reconciler.read(flows: true)
             }
-            self.outcome.withLock { $0 = snapshot.report.complete }
-            print(RunSummary(fed: fed, snapshot: snapshot, waited: clock.now - fedAt, consolePort: self.consolePort, servers: self.servers).text)
+            // Then until every delivery record has reached its recipient's stand-in (or failed for good).
+            var board = try await self.deliveries?() ?? []
+            while board.contains(where: { $0.undelivered > 0 }) && clock.now < fedAt + self.settleTimeout {
+                try await Task.sleep(for: .seconds(1))
+                board = try await self.deliveries?() ?? []
+            }
+            let delivered = !board.contains { $0.undelivered > 0 }
+            self.outcome.withLock { $0 = snapshot.report.complete && delivered }
+            print(RunSummary(fed: fed, snapshot: snapshot, waited: clock.now - fedAt, consolePort: self.consolePort, servers: self.servers,
+                             deliveries: board).text)
         }
         // Returning ends the run (--exit-when-settled); otherwise the system runs on until Ctrl-C.
         if !exitWhenSettled { try? await gracefulShutdown() }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HXCanonical
 import HXDevBroker
+import HXDeliveryWorker
 import HXDevStack
 import HXKafka
 import HXOperations
@@ -15,12 +16,14 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the whole system on its embedded defaults: a local broker, the topics, every adapter fed its samples, two routers, the audit indexer and the console.",
+        abstract: "Run the whole system on its embedded defaults: a local broker, the topics, every adapter fed its samples, two routers, delivery to stand-ins for the recipients' systems, the audit indexer and the console.",
         discussion: """
         Starts the development broker on 127.0.0.1 (unless --bootstrap-servers names a cluster to use), \
         creates the topics of config/topics.yaml and a delivery topic per organisation, and starts every adapter \
         under adapters/ on 127.0.0.1 (MLLP and HTTP on the ports of its adapter.yaml, or free ones with \
-        --adapter-ports any; drop folders under --state-directory), two router instances, the audit indexer \
+        --adapter-ports any; drop folders under --state-directory), two router instances, a delivery worker for \
+        each organisation with a delivery block (delivering to a stand-in for its system on loopback: python-hl7's \
+        MLLP receiver, a FHIR server, or a folder under --state-directory/received), the audit indexer \
         (audit-index.sqlite under --state-directory, new each run) and the console (--console-port, with two demonstration \
         users whose passwords are printed). Each adapter is then sent its samples/ through its own source, as \
         the organisation's system would. Each decision the router records is printed as it reaches the audit \
@@ -121,6 +124,19 @@ struct RunCommand: AsyncParsableCommand {
         print("routers:    2 instances (local-1, local-2) in the consumer group hx-router")
         services.append(.init(service: try AuditWatch(client: client, logger: logger)))
 
+        // Each recipient with a delivery block gets a worker, delivering to a stand-in for its system.
+        let recipients = try await usageProblem { try await StandInRecipients.start(place: place, state: state) }
+        services.append(.init(service: AtShutdown { recipients.stop() }))
+        for standIn in recipients.standIns {
+            var workerLogger = Logger(label: "hx.deliver")
+            workerLogger.logLevel = .warning
+            var settings = DeliveryWorkerSettings(client: client, recipient: standIn.code)
+            settings.endpointOverride = standIn.endpoint
+            settings.sessionTimeout = sessionTimeout.map { .seconds($0) } ?? (bootstrapServers == nil ? .seconds(6) : nil)
+            services.append(.init(service: DeliveryWorker(settings: settings, configuration: place, logger: workerLogger)))
+            print("delivery:   \(standIn.code.padding(toLength: 14, withPad: " ", startingAt: 0)) \(standIn.description)")
+        }
+
         if consolePort != 0 {
             let (consoleServices, close) = try await usageProblem {
                 try await DemoConsole.services(
@@ -136,9 +152,12 @@ struct RunCommand: AsyncParsableCommand {
         print("stop:       Ctrl-C")
         print("decisions:  printed below as the routers record them on \(HXTopic.audit)")
 
+        let codes = recipients.standIns.map(\.code)
+        let board: @Sendable () async throws -> [DeliveryBoard.Row] = { try await DeliveryBoard.read(client: client, recipients: codes) }
         let traffic = SampleTraffic(
             adapters: running.map { ($0.name, $0.endpoint, $0.samples) }, reconciler: LogReconciler(client: client, place: place),
-            settleTimeout: .seconds(settleTimeout), consolePort: consolePort, servers: servers, exitWhenSettled: exitWhenSettled)
+            settleTimeout: .seconds(settleTimeout), consolePort: consolePort, servers: servers, exitWhenSettled: exitWhenSettled,
+            deliveries: recipients.standIns.isEmpty ? nil : board)
         services.append(.init(service: traffic, successTerminationBehavior: .gracefullyShutdownGroup))
         let roundTrip = try HeartbeatRoundTrip(client: client, limit: heartbeats, logger: logger)
         services.append(.init(service: roundTrip, successTerminationBehavior: .gracefullyShutdownGroup))

@@ -1,0 +1,87 @@
+import Foundation
+import HXCanonical
+import HXDelivery
+import HXKafka
+
+/// Where each recipient's deliveries stand, from `hx.delivery.v1` and the
+/// recipients' delivery topics: for operators (counts, states, reason codes,
+/// never identifiers) and for `hx run`'s summary.
+package struct DeliveryBoard: Sendable {
+    package struct Row: Sendable, Equatable {
+        package enum State: String, Sendable {
+            /// Nothing waiting, or the last delivery went.
+            case ok
+            /// The head of the queue waits to be tried again.
+            case retrying
+            /// The last settled delivery failed.
+            case failing
+        }
+
+        package var recipient: String
+        package var transport: String?
+        /// Records on `hx.deliver.<code>`.
+        package var records: Int
+        package var sent: Int
+        package var failed: Int
+        /// Records without a final status yet.
+        package var undelivered: Int { max(0, records - sent - failed) }
+        package var state: State
+        /// The latest status of each kind, for the page.
+        package var lastSent: String?
+        package var lastProblem: (reason: String, time: String)?
+
+        package static func == (a: Row, b: Row) -> Bool {
+            a.recipient == b.recipient && a.records == b.records && a.sent == b.sent && a.failed == b.failed && a.state == b.state
+        }
+    }
+
+    package static let readerGroup = HXGroup.consolePrefix + "-deliveries"
+
+    /// One row per recipient in `recipients`, in that order.
+    package static func read(client: KafkaClientConfiguration, recipients: [String]) async throws -> [Row] {
+        let admin = try KafkaAdmin(configuration: client)
+        let cluster = try await admin.describeCluster()
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: readerGroup))
+        do {
+            var latest: [String: DeliveryStatus] = [:]
+            if let topic = cluster.topic(HXTopic.deliveryStatus) {
+                let partitions = topic.partitions.map { KafkaTopicPartition(topic: HXTopic.deliveryStatus, partition: $0.id) }
+                _ = try await reader.readToEnd(partitions, from: KafkaConsumer.beginning) { m in
+                    if let status = try? DeliveryStatus(json: m.value) { latest[status.decisionId] = status }
+                }
+            }
+            var rows: [Row] = []
+            for code in recipients {
+                var records = 0
+                if let topic = cluster.topic(HXTopic.delivery(code)) {
+                    let partitions = topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0.id) }
+                    _ = try await reader.readToEnd(partitions, from: KafkaConsumer.beginning) { _ in records += 1 }
+                }
+                rows.append(row(code, records: records, statuses: latest.values.filter { $0.recipient == code }))
+            }
+            await reader.close()
+            return rows
+        } catch {
+            await reader.close()
+            throw error
+        }
+    }
+
+    /// The row for one recipient from the latest status of each of its decisions. Pure.
+    package static func row(_ code: String, records: Int, statuses: [DeliveryStatus]) -> Row {
+        let ordered = statuses.sorted { $0.time < $1.time }
+        let sent = ordered.filter { $0.status == .sent || $0.status == .infrastructureAcknowledged || $0.status == .businessAcknowledged }
+        let failed = ordered.filter { $0.status == .failed }
+        let state: Row.State
+        if ordered.contains(where: { $0.status == .retrying }) {
+            state = .retrying
+        } else if ordered.last(where: { $0.status.isFinal })?.status == .failed {
+            state = .failing
+        } else {
+            state = .ok
+        }
+        let problem = ordered.last { $0.status == .failed || $0.status == .retrying || $0.status == .overdue }
+        return Row(recipient: code, transport: ordered.last?.transport, records: records, sent: sent.count, failed: failed.count,
+                   state: state, lastSent: sent.last?.time, lastProblem: problem.map { ($0.reason ?? $0.status.rawValue, $0.time) })
+    }
+}
