@@ -383,7 +383,7 @@ let package = Package(
             name: "HXDeliveryTests",
             dependencies: [
                 "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker",
-                "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker",
+                "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker", "HXOperations",
             ],
             swiftSettings: strict
         ),

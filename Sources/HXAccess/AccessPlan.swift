@@ -193,6 +193,8 @@ package struct AccessPlan: Sendable, Equatable {
             // Dead-letter replay writes what the adapter would have (canonical messages, identity facts)
             // and its audit record in one transaction, under the operator's own transactional id.
             for topic in canonical + [HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }
+            // A delivery's dead letter is replayed onto the recipient's delivery topic, as the router wrote it.
+            for topic in delivered { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }
             acls.append(KafkaACL(principal: p, .transactionalID, Names.operatorTransactionalPrefix, .prefixed, .write))
             acls.append(KafkaACL(principal: p, .group, Names.consoleGroupPrefix, .prefixed, .read))
             return acls

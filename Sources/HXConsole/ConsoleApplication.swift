@@ -98,6 +98,7 @@ package struct ConsoleApplication: Sendable {
         router.post("/dead-letters/replay/confirm") { request, context in
             try await self.form(request, context, Access.replay, ReplayForm.self) { session, form in try await self.replay(session, form: form) }
         }
+        router.get("/deliveries") { _, context in try await self.page(context, Access.operations) { try await self.deliveries($0) } }
         router.get("/agreements") { _, context in try await self.page(context, Access.operations) { self.agreements($0) } }
         router.get("/audit") { _, context in try await self.page(context, Access.patientData) { try await self.audit($0, form: nil) } }
         router.post("/audit/search") { request, context in

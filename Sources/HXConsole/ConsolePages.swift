@@ -13,8 +13,11 @@ extension ConsoleApplication {
         let letters = try await backend.deadLetters()
         let replayed = try await backend.replayedDeadLetters()
         let counts = try await backend.decisionsByOutcome(since: Date().addingTimeInterval(-86_400))
+        let troubled = try await backend.deliveries().filter { $0.state != .ok }
         let context: [String: Any] = [
             "takenAt": Self.clock(snapshot.takenAt),
+            // Failing recipients first: a recipient that is not getting its deliveries is the first thing to see.
+            "deliveryProblems": Self.deliveryRows(troubled), "hasDeliveryProblems": !troubled.isEmpty,
             "deadLettersWaiting": letters.filter { !replayed.contains($0.ref) }.count,
             "decisions": AuditOutcome.allCases.map { ["outcome": $0.rawValue, "label": $0.rawValue, "count": counts[$0] ?? 0] as [String: Any] },
             "components": snapshot.components.map { c in
@@ -34,6 +37,23 @@ extension ConsoleApplication {
             },
         ]
         return render("overview", context, title: "Overview", session: session, refresh: 30)
+    }
+
+    func deliveries(_ session: StaffSession) async throws -> Response {
+        let rows = try await backend.deliveries()
+        return render("deliveries", ["rows": Self.deliveryRows(rows), "none": rows.isEmpty], title: "Deliveries", session: session, refresh: 30)
+    }
+
+    /// Failing first, then retrying, then the rest; by code within each.
+    static func deliveryRows(_ rows: [DeliveryBoard.Row]) -> [[String: Any]] {
+        let rank: [DeliveryBoard.Row.State: Int] = [.failing: 0, .retrying: 1, .ok: 2]
+        return rows.sorted { (rank[$0.state]!, $0.recipient) < (rank[$1.state]!, $1.recipient) }.map { r in
+            [
+                "recipient": r.recipient, "transport": r.transport ?? "–", "state": r.state.rawValue,
+                "records": r.records, "sent": r.sent, "failed": r.failed, "undelivered": r.undelivered,
+                "lastSent": r.lastSent ?? "never", "problem": r.lastProblem.map { "\($0.reason) at \($0.time)" } ?? "–",
+            ] as [String: Any]
+        }
     }
 
     func topic(_ session: StaffSession, name: String) async throws -> Response {
@@ -183,9 +203,13 @@ extension ConsoleApplication {
             context["nhsNumber"] = query.nhsNumber ?? false
             context["rows"] = found.map { hit -> [String: Any] in
                 let r = hit.record
+                // A delivery's records name the decision they carry out: the same short id on both
+                // rows is the decision's timeline (decided, then sent and acknowledged by the recipient).
+                let decision = r.kind == .deliveryStatus ? r.details["decision"] ?? "" : r.kind == .decision ? r.decisionId : ""
                 return [
+                    "decision": decision, "decisionShort": String(decision.prefix(8)),
                     "time": r.time, "kind": r.kind.rawValue, "nhsNumber": r.nhsNumber ?? "", "messageType": r.messageType ?? "",
-                    "source": r.source?.organisation ?? (r.details["actor"] ?? ""), "recipient": r.recipient ?? "", "outcome": r.outcome?.rawValue ?? "",
+                    "source": r.source?.organisation ?? (r.details["actor"] ?? ""), "recipient": r.recipient ?? "", "outcome": r.outcome?.rawValue ?? r.details["status"] ?? "",
                     "agreement": r.agreementId.map { "\($0) v\(r.agreementVersion ?? 0)" } ?? "", "reasons": r.reasons.joined(separator: ", "),
                     "chain": r.chainId, "sequence": r.sequence,
                 ]

@@ -13,6 +13,7 @@ import Logging
 /// The console's backend on a real cluster and audit index.
 package final class LiveConsoleBackend: ConsoleBackend {
     package let place: PlaceConfiguration
+    let client: KafkaClientConfiguration
     let observer: ClusterObserver
     let deadLetterStore: DeadLetterStore
     let index: any AuditIndexStore
@@ -29,6 +30,7 @@ package final class LiveConsoleBackend: ConsoleBackend {
         index: any AuditIndexStore, observer: ClusterObserver, key: AuditKey?, logger: Logger
     ) {
         self.place = place
+        self.client = client
         self.observer = observer
         self.index = index
         self.key = key
@@ -50,6 +52,10 @@ package final class LiveConsoleBackend: ConsoleBackend {
     }
 
     package func deadLetters() async throws -> [DeadLetter] { try await deadLetterStore.all() }
+
+    package func deliveries() async throws -> [DeliveryBoard.Row] {
+        try await DeliveryBoard.read(client: client, recipients: place.organisations.filter { $0.delivery != nil }.map(\.code))
+    }
 
     package func deadLetter(_ ref: DeadLetterRef) async throws -> DeadLetter? { try await deadLetterStore.letter(ref) }
 
@@ -97,7 +103,8 @@ package final class LiveConsoleBackend: ConsoleBackend {
         _ = try await recorder.record(
             actor: session.name, action: "subject-access-report", query: "console", nhsNumber: nhsNumber,
             configurationDigest: place.configurationDigest)
-        let found = try await index.search(AuditQuery(nhsNumber: nhsNumber, kind: .decision, limit: 1_000_000))
+        // Decisions and what the recipients' systems said about them (delivery-status records).
+        let found = try await index.search(AuditQuery(nhsNumber: nhsNumber, limit: 1_000_000))
         return SubjectAccessReport(nhsNumber: nhsNumber, records: found.map(\.record), place: place, generatedAt: Date().ISO8601Format()).html()
     }
 

@@ -6,6 +6,7 @@ enum Templates {
         "layout": layout, "sign-in": signIn, "forbidden": forbidden, "not-found": notFound, "problem": problem,
         "overview": overview, "topic": topic, "group": group, "dead-letters": deadLetters, "dead-letter": deadLetter,
         "replay-confirm": replayConfirm, "replay-result": replayResult, "agreements": agreements, "audit": audit, "users": users,
+        "deliveries": deliveries,
     ]
 
     static let layout = """
@@ -25,6 +26,7 @@ enum Templates {
     <nav>
     <a href="/">Overview</a>
     <a href="/dead-letters">Dead letters</a>
+    <a href="/deliveries">Deliveries</a>
     <a href="/agreements">Agreements</a>
     {{#isAuditor}}<a href="/audit">Audit</a>{{/isAuditor}}
     {{#isAdmin}}<a href="/users">Users</a>{{/isAdmin}}
@@ -69,6 +71,21 @@ enum Templates {
     <p>{{message}}</p>
     """
 
+    static let deliveries = """
+    <h1>Deliveries</h1>
+    <p>Each recipient with a delivery block in organisations.yaml, from its delivery topic and hx.delivery.v1: \
+    failing first. A failed delivery is a <a href="/dead-letters">dead letter</a> (stage deliver) until replayed. \
+    This page refreshes every 30 seconds.</p>
+    <table id="deliveries">
+    <thead><tr><th>Recipient</th><th>Transport</th><th>State</th><th>Records</th><th>Sent</th><th>Failed</th><th>Waiting</th><th>Last sent</th><th>Last problem</th></tr></thead>
+    <tbody>
+    {{#rows}}<tr class="state-{{state}}"><td>{{recipient}}</td><td>{{transport}}</td><td><span class="badge {{state}}">{{state}}</span></td><td>{{records}}</td><td>{{sent}}</td><td>{{failed}}</td><td>{{undelivered}}</td><td>{{lastSent}}</td><td>{{problem}}</td></tr>
+    {{/rows}}
+    {{#none}}<tr><td colspan="9">No organisation has a delivery block: recipients read their delivery topics themselves.</td></tr>{{/none}}
+    </tbody>
+    </table>
+    """
+
     static let overview = """
     <h1>Overview</h1>
     <p class="as-of">As of {{takenAt}}. This page refreshes every 30 seconds.</p>
@@ -76,6 +93,16 @@ enum Templates {
     <div class="tile"><span class="label">Dead letters waiting</span> <a href="/dead-letters" id="dead-letters-waiting" class="big">{{deadLettersWaiting}}</a></div>
     {{#decisions}}<div class="tile outcome-{{outcome}}"><span class="label">{{label}}, last 24 h</span> <span class="big">{{count}}</span></div>{{/decisions}}
     </section>
+    {{#hasDeliveryProblems}}
+    <h2>Recipients not getting their deliveries</h2>
+    <table id="delivery-problems">
+    <thead><tr><th>Recipient</th><th>State</th><th>Waiting</th><th>Failed</th><th>Last problem</th></tr></thead>
+    <tbody>
+    {{#deliveryProblems}}<tr class="state-{{state}}"><td><a href="/deliveries">{{recipient}}</a></td><td><span class="badge {{state}}">{{state}}</span></td><td>{{undelivered}}</td><td>{{failed}}</td><td>{{problem}}</td></tr>
+    {{/deliveryProblems}}
+    </tbody>
+    </table>
+    {{/hasDeliveryProblems}}
     <h2>Adapters</h2>
     <table id="adapters">
     <thead><tr><th>Adapter</th><th>State</th><th>Last heartbeat</th><th>Received</th><th>Published</th><th>Rejected</th></tr></thead>
@@ -222,8 +249,8 @@ enum Templates {
     {{#searched}}
     <h2>{{count}} records{{#truncated}} (the newest {{count}}; narrow the search for older){{/truncated}}</h2>
     <table id="audit-results">
-    <thead><tr><th>Time</th><th>Kind</th><th>NHS number</th><th>Type</th><th>From</th><th>To</th><th>Outcome</th><th>Agreement</th><th>Reasons</th><th>Chain / sequence</th></tr></thead>
-    <tbody>{{#rows}}<tr><td>{{time}}</td><td>{{kind}}</td><td>{{nhsNumber}}</td><td>{{messageType}}</td><td>{{source}}</td><td>{{recipient}}</td><td>{{outcome}}</td><td>{{agreement}}</td><td>{{reasons}}</td><td>{{chain}} #{{sequence}}</td></tr>{{/rows}}</tbody>
+    <thead><tr><th>Time</th><th>Kind</th><th>NHS number</th><th>Type</th><th>From</th><th>To</th><th>Outcome</th><th>Decision</th><th>Agreement</th><th>Reasons</th><th>Chain / sequence</th></tr></thead>
+    <tbody>{{#rows}}<tr><td>{{time}}</td><td>{{kind}}</td><td>{{nhsNumber}}</td><td>{{messageType}}</td><td>{{source}}</td><td>{{recipient}}</td><td>{{outcome}}</td><td title="{{decision}}">{{decisionShort}}</td><td>{{agreement}}</td><td>{{reasons}}</td><td>{{chain}} #{{sequence}}</td></tr>{{/rows}}</tbody>
     </table>
     {{#nhsNumber}}<p><a id="subject-access-report" href="/audit/report?nhsNumber={{nhsNumber}}">Subject access report for {{nhsNumber}}</a></p>{{/nhsNumber}}
     {{/searched}}

@@ -42,6 +42,8 @@ package struct DeadLetter: Sendable, Equatable {
         case translate
         /// The router met a record on a canonical topic that is not a canonical message.
         case router
+        /// A delivery worker: the recipient's system refused it, or retries were given up.
+        case deliver
         case unknown
     }
 
@@ -59,6 +61,15 @@ package struct DeadLetter: Sendable, Equatable {
     /// Set when the input was too large for a record and the value is empty.
     package var valueOmitted: String?
     package var valueBytes: Int
+    /// For a `deliver` dead letter: the delivery it was (decision, agreement, delivery topic).
+    package var delivery: (decisionId: String, agreementId: String?, topic: String)?
+
+    package static func == (a: DeadLetter, b: DeadLetter) -> Bool {
+        a.ref == b.ref && a.id == b.id && a.writtenAt == b.writtenAt && a.stage == b.stage && a.reasonCode == b.reasonCode
+            && a.location == b.location && a.adapter == b.adapter && a.sourceOrganisation == b.sourceOrganisation && a.error == b.error
+            && a.valueOmitted == b.valueOmitted && a.valueBytes == b.valueBytes && a.delivery?.decisionId == b.delivery?.decisionId
+            && a.delivery?.agreementId == b.delivery?.agreementId && a.delivery?.topic == b.delivery?.topic
+    }
 
     package init(
         ref: DeadLetterRef, id: String, writtenAt: Date?, stage: Stage, reasonCode: String, location: String,
@@ -94,6 +105,9 @@ package struct DeadLetter: Sendable, Equatable {
             error: header(HXHeader.error),
             valueOmitted: header(HXHeader.valueOmitted),
             valueBytes: message.value.count)
+        if stage == .deliver, let decisionId = header(HXHeader.decisionID), let topic = header(HXHeader.inputTopic) {
+            delivery = (decisionId, header(HXHeader.agreementID), topic)
+        }
     }
 
     /// Age in whole seconds at `now`; nil when the record carries no time.

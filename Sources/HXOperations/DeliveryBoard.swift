@@ -30,6 +30,18 @@ package struct DeliveryBoard: Sendable {
         package var lastSent: String?
         package var lastProblem: (reason: String, time: String)?
 
+        package init(recipient: String, transport: String?, records: Int, sent: Int, failed: Int, state: State,
+                     lastSent: String?, lastProblem: (reason: String, time: String)?) {
+            self.recipient = recipient
+            self.transport = transport
+            self.records = records
+            self.sent = sent
+            self.failed = failed
+            self.state = state
+            self.lastSent = lastSent
+            self.lastProblem = lastProblem
+        }
+
         package static func == (a: Row, b: Row) -> Bool {
             a.recipient == b.recipient && a.records == b.records && a.sent == b.sent && a.failed == b.failed && a.state == b.state
         }

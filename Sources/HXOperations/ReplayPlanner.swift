@@ -66,6 +66,8 @@ package struct ReplayPlanner: Sendable {
             return item(.notReplayable("the router rejected bytes that are not a canonical message; correct the sender and send again"))
         case .unknown:
             return item(.notReplayable("the record does not say which stage rejected it"))
+        case .deliver:
+            return Self.redeliver(letter, value: value)
         case .translate:
             break
         }
@@ -86,5 +88,25 @@ package struct ReplayPlanner: Sendable {
             return record
         }
         return item(.ready(messageIDs: receipt.canonicalMessageIDs), tagged)
+    }
+
+    /// A delivery the recipient's system refused goes back on its delivery topic
+    /// exactly as the router wrote it (same value, same decision id), so the
+    /// worker sends the same bytes and ids once the recipient's system is mended.
+    static func redeliver(_ letter: DeadLetter, value: [UInt8]) -> ReplayItem {
+        func item(_ verdict: ReplayItem.Verdict, _ records: [KafkaOutgoingMessage] = []) -> ReplayItem {
+            ReplayItem(deadLetter: letter, verdict: verdict, records: records)
+        }
+        guard let delivery = letter.delivery, delivery.topic.hasPrefix(HXTopic.delivery("")) else {
+            return item(.notReplayable("the dead letter does not name the delivery it was"))
+        }
+        guard let message = try? CanonicalJSON.decode(value), let nhsNumber = message.subject.nhsNumber else {
+            return item(.notReplayable("the delivery record is not a canonical message with an NHS number; it cannot have come from the router"))
+        }
+        var headers = [KafkaHeader(HXHeader.decisionID, delivery.decisionId)]
+        if let agreement = delivery.agreementId { headers.append(KafkaHeader(HXHeader.agreementID, agreement)) }
+        headers.append(KafkaHeader(HXHeader.replayOf, letter.ref.logPosition))
+        let record = KafkaOutgoingMessage(topic: delivery.topic, key: Array(nhsNumber.digits.utf8), value: value, headers: headers)
+        return item(.ready(messageIDs: [message.id.lowerCaseString]), [record])
     }
 }

@@ -61,7 +61,7 @@ package struct SubjectAccessReport: Sendable {
         if rows.isEmpty {
             out += "<p>The audit log holds no record of information about you passing through the exchange.</p>\n"
         } else {
-            out += "<table>\n<thead><tr><th>When</th><th>From</th><th>To</th><th>What</th><th>Decision</th><th>Agreement</th><th>Why</th></tr></thead>\n<tbody>\n"
+            out += "<table>\n<thead><tr><th>When</th><th>From</th><th>To</th><th>What</th><th>Decision</th><th>Agreement</th><th>Why</th><th>Reached them</th></tr></thead>\n<tbody>\n"
             for r in rows {
                 let cells = [
                     escape(when(r.time)),
@@ -71,6 +71,7 @@ package struct SubjectAccessReport: Sendable {
                     "<span class=\"outcome\">\(escape(outcome(r.outcome)))</span>",
                     escape(agreement(r.agreementId, r.agreementVersion)),
                     why(r),
+                    escape(reached(r)),
                 ]
                 out += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
             }
@@ -86,7 +87,27 @@ package struct SubjectAccessReport: Sendable {
         return out
     }
 
+    /// What the recipient's system said about each decision passed on, by decision id:
+    /// the delivery worker's records (`delivery-status`) name the decision they close.
+    private var deliveries: [String: [AuditRecord]] {
+        Dictionary(grouping: records.filter { $0.kind == .deliveryStatus && $0.nhsNumber == nhsNumber }) { $0.details["decision"] ?? "" }
+    }
+
     // MARK: Words
+
+    /// When a decision that passed information on reached the organisation's own system.
+    private func reached(_ r: AuditRecord) -> String {
+        guard r.outcome == .deliver || r.outcome == .deliverRedacted else { return "—" }
+        let events = (deliveries[r.decisionId] ?? []).sorted { $0.time < $1.time }
+        if let received = events.first(where: { ["sent", "infrastructure-acknowledged", "business-acknowledged"].contains($0.details["status"]) }) {
+            return "Received by their system " + when(received.time)
+        }
+        if let failed = events.last(where: { $0.details["status"] == "failed" }) {
+            return "Their system did not accept it (" + when(failed.time) + ")"
+        }
+        if place.organisation(r.recipient ?? "")?.delivery == nil { return "Made available for them to collect" }
+        return events.isEmpty ? "Not yet recorded" : "Being sent: their system has not taken it yet"
+    }
 
     private func why(_ r: AuditRecord) -> String {
         var parts = r.reasons.map { escape(Self.explain($0)) }

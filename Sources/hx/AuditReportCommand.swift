@@ -33,7 +33,7 @@ extension AuditCommand {
             let place = try auditor.place()
             try await auditor.record("subject-access-report", query: output.map { "output=\($0)" } ?? "output=stdout", nhsNumber: nhsNumber, place: place, kafka: kafka)
             // A person's whole history: far more than any one person has, so nothing is cut off.
-            let found = try await index.withStore { try await $0.search(AuditQuery(nhsNumber: nhsNumber, kind: .decision, limit: 1_000_000)) }
+            let found = try await index.withStore { try await $0.search(AuditQuery(nhsNumber: nhsNumber, limit: 1_000_000)) }
             let html = SubjectAccessReport(
                 nhsNumber: nhsNumber, records: found.map(\.record), place: place, generatedAt: Date().ISO8601Format()
             ).html()

@@ -1,5 +1,6 @@
 import Foundation
 import HXAudit
+import HXCanonical
 import HXPlace
 import HXSubjectAccess
 import Testing
@@ -36,7 +37,13 @@ import Testing
         someoneElse.decisionId = "00000000-0000-4000-8000-000000000003"
         someoneElse.nhsNumber = "9990000751"
         someoneElse.source = AuditSource(organisation: "<script>", adapter: "x")
-        let records = [redacted, shared, denied, someoneElse].enumerated().map { record($1, $0 + 1) }
+        // Adult social care's system (a delivery block: FHIR REST) took the redacted one two seconds later.
+        let received = try AuditRecordBuilder.deliveryStatus(
+            decisionId: redacted.decisionId, status: "sent", attempt: 1, time: Instant(millisecondsSinceEpoch: 1_772_380_802_000),
+            recipient: "HBC-ASC", transport: "fhir-http", reasonCode: nil, detail: "HTTP 201", messageId: redacted.messageId,
+            messageType: redacted.messageType, nhsNumber: person, agreementId: redacted.agreementId,
+            input: (HXTopic.delivery("HBC-ASC"), 0, 3), configurationDigest: redacted.configurationDigest)
+        let records = [redacted, shared, denied, someoneElse, received].enumerated().map { record($1, $0 + 1) }
         let report = SubjectAccessReport(nhsNumber: person, records: records, place: place, generatedAt: "2026-11-24T10:00:00.000Z")
         return (report, report.html())
     }
@@ -52,6 +59,14 @@ import Testing
         #expect(html.contains("Sensitive information (safeguarding) was removed before it was passed on."))
         #expect(html.contains("You objected to this sharing."))
         #expect(html.contains("Discharge summary"))
+        #expect(report.decisions.count == 3, "a delivery's record is not a decision of its own")
+    }
+
+    @Test func saysWhenEachDeliveryReachedTheRecipientsSystem() throws {
+        let (_, html) = try Self.report()
+        #expect(html.contains("<th>Reached them</th>"))
+        #expect(html.contains("Received by their system 1 Mar 2026 16:00 UTC"), "HBC-ASC's system took it")
+        #expect(html.contains("Made available for them to collect"), "N81035 reads its delivery topic itself")
     }
 
     @Test func namesOrganisationsAndAgreementsFromThePlace() throws {

@@ -35,6 +35,7 @@ import Testing
         ("/dead-letters", [.operator_, .auditor, .admin]),
         ("/dead-letters/0-4", [.operator_, .auditor, .admin]),
         ("/agreements", [.operator_, .auditor, .admin]),
+        ("/deliveries", [.operator_, .auditor, .admin]),
         ("/audit", [.auditor]),
         ("/audit/report?nhsNumber=\(FixedBackend.nhsNumber)", [.auditor]),
         ("/users", [.admin]),
@@ -96,6 +97,25 @@ import Testing
                 #expect(body.contains("http-equiv=\"refresh\""))
                 #expect(body.contains(">42<"), "deliver decisions")
                 #expect(body.contains("hx-router") && body.contains(">17<"), "group lag")
+                #expect(body.contains(#"id="delivery-problems""#) && body.contains("RY2") && body.contains("mllp-rejected"),
+                        "a recipient not getting its deliveries is on the overview")
+                #expect(!body.contains("HBC-ASC</a>"), "only recipients with a problem are listed there")
+            }
+        }
+    }
+
+    @Test func deliveriesListFailingRecipientsFirstWithoutIdentifiers() async throws {
+        try await withConsole(FixedBackend()) { client in
+            let session = try await signIn(client, "olive")
+            try await client.execute(uri: "/deliveries", method: .get, headers: session.headers) { response in
+                #expect(response.status == .ok)
+                let body = String(buffer: response.body)
+                let ry2 = try #require(body.range(of: "<td>RY2</td>")), asc = try #require(body.range(of: "<td>HBC-ASC</td>"))
+                #expect(ry2.lowerBound < asc.lowerBound, "failing first")
+                #expect(body.contains("badge failing") && body.contains("mllp-rejected at 2026-12-04T09:30:00.000Z"))
+                #expect(body.contains("<td>mllp</td><td><span class=\"badge failing\">failing</span></td><td>10</td><td>7</td><td>1</td><td>2</td>"),
+                        "records, sent, failed and waiting")
+                #expect(body.firstMatch(of: /\b\d{10}\b/) == nil, "no NHS number")
             }
         }
     }

@@ -52,6 +52,18 @@ final class FixedBackend: ConsoleBackend {
                                          startedAt: nil, received: 10, published: 9, rejected: 1)])
     }
 
+    static let deliveryRows = [
+        DeliveryBoard.Row(recipient: "HBC-ASC", transport: "fhir-http", records: 4, sent: 4, failed: 0, state: .ok,
+                          lastSent: "2026-12-04T10:00:00.000Z", lastProblem: nil),
+        DeliveryBoard.Row(recipient: "RY2", transport: "mllp", records: 10, sent: 7, failed: 1, state: .failing,
+                          lastSent: "2026-12-04T09:00:00.000Z", lastProblem: ("mllp-rejected", "2026-12-04T09:30:00.000Z")),
+    ]
+
+    func deliveries() async throws -> [DeliveryBoard.Row] {
+        called("deliveries")
+        return Self.deliveryRows
+    }
+
     func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int] {
         called("decisionsByOutcome")
         return [.deliver: 42, .deny: 3]

@@ -3,6 +3,7 @@ import HXAudit
 import HXCanonical
 import HXDelivery
 import HXKafka
+import HXOperations
 import Testing
 @testable import HXDeliveryWorker
 
@@ -86,5 +87,20 @@ import Testing
         }
         let settled = DeliveryChainTail.settled(records)
         #expect(settled == [KafkaTopicPartition(topic: HXTopic.delivery("RY2"), partition: 1): 5], "a retrying record settles nothing")
+    }
+
+    @Test func aDeliveryDeadLetterIsReplayedOntoItsTopicAsTheRouterWroteIt() throws {
+        let (record, message) = try Self.record()
+        let outgoing = try Self.event(.failed, reason: "mllp-rejected").deadLetter(recipient: "RY2", transport: "mllp")
+        let stored = KafkaMessage(topic: HXTopic.deadLetter, partition: 0, offset: 41, key: outgoing.key, value: outgoing.value,
+                                  headers: outgoing.headers, timestampMilliseconds: 1_780_000_002_000)
+        let letter = DeadLetter(message: stored)
+        #expect(letter.stage == .deliver && letter.delivery?.topic == record.topic)
+        let plan = ReplayPlanner(adapters: [:]).plan(letter, value: stored.value)
+        #expect(plan.verdict == .ready(messageIDs: [message.id.lowerCaseString]))
+        let replay = try #require(plan.records.first)
+        #expect(replay.topic == record.topic && replay.value == record.value && replay.key == record.key)
+        #expect(replay.headers.first { $0.name == HXHeader.decisionID }?.text == record.header(HXHeader.decisionID)?.text, "the same decision id: the same ids reach the recipient")
+        #expect(replay.headers.first { $0.name == HXHeader.replayOf }?.text == "hx.dlq.v1:0:41")
     }
 }

@@ -20,10 +20,16 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hx-deliver-config-\(UUID().uuidString.prefix(8))")
         try FileManager.default.copyItem(at: root.appendingPathComponent("config"), to: folder)
         let file = folder.appendingPathComponent("organisations.yaml")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let entry = "  - code: \(recipient)\n"
-        guard let range = text.range(of: entry) else { throw PeerReceiver.PeerError(message: "no \(recipient) in organisations.yaml") }
-        try text.replacingCharacters(in: range, with: entry + "    delivery: \(delivery)\n").write(to: file, atomically: true, encoding: .utf8)
+        // The organisation's own delivery block (if any) gives way to the test's.
+        var lines = try String(contentsOf: file, encoding: .utf8).components(separatedBy: "\n")
+        guard let at = lines.firstIndex(of: "  - code: \(recipient)") else { throw PeerReceiver.PeerError(message: "no \(recipient) in organisations.yaml") }
+        if let start = lines[at...].firstIndex(where: { $0.hasPrefix("    delivery:") }), !lines[(at + 1)..<start].contains(where: { $0.hasPrefix("  - ") }) {
+            var end = start + 1
+            while end < lines.count && lines[end].hasPrefix("      ") { end += 1 }
+            lines.removeSubrange(start..<end)
+        }
+        lines.insert("    delivery: \(delivery)", at: at + 1)
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
         return folder
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HXAccess
 import HXCanonical
 import HXConfigFile
+import HXPlace
 import Testing
 
 /// What an operator relies on in `hx acl plan`, checked on the real Halton configuration.
@@ -59,15 +60,19 @@ struct AccessPlanTests {
         #expect(!plan.principals(allowed: .read, onTopic: "hx.deliver.rww").contains(appleton))
     }
 
-    @Test("only the router writes delivery topics; only the router and auditors' tools write the audit topic")
+    @Test("only the router writes delivery topics (and the console's replay of a failed delivery); the router, delivery workers and auditors' tools write the audit topic")
     func writers() throws {
         let plan = try Self.plan()
+        let place = try PlaceConfiguration.load(directory: repositoryRoot.appendingPathComponent("config"))
         let deliveries = plan.principals.filter { $0.role == .recipient }.map { "hx.deliver." + $0.name.dropFirst("hx-recipient-".count) }
         for topic in deliveries {
-            #expect(plan.principals(allowed: .write, onTopic: topic) == [AccessPlan.router], "\(topic)")
+            let delivered = place.organisations.contains { $0.deliveryTopic == topic && $0.delivery != nil }
+            #expect(plan.principals(allowed: .write, onTopic: topic) == (delivered ? [AccessPlan.router, AccessPlan.console] : [AccessPlan.router]), "\(topic)")
+            #expect(plan.principals(allowed: .read, onTopic: topic).contains(AccessPlan.deliverer) == delivered, "\(topic)")
         }
         #expect(plan.principals(allowed: .write, onTopic: "hx.deliver.someone-new").isEmpty)
-        #expect(plan.principals(allowed: .write, onTopic: HXTopic.audit) == [AccessPlan.router, AccessPlan.auditor, AccessPlan.console])
+        #expect(plan.principals(allowed: .write, onTopic: HXTopic.audit) == [AccessPlan.router, AccessPlan.deliverer, AccessPlan.auditor, AccessPlan.console])
+        #expect(plan.principals(allowed: .write, onTopic: HXTopic.deliveryStatus) == [AccessPlan.deliverer])
         #expect(plan.principals(allowed: .write, onTopic: HXTopic.review) == [AccessPlan.router])
         // Auditors write only through their own transactional ids, never the router's (which would fence it).
         let routerTransactions = plan.acls.filter { $0.covers(.transactionalID, "hx-router-a") }.map(\.principal)
@@ -76,11 +81,11 @@ struct AccessPlanTests {
         #expect(auditorTransactions == [AccessPlan.auditor, AccessPlan.console])
     }
 
-    @Test("only auditors' tools (and the router, which continues its chains) read the audit topic")
+    @Test("only auditors' tools (and the router and delivery workers, which continue their chains) read the audit topic")
     func auditReaders() throws {
         let plan = try Self.plan()
         #expect(plan.principals(allowed: .read, onTopic: HXTopic.audit)
-                == [AccessPlan.router, AccessPlan.indexer, AccessPlan.auditor, AccessPlan.console])
+                == [AccessPlan.router, AccessPlan.deliverer, AccessPlan.indexer, AccessPlan.auditor, AccessPlan.console])
         #expect(plan.principals(allowed: .read, onTopic: HXTopic.consent) == [AccessPlan.router, AccessPlan.consent])
         for topic in HXTopic.canonicalTopics {
             #expect(plan.principals(allowed: .read, onTopic: topic) == [AccessPlan.router], "\(topic)")

@@ -62,7 +62,7 @@ struct CommandTests {
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         let consoleLine = try Regex("console:    http://localhost:\(consolePort)  sign in as operator / [a-z0-9-]{19} or auditor / [a-z0-9-]{19}")
         #expect(result.output.contains(consoleLine), "the console's address and this run's demonstration users")
-        #expect(result.output.contains("topics:     38 declared"))
+        #expect(result.output.contains("topics:     39 declared"))
         #expect(result.output.contains("adapters:   7,"))
         #expect(result.output.contains("routers:    2 instances"))
         // Each sample went through the adapter's own source and got that source's answer.
@@ -83,6 +83,10 @@ struct CommandTests {
         #expect(result.output.contains("  decisions:  \(decisions.count) for 18 messages: deliver "), "one line per decision was printed")
         #expect(result.output.contains("  withheld:   ") && result.output.contains("sensitivity-denied:sexual-health"))
         #expect(result.output.contains("  in review:  3 decisions: identity-unresolved 3"))
+        // What was shared reached the stand-ins for the recipients' systems, which acknowledged it.
+        #expect(result.output.contains("  delivered:  HUB-WIDNES-1: 3 of 3 sent and acknowledged by its system"), "MLLP, answered AA by python-hl7")
+        #expect(result.output.contains("  delivered:  HBC-ASC: 1 of 1 sent and acknowledged by its system"), "FHIR, validated by fhir.resources")
+        #expect(result.output.contains("delivery:   discharge-summary to HUB-RUNCORN-2 sent (mllp)"))
         // The samples' NHS numbers are all in the 999 test range.
         #expect(result.output.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number on the console")
         #expect(result.error.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number in the log")
