@@ -132,29 +132,12 @@ import Testing
             defer { worker.stop() }
             let statuses = try await Self.waitForFinal(broker, count: produced.count, worker: worker, log: log)
 
-            // Each decision settled exactly once, as sent; nothing else settled.
-            let finals = statuses.filter(\.status.isFinal)
-            #expect(finals.count == produced.count, "\(finals.count) final statuses for \(produced.count) decisions")
-            #expect(Set(finals.map(\.decisionId)) == Set(produced.map(\.decisionId)))
-            #expect(finals.allSatisfy { $0.status == .sent })
-            // The recipient got every decision under its own control id, and per partition in topic order
-            // (a record re-sent after the kill comes again with the same id, never out of turn).
-            let controlIds = Dictionary(uniqueKeysWithValues: produced.map { (DecisionIdentity($0.decisionId)!.controlId, $0) })
-            let received = receiver.received.map(\.controlId)
-            #expect(Set(received) == Set(controlIds.keys), "every control id received, no stranger")
-            for partition: Int32 in 0..<3 {
-                var firstSeen: [String] = []
-                for id in received where controlIds[id]?.partition == partition && !firstSeen.contains(id) { firstSeen.append(id) }
-                let expected = produced.filter { $0.partition == partition }.map { DecisionIdentity($0.decisionId)!.controlId }
-                #expect(firstSeen == expected, "partition \(partition) delivered out of order")
-            }
-            // The recipient's audit chain holds: one unbroken chain, each final status naming its decision.
+            try await Self.expectDeliveredOnceInOrder(statuses, produced: produced, receiver: receiver, broker: broker)
             let chain = try await Self.chain(broker)
-            let report = AuditVerifier().verify(chain)
-            #expect(report.problems.isEmpty, "\(report.problems)")
             let closed = chain.filter { ["sent", "failed"].contains($0.details["status"]) }.compactMap { $0.details["decision"] }
-            #expect(closed.sorted() == produced.map(\.decisionId).sorted())
+            #expect(closed.sorted() == produced.map(\.decisionId).sorted(), "each final status in the chain names its decision, once")
             #expect(chain.allSatisfy { $0.kind == .deliveryStatus && $0.nhsNumber != nil && $0.recipient == Self.recipient })
+            let received = receiver.received.map(\.controlId)
             print("deliver kill test: \(received.count - Set(received).count) messages re-sent after the kill, each with its first control id")
         }
     }
@@ -242,6 +225,81 @@ import Testing
                 let id = record.header(HXHeader.decisionID)!.text!
                 #expect(FileManager.default.contents(atPath: outbox.appendingPathComponent("\(id).json").path) == Data(record.value))
             }
+        }
+    }
+
+    /// What every fault test checks at the end: each decision settled once, as sent; the
+    /// recipient got each under its own control id, in topic order per partition (a message
+    /// sent again after a fault comes again with its first id, never out of turn); the chain holds.
+    static func expectDeliveredOnceInOrder(_ statuses: [DeliveryStatus], produced: [(decisionId: String, partition: Int32)],
+                                           receiver: PeerReceiver, broker: DevBroker) async throws {
+        let finals = statuses.filter(\.status.isFinal)
+        #expect(finals.count == produced.count, "\(finals.count) final statuses for \(produced.count) decisions")
+        #expect(Set(finals.map(\.decisionId)) == Set(produced.map(\.decisionId)))
+        #expect(finals.allSatisfy { $0.status == .sent })
+        let controlIds = Dictionary(uniqueKeysWithValues: produced.map { (DecisionIdentity($0.decisionId)!.controlId, $0) })
+        let received = receiver.received.map(\.controlId)
+        #expect(Set(received) == Set(controlIds.keys), "every control id received, no stranger")
+        for partition: Int32 in 0..<3 {
+            var firstSeen: [String] = []
+            for id in received where controlIds[id]?.partition == partition && !firstSeen.contains(id) { firstSeen.append(id) }
+            #expect(firstSeen == produced.filter { $0.partition == partition }.map { DecisionIdentity($0.decisionId)!.controlId },
+                    "partition \(partition) delivered out of order")
+        }
+        let report = AuditVerifier().verify(try await chain(broker))
+        #expect(report.problems.isEmpty, "\(report.problems)")
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func theRecipientsSystemKilledAndRestartedMidStreamLosesNothing() async throws {
+        try await withBroker { broker in
+            try await Self.prepare(broker)
+            var receiver = try await PeerReceiver(["--answer", "AA"])
+            let port = receiver.port, record = receiver.record
+            let config = try Self.configuration(delivery: Self.mllp(port: port))
+            let produced = try await Self.produce(broker, count: 200)
+            let log = Self.logFile("receiver-killed")
+            let worker = try Self.startWorker(broker, config: config, log: log)
+            defer { worker.stop() }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while receiver.received.count < 60 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            receiver.process.signal(SIGKILL)
+            while receiver.process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+            // Down while the worker retries; then back on its port, keeping its record of what it got.
+            var retried = false
+            while !retried && ContinuousClock.now < deadline {
+                retried = try await Self.statuses(broker).contains { $0.status == .retrying }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(retried, "the worker noticed the recipient's system was gone")
+            receiver = try await PeerReceiver(port: port, record: record, ["--answer", "AA"])
+            defer { receiver.stop() }
+            let statuses = try await Self.waitForFinal(broker, count: produced.count, worker: worker, log: log)
+            try await Self.expectDeliveredOnceInOrder(statuses, produced: produced, receiver: receiver, broker: broker)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func theBrokerPausedMidStreamLosesNothingAndSettlesEachOnce() async throws {
+        try await withBroker { broker in
+            try await Self.prepare(broker)
+            let receiver = try await PeerReceiver(["--answer", "AA"])
+            defer { receiver.stop() }
+            let config = try Self.configuration(delivery: Self.mllp(port: receiver.port))
+            let produced = try await Self.produce(broker, count: 200)
+            let log = Self.logFile("broker-paused")
+            var worker = try Self.startWorker(broker, config: config, log: log)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while receiver.received.count < 60 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            // Longer than the worker's session timeout (6 s): it loses its group membership.
+            broker.pause()
+            try await Task.sleep(for: .seconds(10))
+            broker.resume()
+            // As a supervisor would: a worker that stopped on the outage is started again.
+            if !worker.isRunning { worker = try Self.startWorker(broker, config: config, log: log) }
+            defer { worker.stop() }
+            let statuses = try await Self.waitForFinal(broker, count: produced.count, worker: worker, log: log, timeout: .seconds(150))
+            try await Self.expectDeliveredOnceInOrder(statuses, produced: produced, receiver: receiver, broker: broker)
         }
     }
 }

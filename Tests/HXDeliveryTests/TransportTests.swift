@@ -16,18 +16,19 @@ final class PeerReceiver: Sendable {
     let process: ChildProcess
 
     /// - Parameter port: where to listen (a free port when nil): a receiver restarted on its port is the same system back.
-    init(script: String = "mllp-peer-receiver.py", port: Int? = nil, _ options: [String]) async throws {
+    /// - Parameter record: a record file to append to (a restarted receiver keeps what it got before).
+    init(script: String = "mllp-peer-receiver.py", port: Int? = nil, record: URL? = nil, _ options: [String]) async throws {
         self.port = try port ?? DevBroker.freePort()
-        record = FileManager.default.temporaryDirectory.appendingPathComponent("hx-mllp-\(UUID().uuidString.prefix(8)).txt")
-        _ = FileManager.default.createFile(atPath: record.path, contents: nil)
+        self.record = record ?? FileManager.default.temporaryDirectory.appendingPathComponent("hx-mllp-\(UUID().uuidString.prefix(8)).txt")
+        if record == nil { _ = FileManager.default.createFile(atPath: self.record.path, contents: nil) }
         process = try ChildProcess(
             executable: PeerValidationTests.python.path,
-            arguments: [root.appendingPathComponent("scripts/\(script)").path, "--port", String(self.port), "--record", record.path] + options,
-            output: record.appendingPathExtension("log"))
+            arguments: [root.appendingPathComponent("scripts/\(script)").path, "--port", String(self.port), "--record", self.record.path] + options,
+            output: self.record.appendingPathExtension("log"))
         let deadline = ContinuousClock.now + .seconds(20)
         while !DevBroker.canConnect(port: self.port) {
             guard process.isRunning, ContinuousClock.now < deadline else {
-                let log = (try? String(contentsOf: record.appendingPathExtension("log"), encoding: .utf8)) ?? ""
+                let log = (try? String(contentsOf: self.record.appendingPathExtension("log"), encoding: .utf8)) ?? ""
                 throw PeerError(message: "the MLLP receiver did not start: \(log)")
             }
             try await Task.sleep(for: .milliseconds(50))
