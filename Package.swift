@@ -274,6 +274,16 @@ let package = Package(
             path: "Benchmarks/RouterBench",
             swiftSettings: strict
         ),
+        // `make bench-deliver`: the delivery worker over MLLP against a plain python-hl7 sender.
+        .executableTarget(
+            name: "deliver-bench",
+            dependencies: [
+                "HXDeliveryWorker", "HXDelivery", "HXOperations", "HXDevBroker", "HXKafka", "HXPlace", "HXCanonical", "HXAudit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/DeliverBench",
+            swiftSettings: strict
+        ),
         // The audit index's indexing rate and subject-search latency, SQLite and PostgreSQL.
         .executableTarget(
             name: "audit-index-bench",
