@@ -6,7 +6,8 @@ import HXPlace
 /// The recipient's system as the worker reaches it: one of the transports of
 /// HXDeliveryTransport, chosen by the delivery block.
 enum DeliveryChannel: Sendable {
-    case mllp(MLLPTransport)
+    /// One standing connection, reopened when it breaks.
+    case mllp(MLLPLink)
     case fhirHTTP(FHIRHTTPTransport)
     case folder(FolderTransport)
 
@@ -18,7 +19,7 @@ enum DeliveryChannel: Sendable {
     init(_ delivery: DeliverySettings, recipient: String, bearerToken: String?) throws(Unavailable) {
         switch delivery.endpoint {
         case .mllp(let host, let port, let ackTimeout):
-            self = .mllp(MLLPTransport(host: host, port: port, ackTimeout: .milliseconds(ackTimeout)))
+            self = .mllp(MLLPLink(MLLPTransport(host: host, port: port, ackTimeout: .milliseconds(ackTimeout))))
         case .fhirHTTP(let text):
             guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http" else {
                 throw Unavailable(description: "\(recipient): fhirHttp.url '\(text)' is not an http(s) address")
@@ -38,14 +39,19 @@ enum DeliveryChannel: Sendable {
     /// One attempt; every attempt for one decision sends the same bytes and ids.
     func send(_ rendered: RenderedDelivery, decisionId: String) async -> DeliveryAttempt {
         switch self {
-        case .mllp(let transport):
+        case .mllp(let link):
             // The renderer put the control id in MSH-10; the ACK must answer that one.
             let controlId = DecisionIdentity(decisionId)?.controlId ?? ""
-            return await transport.send(rendered.bytes, controlId: controlId)
+            return await link.send(rendered.bytes, controlId: controlId)
         case .fhirHTTP(let transport):
             return await transport.send(rendered.bytes, requestId: decisionId)
         case .folder(let transport):
             return transport.send(rendered.bytes, fileName: "\(decisionId).\(rendered.fileExtension)")
         }
+    }
+
+    /// Lets go of a standing connection (the worker is stopping).
+    func close() {
+        if case .mllp(let link) = self { link.close() }
     }
 }

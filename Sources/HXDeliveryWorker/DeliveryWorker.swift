@@ -149,10 +149,12 @@ package final class DeliveryWorker: Service, Sendable {
             }
         } catch {
             logger.error("delivery worker stopped on an error", metadata: ["delivery.recipient": "\(code)", "error": "\(error)"])
+            channel.close()
             await consumer.close()
             await producer.close()
             throw error
         }
+        channel.close()
         await consumer.close()
         await producer.close()
         logger.notice("delivery worker stopped", metadata: ["delivery.recipient": "\(code)"])

@@ -76,6 +76,26 @@ final class PeerReceiver: Sendable {
         #expect(receiver.received.map(\.controlId) == all.map(\.controlId))
     }
 
+    @Test func aStandingConnectionCarriesEveryMessageAndOutlivesTheRecipientsRestart() async throws {
+        var receiver = try await PeerReceiver(["--answer", "AA"])
+        let link = MLLPLink(MLLPTransport(host: "127.0.0.1", port: receiver.port, ackTimeout: .seconds(10)))
+        defer { link.close() }
+        let all = try messages()
+        for m in all.prefix(2) {
+            let outcome = await link.send(m.bytes, controlId: m.controlId)
+            guard case .sent = outcome else { Issue.record("\(outcome)"); return }
+        }
+        // The recipient's engine restarts between messages: the next one still goes, on a new connection.
+        receiver.process.stop()
+        receiver = try await PeerReceiver(port: receiver.port, record: receiver.record, ["--answer", "AA"])
+        defer { receiver.stop() }
+        for m in all.dropFirst(2) {
+            let outcome = await link.send(m.bytes, controlId: m.controlId)
+            guard case .sent = outcome else { Issue.record("\(outcome)"); return }
+        }
+        #expect(receiver.received.map(\.controlId) == all.map(\.controlId))
+    }
+
     @Test(arguments: ["AE", "AR"])
     func aRefusalIsFinal(code: String) async throws {
         let receiver = try await PeerReceiver(["--answer", code])
