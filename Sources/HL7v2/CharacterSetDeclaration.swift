@@ -3,17 +3,21 @@
 /// character set the Exchange reads, so the declaration can be found first
 /// and the message decoded after.
 package enum HL7CharacterSetDeclaration {
-    /// Table 0211 values the Exchange decodes. `UTF-8` alone is not in the
+    /// Table 0211 values the Exchange decodes. `UNICODE` (v2.3-2.4's value
+    /// for ISO 10646, with no encoding form) is what the NHS ITK HL7 v2
+    /// specification writes: a message whose MSH could be read byte by byte
+    /// is in the ASCII-compatible form, UTF-8. `UTF-8` alone is not in the
     /// table but is what several systems write.
     static let known: [String: TextEncoding] = [
         "ASCII": .ascii,
         "8859/1": .iso88591,
         "UNICODE UTF-8": .utf8,
+        "UNICODE": .utf8,
         "UTF-8": .utf8,
     ]
 
     /// For messages: what MSH-18 may say.
-    package static let supportedValues = "ASCII, 8859/1, UNICODE UTF-8 (or UTF-8)"
+    package static let supportedValues = "ASCII, 8859/1, UNICODE UTF-8 (or UNICODE, UTF-8)"
 
     /// The encoding a table 0211 value names, or nil when the Exchange cannot
     /// decode it (8859/2, UNICODE UTF-16, ISO IR87 ...). Case is ignored.

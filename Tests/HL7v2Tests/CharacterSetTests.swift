@@ -108,7 +108,9 @@ import Testing
         #expect(HL7CharacterSetDeclaration.encoding(for: "8859/1") == .iso88591)
         #expect(HL7CharacterSetDeclaration.encoding(for: "UNICODE UTF-8") == .utf8)
         #expect(HL7CharacterSetDeclaration.encoding(for: "utf-8") == .utf8)
-        for unsupported in ["8859/2", "8859/15", "UNICODE", "UNICODE UTF-16", "ISO IR87", "windows-1252", "BIG-5"] {
+        // The NHS ITK specification's value.
+        #expect(HL7CharacterSetDeclaration.encoding(for: "UNICODE") == .utf8)
+        for unsupported in ["8859/2", "8859/15", "UNICODE UTF-16", "UNICODE UTF-32", "ISO IR87", "windows-1252", "BIG-5"] {
             #expect(HL7CharacterSetDeclaration.encoding(for: unsupported) == nil, "\(unsupported)")
         }
     }

@@ -7,6 +7,7 @@ import HXKafkaTestSupport
 import HXNetworkTestSupport
 import HXTranslate
 import NIOCore
+import Prometheus
 import Testing
 @testable import HXAdapterRuntime
 
@@ -154,6 +155,47 @@ extension BrokerTests {
                 #expect(header(letter, HXHeader.reasonCode) == "invalid-windows-1252")
                 #expect(header(letter, HXHeader.location) == "byte \(badOffset)")
                 #expect(header(letter, HXHeader.error) == "invalid-windows-1252 at byte \(badOffset)")
+            }
+        }
+
+        @Test("Drop folder on a Windows-1252 adapter: a Windows-1252 CSV and a UTF-8 CSV with a byte order mark both reach the canonical topic intact")
+        func dropFolderCSVInTheAdapterEncoding() async throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("hx-drop-charset"))
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let numbers = testNHSNumbers(2, from: 7100)
+            func csv(_ id: String, _ number: String, _ family: String, _ given: String) -> String {
+                "Event ID,NHS No,Event Type,Start Date,Surname,Forename\r\n\(id),\(number),carer-assessment,2026-10-25,\(family),\(given)\r\n"
+            }
+            let windows = [UInt8](try #require(csv("EV-1", numbers[0], "O’Brien", "Zoë").data(using: .windowsCP1252)))
+            let marked: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(csv("EV-2", numbers[1], "Ó Súilleabháin", "Siân").utf8)
+            let configuration = AdapterConfiguration(
+                name: "test-folder-csv", organisation: "HBC-ASC", system: "export", format: .socialCareCSV, source: .folder(path: folder.path),
+                columns: ["recordId": "Event ID", "nhsNumber": "NHS No", "event": "Event Type", "effectiveFrom": "Start Date", "family": "Surname", "given": "Forename"],
+                encoding: .windows1252)
+            try await withBroker { broker in
+                let topic = MessageType.socialCareNotification.topic
+                try await createAdapterTopics(broker, canonical: topic)
+                var producerConfiguration = KafkaProducerConfiguration(client: clientConfiguration(broker))
+                producerConfiguration.messageTimeout = .seconds(10)
+                let settings = producerConfiguration
+                let producer = try AdapterProducer { try KafkaProducer(configuration: settings) }
+                let telemetry = AdapterTelemetry(adapter: configuration.name, factory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
+                let intake = AdapterIntake(publisher: AdapterPublisher(configuration: configuration, producer: producer, telemetry: telemetry), telemetry: telemetry)
+                let source = DropFolderSource(folder: folder, intake: intake, logger: quietLogger)
+                try source.createFolders()
+                try Data(windows).write(to: source.incoming.appendingPathComponent("windows.csv"))
+                try Data(marked).write(to: source.incoming.appendingPathComponent("marked.csv"))
+                // One scan, no timers: each file is handed off and moved before it returns.
+                #expect(await source.scanOnce() == .init(done: 2, rejected: 0, retryLater: 0))
+                await producer.close()
+
+                let records = try await readTopic(broker, topic, partitions: 3, atLeast: 2)
+                let names = try Dictionary(records.map { record in
+                    let message = try CanonicalJSON.decode(Data(record.value))
+                    return (message.source.messageId, message.subject.name)
+                }, uniquingKeysWith: { first, _ in first })
+                #expect(names == ["EV-1": PersonName(family: "O\u{2019}Brien", given: ["Zoë"]),
+                                  "EV-2": PersonName(family: "Ó Súilleabháin", given: ["Siân"])])
             }
         }
     }
