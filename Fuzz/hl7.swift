@@ -1,5 +1,5 @@
 // libFuzzer target `hl7` (scripts/fuzz.sh hl7): the HL7 v2 parser, encoder,
-// acknowledgements and MLLP framing, on arbitrary bytes.
+// acknowledgements, MLLP framing and the character set decoders, on arbitrary bytes.
 import HL7v2
 
 /// Stops the run with the reason; libFuzzer then saves the input.
@@ -11,6 +11,7 @@ func violated(_ what: String) -> Never {
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     checkMLLP(bytes)
+    checkCharacterSets(bytes)
     let message: HL7Message
     do {
         message = try HL7Message(bytes)
@@ -109,4 +110,25 @@ func checkMLLP(_ bytes: [UInt8]) {
 
 func show(_ bytes: [UInt8]) -> String {
     String(decoding: bytes, as: UTF8.self).debugDescription
+}
+
+/// Each decoder gives well-formed UTF-8 or names a byte it cannot read; a
+/// single-byte set's output encodes back to the input; MSH-18 reading never traps.
+func checkCharacterSets(_ bytes: [UInt8]) {
+    _ = HL7CharacterSetDeclaration.declared(in: bytes)
+    for encoding in TextEncoding.allCases {
+        do throws(TextDecodingError) {
+            let utf8 = try encoding.utf8(from: bytes)
+            guard utf8.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset($0) }) == nil else {
+                violated("\(encoding.rawValue) decoded to ill-formed UTF-8: \(show(bytes))")
+            }
+            if encoding != .utf8, encoding.encode(utf8: utf8) != bytes {
+                violated("\(encoding.rawValue) does not round-trip: \(show(bytes))")
+            }
+        } catch {
+            guard error.offset < bytes.count, bytes[error.offset] == error.byte, error.byte >= 0x80 else {
+                violated("\(encoding.rawValue) refused a byte it should not: \(error) in \(show(bytes))")
+            }
+        }
+    }
 }

@@ -55,11 +55,15 @@ package struct HL7AckContext: Sendable, Equatable {
     package var versionID: HL7Field
     package var triggerEvent: String?
     package var encoding: HL7EncodingCharacters
+    /// MSH-18 as the message declared it, echoed in the answer (which is
+    /// written in that character set), or empty.
+    package var characterSet: HL7Field
 
     package init(
         sendingApplication: HL7Field, sendingFacility: HL7Field, receivingApplication: HL7Field,
         receivingFacility: HL7Field, messageControlID: String, processingID: HL7Field = "P",
-        versionID: HL7Field = "2.4", triggerEvent: String? = nil, encoding: HL7EncodingCharacters = .standard
+        versionID: HL7Field = "2.4", triggerEvent: String? = nil, encoding: HL7EncodingCharacters = .standard,
+        characterSet: HL7Field = ""
     ) {
         self.sendingApplication = sendingApplication
         self.sendingFacility = sendingFacility
@@ -70,6 +74,7 @@ package struct HL7AckContext: Sendable, Equatable {
         self.versionID = versionID
         self.triggerEvent = triggerEvent
         self.encoding = encoding
+        self.characterSet = characterSet
     }
 
     package init(replyingTo message: HL7Message) {
@@ -82,7 +87,7 @@ package struct HL7AckContext: Sendable, Equatable {
             messageControlID: message.controlID ?? "",
             processingID: processing.isEmpty ? "P" : processing,
             versionID: version.isEmpty ? "2.4" : version,
-            triggerEvent: message.triggerEvent, encoding: message.encoding)
+            triggerEvent: message.triggerEvent, encoding: message.encoding, characterSet: f(18))
     }
 }
 
@@ -92,6 +97,9 @@ package enum HL7Acknowledgement {
     ///
     /// - `errorLocation`: a terser path such as `PID-3.1`, written to ERR-2
     ///   (v2.5+) and ERR-1 (v2.4 receivers read that one).
+    ///
+    /// The bytes are UTF-8; for a sender in another character set (MSH-18,
+    /// echoed here) write them with `TextEncoding.encode(utf8:)`.
     package static func build(
         replyingTo context: HL7AckContext,
         code: HL7AcknowledgmentCode,
@@ -112,6 +120,7 @@ package enum HL7Acknowledgement {
         msh[field: 10] = HL7Field(controlID)
         msh[field: 11] = context.processingID
         msh[field: 12] = context.versionID
+        if !context.characterSet.isEmpty { msh[field: 18] = context.characterSet }
 
         var msa = HL7SegmentValue(name: "MSA")
         msa[field: 1] = HL7Field(code.rawValue)

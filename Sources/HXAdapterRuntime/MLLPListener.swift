@@ -137,20 +137,28 @@ package final class MLLPListener: Sendable {
             logger.info("MLLP frame refused", metadata: ["hx.reason-code": "\(error.code)"])
             return acks.build(replyingTo: AckContextReader.empty, code: .error, text: error.code, condition: .applicationInternalError, location: nil)
         case .frame(let bytes, let receivedAt):
-            let (context, single) = AckContextReader.context(for: bytes)
+            // The header is read, and the answer written, in the sender's character set.
+            let sender = SenderCharset(frame: bytes, configuration: intake.configuration)
+            let (context, single) = AckContextReader.context(for: sender.readable)
             let result = await intake.handle(bytes, sourceMessageID: single ? context.messageControlID : nil, receivedAt: receivedAt)
-            switch result {
+            let reply = switch result {
             case .accepted:
-                return acks.build(replyingTo: context, code: .accept, text: nil, condition: nil, location: nil)
+                acks.build(replyingTo: context, code: .accept, text: nil, condition: nil, location: nil)
             case .rejected(let receipt):
-                let first = receipt.rejections[0]
-                var text = "\(first.code) at \(first.location)"
-                if receipt.rejections.count > 1 { text += " (\(receipt.rejections.count) messages rejected)" }
-                return acks.build(replyingTo: context, code: .error, text: text, condition: AckContextReader.condition(for: first.code), location: first.location)
+                acks.build(replyingTo: context, code: .error, text: Self.rejectionText(receipt),
+                           condition: AckContextReader.condition(for: receipt.rejections[0].code), location: receipt.rejections[0].location)
             case .retryLater(let code):
-                return acks.build(replyingTo: context, code: .reject, text: "\(code): not stored, send again later", condition: .applicationInternalError, location: nil)
+                acks.build(replyingTo: context, code: .reject, text: "\(code): not stored, send again later", condition: .applicationInternalError, location: nil)
             }
+            return sender.encoding.encode(utf8: reply)
         }
+    }
+
+    static func rejectionText(_ receipt: PublishReceipt) -> String {
+        let first = receipt.rejections[0]
+        var text = "\(first.code) at \(first.location)"
+        if receipt.rejections.count > 1 { text += " (\(receipt.rejections.count) messages rejected)" }
+        return text
     }
 }
 
@@ -206,7 +214,7 @@ enum AckContextReader {
             sendingApplication: HL7Field(msh(3)), sendingFacility: HL7Field(msh(4)),
             receivingApplication: HL7Field(msh(5)), receivingFacility: HL7Field(msh(6)),
             messageControlID: msh(10), processingID: msh(11).isEmpty ? "P" : HL7Field(msh(11)),
-            versionID: msh(12).isEmpty ? "2.4" : HL7Field(msh(12)))
+            versionID: msh(12).isEmpty ? "2.4" : HL7Field(msh(12)), characterSet: HL7Field(msh(18)))
         return (context, false)
     }
 
@@ -214,7 +222,8 @@ enum AckContextReader {
     static func condition(for code: String) -> HL7ErrorCondition {
         switch code {
         case "hl7-field-missing", "hl7-pid-missing", "hl7-discharge-text-missing", "identity-nhs-number-missing": .requiredFieldMissing
-        case "nhs-number-invalid", "date-invalid", "invalid-utf8": .dataTypeError
+        case "nhs-number-invalid", "date-invalid", "invalid-utf8", "invalid-ascii", "invalid-iso-8859-1", "invalid-windows-1252": .dataTypeError
+        case "hl7-charset-unsupported": .tableValueNotFound
         case "unsupported-message-type": .unsupportedMessageType
         case "hl7-msh-missing", "hl7-segment-invalid", "hl7-truncated": .segmentSequenceError
         default: .applicationInternalError

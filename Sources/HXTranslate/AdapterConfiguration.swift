@@ -1,4 +1,5 @@
 import Foundation
+import HL7v2
 import HXCanonical
 import HXConfigFile
 import Yams
@@ -24,6 +25,10 @@ package struct AdapterConfiguration: Sendable, Equatable {
         }
 
         var usesColumns: Bool { self == .socialCareCSV || self == .referralCSV || self == .socialCareJSON }
+
+        /// FHIR is UTF-8 by its specification; the other feeds come from
+        /// systems that may predate it.
+        var takesEncoding: Bool { self == .hl7v2 || self == .socialCareCSV || self == .socialCareJSON || self == .referralCSV }
 
         /// Fields a column mapping may name, and those it must.
         var columnKeys: (allowed: Set<String>, required: Set<String>) {
@@ -53,6 +58,9 @@ package struct AdapterConfiguration: Sendable, Equatable {
     /// IANA zone for times written without an offset.
     package var timeZone: String
     package var maxInputBytes: Int
+    /// The feed's character set when the input does not say (HL7 v2 MSH-18,
+    /// a UTF-8 byte order mark): see `InputCharset`.
+    package var encoding: TextEncoding
     /// Canonical field → column (CSV) or key (JSON) in the feed.
     package var columns: [String: String]
     /// Feed's own event names → canonical social care events.
@@ -67,7 +75,7 @@ package struct AdapterConfiguration: Sendable, Equatable {
         name: String, organisation: String, system: String, format: Format, source: SourceKind,
         timeZone: String = LocalTimestamp.defaultTimeZone, maxInputBytes: Int = defaultMaxInputBytes,
         columns: [String: String] = [:], eventValues: [String: SocialCareEvent] = [:], topic: String? = nil,
-        sensitivity: SensitivityCodes = SensitivityCodes()
+        sensitivity: SensitivityCodes = SensitivityCodes(), encoding: TextEncoding = .utf8
     ) {
         self.name = name
         self.organisation = organisation
@@ -76,6 +84,7 @@ package struct AdapterConfiguration: Sendable, Equatable {
         self.source = source
         self.timeZone = timeZone
         self.maxInputBytes = maxInputBytes
+        self.encoding = encoding
         self.columns = columns
         self.eventValues = eventValues
         self.topic = topic ?? format.defaultTopic
@@ -84,7 +93,7 @@ package struct AdapterConfiguration: Sendable, Equatable {
 
     static let keys: Set<String> = [
         "name", "organisation", "system", "format", "source", "timeZone", "maxInputBytes", "columns", "eventValues", "topic",
-        "description",
+        "description", "encoding",
     ]
 
     /// Parses adapter.yaml text. `sensitivity` is the place's code list.
@@ -136,6 +145,17 @@ package struct AdapterConfiguration: Sendable, Equatable {
             if TimeZone(identifier: text) == nil { r.error("timeZone: unknown IANA time zone '\(text)'", at: node) } else { timeZone = text }
         }
         let maxInputBytes = r.int(m["maxInputBytes"], what: "maxInputBytes", range: 1...(256 << 20)) ?? defaultMaxInputBytes
+        var encoding = TextEncoding.utf8
+        if let node = m["encoding"], let text = r.string(node, what: "encoding") {
+            if let known = TextEncoding(name: text) {
+                encoding = known
+            } else {
+                r.error("encoding: unknown character set '\(text)' (expected one of: \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", ")))", at: node)
+            }
+            if let format, !format.takesEncoding, encoding != .utf8 {
+                r.error("encoding: \(format.rawValue) is FHIR, which is always UTF-8", at: node)
+            }
+        }
         var columns: [String: String] = [:]
         if let node = m["columns"] {
             let keys: (allowed: Set<String>, required: Set<String>) = format?.columnKeys ?? ([], [])
@@ -175,7 +195,8 @@ package struct AdapterConfiguration: Sendable, Equatable {
         }
         return .success(AdapterConfiguration(
             name: name, organisation: organisation, system: system, format: format, source: source, timeZone: timeZone,
-            maxInputBytes: maxInputBytes, columns: columns, eventValues: eventValues, topic: topic, sensitivity: sensitivity))
+            maxInputBytes: maxInputBytes, columns: columns, eventValues: eventValues, topic: topic, sensitivity: sensitivity,
+            encoding: encoding))
     }
 
     /// Loads `DIR/adapter.yaml` and the place's sensitivity code list

@@ -34,6 +34,10 @@ package struct TranslationError: Error, Sendable, Equatable, CustomStringConvert
         // Any format
         case inputTooLarge = "input-too-large"
         case invalidUTF8 = "invalid-utf8"
+        /// Invalid in the encoding the input was declared to be in (MSH-18 or `adapter.yaml`).
+        case invalidASCII = "invalid-ascii"
+        case invalidISO88591 = "invalid-iso-8859-1"
+        case invalidWindows1252 = "invalid-windows-1252"
         case emptyInput = "input-empty"
         case nhsNumberInvalid = "nhs-number-invalid"
         case dateInvalid = "date-invalid"
@@ -41,6 +45,8 @@ package struct TranslationError: Error, Sendable, Equatable, CustomStringConvert
         /// An identity fact (ADT^A01/A08/A28) is only useful with an NHS number.
         case identityNHSNumberMissing = "identity-nhs-number-missing"
         // HL7 v2
+        /// MSH-18 names a character set the adapter cannot decode.
+        case hl7CharsetUnsupported = "hl7-charset-unsupported"
         case hl7PIDMissing = "hl7-pid-missing"
         case hl7FieldMissing = "hl7-field-missing"
         case hl7DischargeTextMissing = "hl7-discharge-text-missing"

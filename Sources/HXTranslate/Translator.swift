@@ -56,11 +56,13 @@ package enum Translator {
         guard bytes.count <= configuration.maxInputBytes else {
             return [.failure(TranslationError(.inputTooLarge, "input is \(bytes.count) bytes, the adapter's limit (maxInputBytes) is \(configuration.maxInputBytes)", at: "input"))]
         }
-        if let bad = bytes.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset($0) }) {
-            return [.failure(TranslationError(.invalidUTF8, "input is not valid UTF-8 at byte offset \(bad) (0x\(String(bytes[bad], radix: 16, uppercase: true)))", at: "byte \(bad)"))]
+        // Decoded once, here, whatever the format: every translator reads UTF-8.
+        let utf8: [UInt8]
+        switch InputCharset.decode(bytes, configuration: configuration) {
+        case .success(let decoded): utf8 = decoded
+        case .failure(let error): return [.failure(error)]
         }
-        var text = String(decoding: bytes, as: UTF8.self)
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let text = String(decoding: utf8, as: UTF8.self)
         if text.allSatisfy(\.isWhitespace) {
             return [.failure(TranslationError(.emptyInput, "input is empty", at: "input"))]
         }

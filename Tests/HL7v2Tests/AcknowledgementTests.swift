@@ -7,13 +7,14 @@ import Testing
     @Test func acceptSwapsEndpointsAndEchoesControlID() throws {
         let bytes = HL7Acknowledgement.build(replyingTo: original, code: .accept, controlID: "ACK-1", timestamp: "20260715103005")
         #expect(String(decoding: bytes, as: UTF8.self)
-            == "MSH|^~\\&|HX_ADAPTER|HALTON_HX|WHH_PAS|RWW^Warrington and Halton^L|20260715103005||ACK^A03^ACK|ACK-1|P|2.4\rMSA|AA|A03-000123\r")
+            == "MSH|^~\\&|HX_ADAPTER|HALTON_HX|WHH_PAS|RWW^Warrington and Halton^L|20260715103005||ACK^A03^ACK|ACK-1|P|2.4||||||UNICODE UTF-8\rMSA|AA|A03-000123\r")
         let ack = try HL7Message(bytes)
         #expect(ack["MSH-3"] == original["MSH-5"])
         #expect(ack["MSH-4"] == original["MSH-6"])
         #expect(ack["MSH-5"] == original["MSH-3"])
         #expect(ack["MSH-6.2"] == "Warrington and Halton")
         #expect(ack["MSA-2"] == "A03-000123")
+        #expect(ack["MSH-18"] == original["MSH-18"])  // the answer is in the sender's character set
         #expect(ack.segments(named: "ERR").isEmpty)
         // No clock inside: same inputs, same bytes.
         #expect(bytes == HL7Acknowledgement.build(replyingTo: original, code: .accept, controlID: "ACK-1", timestamp: "20260715103005"))
