@@ -23,6 +23,11 @@ struct DeliverBench {
         while let argument = arguments.popFirst() {
             switch argument {
             case "--records": records = Int(arguments.popFirst() ?? "") ?? records
+            case "--worker":
+                // The worker alone in a process of its own, so its resident memory is its own.
+                let servers = arguments.popFirst()!, port = Int(arguments.popFirst()!)!
+                try await runWorker(servers: servers, port: port)
+                return
             default: fatalError("usage: deliver-bench [--records N]")
             }
         }
@@ -72,34 +77,32 @@ struct DeliverBench {
         guard let seconds = said.split(separator: " ").dropFirst(3).first.flatMap({ Double($0) }) else { fatalError("python sender: \(said)") }
         let baseline = Double(records) / seconds
 
-        // The worker, in this process, to a receiver of its own.
+        // The worker, in a process of its own, to a receiver of its own.
         let workerReceiver = try await receiver(python)
         defer { workerReceiver.process.stop() }
-        var settings = DeliveryWorkerSettings(client: client, recipient: recipient)
-        settings.endpointOverride = .mllp(host: "127.0.0.1", port: workerReceiver.port, ackTimeout: 30_000)
-        settings.sessionTimeout = .seconds(6)
-        var logger = Logger(label: "deliver-bench")
-        logger.logLevel = .warning
-        let worker = DeliveryWorker(settings: settings, configuration: place, logger: logger)
-        let (first, last, rss) = try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await worker.run() }
-            var statuses: [DeliveryStatus] = []
-            while statuses.filter(\.status.isFinal).count < records {
-                try await Task.sleep(for: .milliseconds(500))
-                statuses = try await readStatuses(client)
-            }
-            let rss = residentMiB()
-            group.cancelAll()
-            let times = statuses.filter { $0.status == .sent }.map(\.time).sorted()
-            return (times.first!, times.last!, rss)
+        let worker = try ChildProcess(
+            executable: CommandLine.arguments[0], arguments: ["--worker", broker.bootstrapServers, String(workerReceiver.port)],
+            output: FileManager.default.temporaryDirectory.appendingPathComponent("deliver-bench-worker.log"))
+        defer { worker.stop() }
+        var statuses: [DeliveryStatus] = []
+        var samples: [Double] = []
+        while statuses.filter(\.status.isFinal).count < records {
+            try await Task.sleep(for: .seconds(1))
+            guard worker.isRunning else { fatalError("the worker stopped; see \(FileManager.default.temporaryDirectory.path)/deliver-bench-worker.log") }
+            samples.append(residentMiB(pid: worker.pid))
+            statuses = try await readStatuses(client)
         }
+        let times = statuses.filter { $0.status == .sent }.map(\.time).sorted()
+        let (first, last) = (times.first!, times.last!)
         let elapsed = Double(Instant(RFC3339Timestamp(last)!).millisecondsSinceEpoch - Instant(RFC3339Timestamp(first)!).millisecondsSinceEpoch) / 1000
         let rate = Double(records - 1) / elapsed
         print("deliver-bench: \(records) HL7 v2 deliveries over MLLP to python-hl7's receiver, answered AA")
         print(String(format: "  python-hl7 sender, one connection:   %8.0f messages/s", baseline))
         print(String(format: "  hx delivery worker (Kafka to ACK,    %8.0f messages/s  (%.2f x the python-hl7 sender)", rate, rate / baseline))
         print("    statuses and audit records recorded, offsets committed)")
-        print(String(format: "  bench process resident memory at the end (worker, its clients, the rendered corpus): %.1f MiB", rss))
+        let third = max(1, samples.count / 3)
+        print(String(format: "  worker process resident memory: %.1f MiB after the first third of the run, %.1f MiB at the end, %.1f MiB at most",
+                     samples[min(third, samples.count - 1)], samples.last!, samples.max()!))
     }
 
     struct Receiver {
@@ -126,8 +129,21 @@ struct DeliverBench {
         return out
     }
 
-    static func residentMiB() -> Double {
-        let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    /// `deliver-bench --worker SERVERS PORT`: RY2's delivery worker to the MLLP receiver on PORT until killed.
+    static func runWorker(servers: String, port: Int) async throws {
+        let place = try PlaceConfiguration.load(directory: URL(fileURLWithPath: "config", isDirectory: true))
+        var client = KafkaClientConfiguration(bootstrapServers: [servers])
+        client.clientID = "deliver-bench-worker"
+        var settings = DeliveryWorkerSettings(client: client, recipient: "RY2")
+        settings.endpointOverride = .mllp(host: "127.0.0.1", port: port, ackTimeout: 30_000)
+        settings.sessionTimeout = .seconds(6)
+        var logger = Logger(label: "deliver-bench")
+        logger.logLevel = .warning
+        try await DeliveryWorker(settings: settings, configuration: place, logger: logger).run()
+    }
+
+    static func residentMiB(pid: Int32) -> Double {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         let line = text.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
