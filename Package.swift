@@ -279,6 +279,7 @@ let package = Package(
             name: "deliver-bench",
             dependencies: [
                 "HXDeliveryWorker", "HXDelivery", "HXOperations", "HXDevBroker", "HXKafka", "HXPlace", "HXCanonical", "HXAudit",
+                "HXDevStack", "HXRouter", "HXTopics",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/DeliverBench",

@@ -130,7 +130,7 @@ struct AclCommandTests {
         #expect(script.output.contains("--allow-principal User:hx-router --operation Write --transactional-id hx-router- --resource-pattern-type prefixed"))
         let strimzi = try await hx(["acl", "plan", "--format", "strimzi", "--namespace", "hx"])
         #expect(strimzi.status == 0)
-        #expect(strimzi.output.components(separatedBy: "kind: KafkaUser").count - 1 == 7 + 6 + 29)
+        #expect(strimzi.output.components(separatedBy: "kind: KafkaUser").count - 1 == 7 + 7 + 29)
         #expect(strimzi.output.contains("  namespace: hx\n"))
     }
 

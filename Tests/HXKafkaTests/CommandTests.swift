@@ -39,12 +39,12 @@ struct CommandTests {
         try await withBroker { broker in
             let first = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
             #expect(first.status == 0)
-            // topics.yaml's nine and one delivery topic per organisation of config/organisations.yaml.
-            #expect(first.output.split(separator: "\n").filter { $0.hasSuffix(" created") }.count == 9 + 29)
+            // topics.yaml's ten and one delivery topic per organisation of config/organisations.yaml.
+            #expect(first.output.split(separator: "\n").filter { $0.hasSuffix(" created") }.count == 10 + 29)
             #expect(first.output.contains("hx.deliver.n81035"))
             let second = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
             #expect(second.status == 0)
-            #expect(second.output.split(separator: "\n").filter { $0.hasSuffix(" exists") }.count == 9 + 29)
+            #expect(second.output.split(separator: "\n").filter { $0.hasSuffix(" exists") }.count == 10 + 29)
             let list = try await Self.run(["topics", "list", "--bootstrap-servers", broker.bootstrapServers])
             #expect(list.status == 0)
             #expect(list.output.contains("hx.audit.ig.v1"))

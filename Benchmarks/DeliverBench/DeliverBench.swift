@@ -23,12 +23,16 @@ struct DeliverBench {
         while let argument = arguments.popFirst() {
             switch argument {
             case "--records": records = Int(arguments.popFirst() ?? "") ?? records
+            case "--latency":
+                let rate = Int(arguments.popFirst() ?? "") ?? 10, seconds = Int(arguments.popFirst() ?? "") ?? 30
+                try await Latency.run(rate: rate, seconds: seconds)
+                return
             case "--worker":
                 // The worker alone in a process of its own, so its resident memory is its own.
                 let servers = arguments.popFirst()!, port = Int(arguments.popFirst()!)!
                 try await runWorker(servers: servers, port: port)
                 return
-            default: fatalError("usage: deliver-bench [--records N]")
+            default: fatalError("usage: deliver-bench [--records N] | --latency RATE SECONDS")
             }
         }
         let python = ".venv/bin/python"
