@@ -1,0 +1,95 @@
+import Foundation
+import HXCanonical
+import HXPlace
+import HXPolicy
+
+/// One record of a canonical topic, as read.
+package struct ImpactInput: Sendable {
+    package var topic: String
+    /// The record's timestamp (ms since 1970): the time the router judged it at.
+    package var timestampMilliseconds: Int64?
+    package var value: [UInt8]
+
+    package init(topic: String, timestampMilliseconds: Int64?, value: [UInt8]) {
+        self.topic = topic
+        self.timestampMilliseconds = timestampMilliseconds
+        self.value = value
+    }
+}
+
+/// What the impact report adds up: every input decided under both
+/// configurations, with the consent and identity state of its time.
+package struct ImpactReport: Sendable, Equatable {
+    /// Records read in the window.
+    package var inputs = 0
+    /// Inputs decided under both configurations.
+    package var decided = 0
+    /// Messages already decided earlier in the window (the router decides a message once).
+    package var repeats = 0
+    /// Records the router dead-letters under either configuration (unreadable, on the wrong
+    /// topic, without a timestamp): not decided, so no flow changes.
+    package var notDecidable = 0
+    /// Inputs with at least one flow that starts, stops or changes form.
+    package var changedInputs = 0
+    /// Deliveries under each configuration.
+    package var flowsCurrent = 0
+    package var flowsProposed = 0
+    package var lines: [ImpactKey: ImpactCount] = [:]
+
+    package init() {}
+
+    /// Lines in a stable order: stops, starts, changes of form; then agreement, recipient, reason.
+    package var sortedLines: [(key: ImpactKey, count: ImpactCount)] {
+        lines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    package func total(_ change: ImpactChange) -> Int {
+        lines.filter { $0.key.change == change }.reduce(0) { $0 + $1.value.messages }
+    }
+}
+
+/// Decides inputs under both configurations and adds up the differences.
+/// Feed it the reference data first (`timeline`), then the inputs.
+package struct ImpactReplay: Sendable {
+    package let current: PlaceConfiguration
+    package let proposed: PlaceConfiguration
+    package var timeline: ReferenceTimeline
+    package private(set) var report = ImpactReport()
+    /// Message ids decided so far: a message sent again is not shared twice.
+    private var seen: Set<UUID> = []
+
+    package init(current: PlaceConfiguration, proposed: PlaceConfiguration, timeline: ReferenceTimeline = ReferenceTimeline()) {
+        self.current = current
+        self.proposed = proposed
+        self.timeline = timeline
+    }
+
+    package mutating func add(_ input: ImpactInput) {
+        report.inputs += 1
+        // As the router reads it (RouterStep.read): without a timestamp, unreadable or on the
+        // wrong topic, it is dead-lettered whatever the agreements say.
+        guard let time = input.timestampMilliseconds, let message = try? CanonicalJSON.decode(input.value),
+              message.type.topic == input.topic else {
+            report.notDecidable += 1
+            return
+        }
+        guard seen.insert(message.id).inserted else {
+            report.repeats += 1
+            return
+        }
+        timeline.advance(to: time)
+        add(message, at: Instant(millisecondsSinceEpoch: time), consent: timeline.consent, identities: timeline.identities)
+    }
+
+    /// One message decided under both configurations with this consent and identity state.
+    package mutating func add(_ message: CanonicalMessage, at: Instant, consent: ConsentState, identities: IdentityIndex) {
+        let now = PolicyEngine.route(message, configuration: current, consent: consent, identities: identities, at: at)
+        let then = PolicyEngine.route(message, configuration: proposed, consent: consent, identities: identities, at: at)
+        report.decided += 1
+        report.flowsCurrent += now.decisions.count { ImpactComparison.flows($0) }
+        report.flowsProposed += then.decisions.count { ImpactComparison.flows($0) }
+        let changes = ImpactComparison.compare(current: now, proposed: then)
+        if !changes.isEmpty { report.changedInputs += 1 }
+        for (key, count) in changes { report.lines[key, default: ImpactCount()].merge(count) }
+    }
+}
