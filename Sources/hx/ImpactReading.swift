@@ -46,43 +46,45 @@ struct ImpactReading {
         return timeline
     }
 
-    /// Stops a partition's read at the end of the window.
-    struct WindowEnd: Error {}
+    /// Stops a partition's read early.
+    struct Enough: Error {}
 
     /// One partition at a time, from the first record of the window (found by timestamp) to
-    /// the first after it: within a partition, time mostly moves forward, so the reference
-    /// state is mostly carried forward rather than started again.
+    /// its end: within a partition, time mostly moves forward, so the reference state is
+    /// mostly carried forward rather than started again. Records are kept by their own
+    /// timestamps (they need not rise with offsets), so a window in the past reads on to the
+    /// end of each partition and keeps only what falls in it.
     func inputs(_ reader: KafkaConsumer, _ partitions: [KafkaTopicPartition], into replay: inout ImpactReplay) async throws {
-        let starts = try await positions(reader, partitions, at: from)
-        let ends = try await positions(reader, partitions, at: to == Int64.max ? to : to + 1)
+        let starts = (try? await reader.offsets(forTimes: partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: from) })) ?? []
         var read = 0
         for partition in partitions {
-            let start = starts[partition] ?? KafkaConsumer.beginning
-            let end = ends[partition]
-            // Nothing at or after the window's start: nothing to read.
-            if start == KafkaConsumer.end { continue }
-            do {
-                _ = try await reader.readToEnd(partition, from: start) { m in
-                    if let end, end != KafkaConsumer.end, m.offset >= end { throw WindowEnd() }
-                    // Timestamps need not rise with offsets: the window is judged on each record's own.
-                    guard let time = m.timestampMilliseconds, time >= from, time <= to else { return }
-                    replay.add(ImpactInput(topic: m.topic, timestampMilliseconds: time, value: m.value))
-                    read += 1
-                    if read % 5_000 == 0 { progress?(read) }
-                }
-            } catch is WindowEnd {
-                continue
+            let found = starts.first { $0.topic == partition.topic && $0.partition == partition.partition }?.offset
+            let start = try await verified(found, in: partition, reader) ?? KafkaConsumer.beginning
+            _ = try await reader.readToEnd(partition, from: start) { m in
+                guard let time = m.timestampMilliseconds, time >= from, time <= to else { return }
+                replay.add(ImpactInput(topic: m.topic, timestampMilliseconds: time, value: m.value))
+                read += 1
+                if read % 5_000 == 0 { progress?(read) }
             }
         }
         progress?(read)
     }
 
-    /// Where each partition's records reach `time`; nil for all when the broker cannot say
-    /// (then every partition is read from its beginning and filtered by timestamp).
-    func positions(_ reader: KafkaConsumer, _ partitions: [KafkaTopicPartition], at time: Int64) async throws -> [KafkaTopicPartition: Int64] {
-        guard let found = try? await reader.offsets(forTimes: partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: time) }) else {
-            return [:]
-        }
-        return Dictionary(found.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) }, uniquingKeysWith: { a, _ in a })
+    /// `offset` if it is where the window starts: the record there is timestamped at or after
+    /// `from` and the one before it earlier. Else nil, and the partition is read from its
+    /// beginning: brokers that answer ListOffsets by timestamp wrongly (the development broker)
+    /// or not at all cost time, not inputs. "No record that late" is not taken on trust either.
+    func verified(_ offset: Int64?, in partition: KafkaTopicPartition, _ reader: KafkaConsumer) async throws -> Int64? {
+        guard let offset, offset >= 0 else { return nil }
+        var seen: [(offset: Int64, time: Int64?)] = []
+        do {
+            _ = try await reader.readToEnd(partition, from: max(offset - 1, 0)) { m in
+                seen.append((m.offset, m.timestampMilliseconds))
+                if m.offset >= offset { throw Enough() }
+            }
+        } catch is Enough {}
+        guard let at = seen.first(where: { $0.offset == offset }), let time = at.time, time >= from else { return nil }
+        if let before = seen.first(where: { $0.offset == offset - 1 }), (before.time ?? Int64.min) >= from { return nil }
+        return offset
     }
 }

@@ -24,7 +24,7 @@ struct RouterRig {
     /// The HMAC key routers under test are given (the same in every test: it is made up).
     static let auditKeyBytes = Array("one-halton-exchange-test-audit-key-0123456789".utf8)
     static var auditKey: AuditKey { AuditKey(bytes: auditKeyBytes) }
-    /// The first produced record's timestamp (2026-11-18T07:46:40Z); the others follow a millisecond apart.
+    /// The first produced record's timestamp (2026-11-18T11:06:40Z); the others follow a millisecond apart.
     static let trafficTime: Int64 = 1_795_000_000_000
     /// The consent directives' and identity facts' record time: before the traffic, as `hx config impact`
     /// replays them in time order with the inputs.
