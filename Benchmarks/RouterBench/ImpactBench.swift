@@ -11,15 +11,24 @@ import HXRouter
 import HXWorkload
 
 enum ImpactBench {
-    /// The proposal measured: the acute discharge agreement suspended (flows stop), and the
-    /// planning agreement minimising one more field (flows change form).
-    static func proposal(_ place: PlaceConfiguration) -> PlaceConfiguration {
-        var agreements = place.agreements
-        for i in agreements.indices {
-            if agreements[i].id == "DSA-HALTON-DISCHARGE-001" { agreements[i].status = .suspended }
-            if agreements[i].id == "DSA-HALTON-DISCHARGE-SOCIALCARE-001" { agreements[i].excludedFields.append("payload.medications") }
+    /// The proposals measured. One message type: the acute discharge agreement suspended
+    /// (flows stop) and social care's discharge agreement minimising one more field (flows
+    /// change form); other messages are decided once, since the proposal cannot change them.
+    /// Every type: an agreement of each type suspended, so every input is decided twice.
+    static func proposals(_ place: PlaceConfiguration) -> [(name: String, configuration: PlaceConfiguration)] {
+        func changing(_ change: (inout SharingAgreement) -> Void) -> PlaceConfiguration {
+            var agreements = place.agreements
+            for i in agreements.indices { change(&agreements[i]) }
+            return PlaceConfiguration(organisations: place.organisations, groups: place.groups, agreements: agreements)
         }
-        return PlaceConfiguration(organisations: place.organisations, groups: place.groups, agreements: agreements)
+        let oneType = changing { a in
+            if a.id == "DSA-HALTON-DISCHARGE-001" { a.status = .suspended }
+            if a.id == "DSA-HALTON-DISCHARGE-SOCIALCARE-001" { a.excludedFields.append("payload.medications") }
+        }
+        let everyType = changing { a in
+            if ["DSA-HALTON-DISCHARGE-001", "DSA-HALTON-SOCIALCARE-NOTIFY-001", "DSA-HALTON-REFERRAL-COMMUNITY-001"].contains(a.id) { a.status = .suspended }
+        }
+        return [("one type", oneType), ("every type", everyType)]
     }
 
     static func timeline(_ workload: SyntheticHalton, before time: Int64) -> ReferenceTimeline {
@@ -58,44 +67,50 @@ enum ImpactBench {
         let routerInputs = DecisionsOnly.inputs(workload: &workload, count: records)
         let inputs = routerInputs.map { ImpactInput(topic: $0.topic, timestampMilliseconds: $0.timestampMilliseconds, value: $0.value) }
         let context = DecisionsOnly.context(place, workload)
-        let proposed = proposal(place)
+        let proposals = proposals(place)
         let timeline = timeline(workload, before: inputs[0].timestampMilliseconds!)
         note("\(records) synthetic inputs; warming up")
-        _ = impact(Array(inputs.prefix(2_000)), place: place, proposed: proposed, timeline: timeline)
+        for p in proposals { _ = impact(Array(inputs.prefix(2_000)), place: place, proposed: p.configuration, timeline: timeline) }
         _ = single(Array(inputs.prefix(2_000)), context: context)
         _ = DecisionsOnly.decide(Array(routerInputs.prefix(2_000)), context: context)
-        var impacts: [DecisionsOnly.Rate] = [], singles: [DecisionsOnly.Rate] = [], steps: [DecisionsOnly.Rate] = []
-        var report = ImpactReport()
+        var impacts: [[DecisionsOnly.Rate]] = proposals.map { _ in [] }
+        var singles: [DecisionsOnly.Rate] = [], steps: [DecisionsOnly.Rate] = []
+        var reports: [ImpactReport] = proposals.map { _ in ImpactReport() }
         for round in 1...rounds {
-            let (i, r) = impact(inputs, place: place, proposed: proposed, timeline: timeline)
+            // Interleaved, so that another process's load falls on all alike.
+            for (n, p) in proposals.enumerated() {
+                let (rate, report) = impact(inputs, place: place, proposed: p.configuration, timeline: timeline)
+                impacts[n].append(rate)
+                reports[n] = report
+            }
             let s = single(inputs, context: context)
             let d = DecisionsOnly.decide(routerInputs, context: context)
-            impacts.append(i)
             singles.append(s)
             steps.append(d)
-            report = r
-            note(String(format: "round %d: impact %.0f inputs/s (%.0f per CPU s), one decision %.0f (%.0f), RouterStep %.0f (%.0f)",
-                        round, i.wall, i.cpu, s.wall, s.cpu, d.wall, d.cpu))
+            note(String(format: "round %d: ", round) + proposals.indices.map { "impact (\(proposals[$0].name)) " + String(format: "%.0f inputs/s (%.0f per CPU s)", impacts[$0][round - 1].wall, impacts[$0][round - 1].cpu) }.joined(separator: ", ")
+                + String(format: ", one decision %.0f (%.0f), RouterStep %.0f (%.0f)", s.wall, s.cpu, d.wall, d.cpu))
         }
         let median = RouterBench.median
         print("")
         print("Impact report (ImpactReplay: decode, decide under the configuration and a proposal, compare; one thread, no Kafka): "
             + "\(records) synthetic inputs, \(rounds) rounds interleaved, medians; \(ProcessInfo.processInfo.activeProcessorCount) cores.")
-        print("Proposal: DSA-HALTON-DISCHARGE-001 suspended, DSA-HALTON-DISCHARGE-SOCIALCARE-001 also excluding payload.medications.")
-        print("Against: one decision per input (decode + PolicyEngine.route once), and the router's step (RouterStep.route: decision, audit records, HMAC).")
+        print("Proposals: one type = DSA-HALTON-DISCHARGE-001 suspended and DSA-HALTON-DISCHARGE-SOCIALCARE-001 excluding payload.medications "
+            + "(discharge summaries decided twice, the rest once); every type = an agreement of each message type suspended (every input decided twice).")
+        print("Against, per input: one decision (decode + PolicyEngine.route once), and the router's step (RouterStep.route: decision, audit records, HMAC).")
+        print("Rates per second of wall-clock time and per CPU second; ratios of CPU rates.")
         print("")
-        print("| round | impact inputs/s | per CPU s | CPU µs per input | one decision inputs/s | per CPU s | RouterStep inputs/s | per CPU s | impact / one decision | impact / RouterStep |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for (n, ((i, s), d)) in zip(zip(impacts, singles), steps).enumerated() {
-            print(String(format: "| %d | %.0f | %.0f | %.1f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f |",
-                         n + 1, i.wall, i.cpu, 1e6 / i.cpu, s.wall, s.cpu, d.wall, d.cpu, i.cpu / s.cpu, i.cpu / d.cpu))
+        print("| proposal | impact inputs/s | per CPU s | CPU µs per input | ÷ one decision (\(String(format: "%.0f", median(singles.map(\.cpu)))) per CPU s) | ÷ RouterStep (\(String(format: "%.0f", median(steps.map(\.cpu)))) per CPU s) |")
+        print("|---|---|---|---|---|---|")
+        for (n, p) in proposals.enumerated() {
+            let cpu = median(impacts[n].map(\.cpu))
+            print("| \(p.name) " + String(format: "| %.0f | %.0f | %.1f | %.2f | %.2f |", median(impacts[n].map(\.wall)), cpu, 1e6 / cpu,
+                         median(zip(impacts[n], singles).map { $0.cpu / $1.cpu }), median(zip(impacts[n], steps).map { $0.cpu / $1.cpu })))
         }
-        print(String(format: "| median | %.0f | %.0f | %.1f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f |",
-                     median(impacts.map(\.wall)), median(impacts.map(\.cpu)), 1e6 / median(impacts.map(\.cpu)),
-                     median(singles.map(\.wall)), median(singles.map(\.cpu)), median(steps.map(\.wall)), median(steps.map(\.cpu)),
-                     median(zip(impacts, singles).map { $0.cpu / $1.cpu }), median(zip(impacts, steps).map { $0.cpu / $1.cpu })))
         print("")
-        print("Report: \(report.decided) decided, \(report.repeats) repeats, \(report.notDecidable) not decidable; "
-            + "stop \(report.total(.stop)), start \(report.total(.start)), change form \(report.total(.changeForm)) in \(report.lines.count) lines.")
+        for (n, p) in proposals.enumerated() {
+            let r = reports[n]
+            print("Report (\(p.name)): \(r.decided) decided, \(r.repeats) repeats, \(r.notDecidable) not decidable; "
+                + "stop \(r.total(.stop)), start \(r.total(.start)), change form \(r.total(.changeForm)) in \(r.lines.count) lines.")
+        }
     }
 }

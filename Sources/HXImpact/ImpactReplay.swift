@@ -58,10 +58,24 @@ package struct ImpactReplay: Sendable {
     /// Message ids decided so far: a message sent again is not shared twice.
     private var seen: Set<UUID> = []
 
+    /// Message types the proposal can decide differently; the others are decided once.
+    package let affectedTypes: Set<MessageType>
+
     package init(current: PlaceConfiguration, proposed: PlaceConfiguration, timeline: ReferenceTimeline = ReferenceTimeline()) {
         self.current = current
         self.proposed = proposed
         self.timeline = timeline
+        affectedTypes = Self.affectedTypes(current, proposed)
+    }
+
+    /// Every decision about a message of type T reads the organisations and groups and,
+    /// of the agreements, only those whose `messageTypes` hold T (PolicyEngine filters
+    /// every lookup by type). Where those are equal, in order, the decisions are equal.
+    static func affectedTypes(_ a: PlaceConfiguration, _ b: PlaceConfiguration) -> Set<MessageType> {
+        guard a.organisations == b.organisations, a.groups == b.groups else { return Set(MessageType.allCases) }
+        return Set(MessageType.allCases.filter { type in
+            a.agreements.filter { $0.messageTypes.contains(type) } != b.agreements.filter { $0.messageTypes.contains(type) }
+        })
     }
 
     package mutating func add(_ input: ImpactInput) {
@@ -84,8 +98,15 @@ package struct ImpactReplay: Sendable {
     /// One message decided under both configurations with this consent and identity state.
     package mutating func add(_ message: CanonicalMessage, at: Instant, consent: ConsentState, identities: IdentityIndex) {
         let now = PolicyEngine.route(message, configuration: current, consent: consent, identities: identities, at: at)
-        let then = PolicyEngine.route(message, configuration: proposed, consent: consent, identities: identities, at: at)
         report.decided += 1
+        guard affectedTypes.contains(message.type) else {
+            // The proposal decides it exactly as today: nothing changes.
+            let flows = now.decisions.count { ImpactComparison.flows($0) }
+            report.flowsCurrent += flows
+            report.flowsProposed += flows
+            return
+        }
+        let then = PolicyEngine.route(message, configuration: proposed, consent: consent, identities: identities, at: at)
         report.flowsCurrent += now.decisions.count { ImpactComparison.flows($0) }
         report.flowsProposed += then.decisions.count { ImpactComparison.flows($0) }
         let changes = ImpactComparison.compare(current: now, proposed: then)

@@ -92,7 +92,22 @@ enum Halton {
             #expect(count.messages == before[flow, default: 0] - after[flow, default: 0], "\(flow)")
         }
         #expect(r.total(.stop) == r.flowsCurrent - r.flowsProposed)
+        // Other message types are decided once (the proposal cannot change them), and still counted.
+        #expect(replay.affectedTypes == [.dischargeSummary])
+        #expect(r.flowsCurrent == before.values.reduce(0, +) && r.flowsProposed == after.values.reduce(0, +))
         #expect(r.total(.stop) == before.filter { $0.key.hasPrefix(Halton.discharge + " ") }.values.reduce(0, +))
+    }
+
+    @Test func onlyMessageTypesWhoseAgreementsOrPartiesChangeAreDecidedTwice() {
+        func affected(_ proposed: PlaceConfiguration) -> Set<MessageType> {
+            ImpactReplay(current: Halton.configuration, proposed: proposed).affectedTypes
+        }
+        #expect(affected(Halton.configuration).isEmpty)
+        #expect(affected(Halton.changing(Halton.planning) { $0.recipients.append("RX7") }) == [.dischargeSummary, .referral])
+        var organisations = Halton.configuration.organisations
+        organisations[0].hub = "HUB-WIDNES-1"
+        let moved = PlaceConfiguration(organisations: organisations, groups: Halton.configuration.groups, agreements: Halton.configuration.agreements)
+        #expect(affected(moved) == Set(MessageType.allCases))
     }
 
     @Test func excludingAFieldChangesTheFormNotTheFlow() {
