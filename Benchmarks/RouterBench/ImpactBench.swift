@@ -9,6 +9,7 @@ import HXPlace
 import HXPolicy
 import HXRouter
 import HXWorkload
+import Synchronization
 
 enum ImpactBench {
     /// The proposals measured. One message type: the acute discharge agreement suspended
@@ -38,13 +39,39 @@ enum ImpactBench {
         return timeline
     }
 
-    static func impact(_ inputs: [ImpactInput], place: PlaceConfiguration, proposed: PlaceConfiguration, timeline: ReferenceTimeline) -> (DecisionsOnly.Rate, ImpactReport) {
-        var replay = ImpactReplay(current: place, proposed: proposed, timeline: timeline)
-        let rate = DecisionsOnly.timed(inputs.count) {
-            for input in inputs { replay.add(input) }
+    /// The inputs of each input partition, in order: `hx config impact` reads and decides partition by partition.
+    static func partitions(_ inputs: [RouterInput]) -> [[ImpactInput]] {
+        var order: [String] = []
+        var byPartition: [String: [ImpactInput]] = [:]
+        for input in inputs {
+            let key = "\(input.topic):\(input.partition)"
+            if byPartition[key] == nil { order.append(key) }
+            byPartition[key, default: []].append(ImpactInput(topic: input.topic, timestampMilliseconds: input.timestampMilliseconds, value: input.value))
         }
-        precondition(replay.report.decided > 0)
-        return (rate, replay.report)
+        return order.map { byPartition[$0]! }
+    }
+
+    /// As `hx config impact` decides: `workers` at once, each with its own replay and share of the
+    /// partitions (round robin), the reports merged.
+    static func impact(_ partitions: [[ImpactInput]], workers: Int, place: PlaceConfiguration, proposed: PlaceConfiguration,
+                       timeline: ReferenceTimeline) -> (DecisionsOnly.Rate, ImpactReport) {
+        let parts = Mutex<[ImpactReport]>([])
+        let count = partitions.reduce(0) { $0 + $1.count }
+        let rate = DecisionsOnly.timed(count) {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var replay = ImpactReplay(current: place, proposed: proposed, timeline: timeline)
+                for p in partitions.indices where p % workers == w {
+                    replay.beginPartition()
+                    for input in partitions[p] { replay.add(input) }
+                }
+                let report = replay.report
+                parts.withLock { $0.append(report) }
+            }
+        }
+        var report = ImpactReport()
+        for part in parts.withLock({ $0 }) { report.merge(part) }
+        precondition(report.decided > 0)
+        return (rate, report)
     }
 
     /// One decision per input: what the report does, once.
@@ -65,46 +92,53 @@ enum ImpactBench {
     static func run(records: Int, rounds: Int, place: PlaceConfiguration) {
         var workload = SyntheticHalton()
         let routerInputs = DecisionsOnly.inputs(workload: &workload, count: records)
-        let inputs = routerInputs.map { ImpactInput(topic: $0.topic, timestampMilliseconds: $0.timestampMilliseconds, value: $0.value) }
+        let partitions = partitions(routerInputs)
+        let inputs = partitions.flatMap { $0 }
         let context = DecisionsOnly.context(place, workload)
         let proposals = proposals(place)
-        let timeline = timeline(workload, before: inputs[0].timestampMilliseconds!)
-        note("\(records) synthetic inputs; warming up")
-        for p in proposals { _ = impact(Array(inputs.prefix(2_000)), place: place, proposed: p.configuration, timeline: timeline) }
+        var timeline = timeline(workload, before: inputs[0].timestampMilliseconds!)
+        timeline.advance(to: Int64.min)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        // One thread (the cost per input, comparable with one decision and RouterStep), then one per core as the command runs.
+        let runs: [(name: String, proposal: Int, workers: Int)] = proposals.indices.flatMap { p in
+            [(proposals[p].name + ", 1 thread", p, 1), (proposals[p].name + ", \(cores) threads", p, cores)]
+        }
+        note("\(records) synthetic inputs in \(partitions.count) partitions; warming up")
+        for r in runs { _ = impact(partitions.map { Array($0.prefix(200)) }, workers: r.workers, place: place, proposed: proposals[r.proposal].configuration, timeline: timeline) }
         _ = single(Array(inputs.prefix(2_000)), context: context)
         _ = DecisionsOnly.decide(Array(routerInputs.prefix(2_000)), context: context)
-        var impacts: [[DecisionsOnly.Rate]] = proposals.map { _ in [] }
+        var impacts: [[DecisionsOnly.Rate]] = runs.map { _ in [] }
         var singles: [DecisionsOnly.Rate] = [], steps: [DecisionsOnly.Rate] = []
         var reports: [ImpactReport] = proposals.map { _ in ImpactReport() }
         for round in 1...rounds {
             // Interleaved, so that another process's load falls on all alike.
-            for (n, p) in proposals.enumerated() {
-                let (rate, report) = impact(inputs, place: place, proposed: p.configuration, timeline: timeline)
+            for (n, r) in runs.enumerated() {
+                let (rate, report) = impact(partitions, workers: r.workers, place: place, proposed: proposals[r.proposal].configuration, timeline: timeline)
                 impacts[n].append(rate)
-                reports[n] = report
+                if r.workers == 1 { reports[r.proposal] = report } else { precondition(report == reports[r.proposal], "the threads' merged report differs") }
             }
             let s = single(inputs, context: context)
             let d = DecisionsOnly.decide(routerInputs, context: context)
             singles.append(s)
             steps.append(d)
-            note(String(format: "round %d: ", round) + proposals.indices.map { "impact (\(proposals[$0].name)) " + String(format: "%.0f inputs/s (%.0f per CPU s)", impacts[$0][round - 1].wall, impacts[$0][round - 1].cpu) }.joined(separator: ", ")
+            note(String(format: "round %d: ", round) + runs.indices.map { "impact (\(runs[$0].name)) " + String(format: "%.0f inputs/s (%.0f per CPU s)", impacts[$0][round - 1].wall, impacts[$0][round - 1].cpu) }.joined(separator: ", ")
                 + String(format: ", one decision %.0f (%.0f), RouterStep %.0f (%.0f)", s.wall, s.cpu, d.wall, d.cpu))
         }
         let median = RouterBench.median
         print("")
-        print("Impact report (ImpactReplay: decode, decide under the configuration and a proposal, compare; one thread, no Kafka): "
-            + "\(records) synthetic inputs, \(rounds) rounds interleaved, medians; \(ProcessInfo.processInfo.activeProcessorCount) cores.")
+        print("Impact report (ImpactReplay: decode, decide under the configuration and a proposal, compare; no Kafka): "
+            + "\(records) synthetic inputs in \(partitions.count) partitions, \(rounds) rounds interleaved, medians; \(cores) cores.")
         print("Proposals: one type = DSA-HALTON-DISCHARGE-001 suspended and DSA-HALTON-DISCHARGE-SOCIALCARE-001 excluding payload.medications "
             + "(discharge summaries decided twice, the rest once); every type = an agreement of each message type suspended (every input decided twice).")
-        print("Against, per input: one decision (decode + PolicyEngine.route once), and the router's step (RouterStep.route: decision, audit records, HMAC).")
+        print("Against, per input on one thread: one decision (decode + PolicyEngine.route once), and the router's step (RouterStep.route: decision, audit records, HMAC).")
         print("Rates per second of wall-clock time and per CPU second; ratios of CPU rates.")
         print("")
-        print("| proposal | impact inputs/s | per CPU s | CPU µs per input | ÷ one decision (\(String(format: "%.0f", median(singles.map(\.cpu)))) per CPU s) | ÷ RouterStep (\(String(format: "%.0f", median(steps.map(\.cpu)))) per CPU s) |")
+        print("| impact report | inputs/s | per CPU s | CPU µs per input | ÷ one decision (\(String(format: "%.0f", median(singles.map(\.cpu)))) per CPU s) | ÷ RouterStep (\(String(format: "%.0f", median(steps.map(\.cpu)))) per CPU s) |")
         print("|---|---|---|---|---|---|")
-        for (n, p) in proposals.enumerated() {
+        for (n, r) in runs.enumerated() {
             let cpu = median(impacts[n].map(\.cpu))
-            print("| \(p.name) " + String(format: "| %.0f | %.0f | %.1f | %.2f | %.2f |", median(impacts[n].map(\.wall)), cpu, 1e6 / cpu,
-                         median(zip(impacts[n], singles).map { $0.cpu / $1.cpu }), median(zip(impacts[n], steps).map { $0.cpu / $1.cpu })))
+            print("| \(r.name) " + String(format: "| %.0f | %.0f | %.1f | %.2f | %.2f |", median(impacts[n].map(\.wall)), cpu, 1e6 / cpu,
+                                            median(zip(impacts[n], singles).map { $0.cpu / $1.cpu }), median(zip(impacts[n], steps).map { $0.cpu / $1.cpu })))
         }
         print("")
         for (n, p) in proposals.enumerated() {

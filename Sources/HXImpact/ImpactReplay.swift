@@ -43,6 +43,22 @@ package struct ImpactReport: Sendable, Equatable {
         lines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
+    /// Adds another part of the same window (another worker's partitions).
+    package mutating func merge(_ other: ImpactReport) {
+        inputs += other.inputs
+        decided += other.decided
+        repeats += other.repeats
+        notDecidable += other.notDecidable
+        changedInputs += other.changedInputs
+        flowsCurrent += other.flowsCurrent
+        flowsProposed += other.flowsProposed
+        lines.merge(other.lines) { a, b in
+            var sum = a
+            sum.merge(b)
+            return sum
+        }
+    }
+
     package func total(_ change: ImpactChange) -> Int {
         lines.filter { $0.key.change == change }.reduce(0) { $0 + $1.value.messages }
     }
@@ -55,7 +71,7 @@ package struct ImpactReplay: Sendable {
     package let proposed: PlaceConfiguration
     package var timeline: ReferenceTimeline
     package private(set) var report = ImpactReport()
-    /// Message ids decided so far: a message sent again is not shared twice.
+    /// Message ids decided so far in this partition: a message sent again is not shared twice.
     private var seen: Set<UUID> = []
 
     /// Message types the proposal can decide differently; the others are decided once.
@@ -76,6 +92,12 @@ package struct ImpactReplay: Sendable {
         return Set(MessageType.allCases.filter { type in
             a.agreements.filter { $0.messageTypes.contains(type) } != b.agreements.filter { $0.messageTypes.contains(type) }
         })
+    }
+
+    /// The inputs that follow are another partition's. The router remembers the messages
+    /// decided per chain, one chain per input partition, so repeats are recognised per partition too.
+    package mutating func beginPartition() {
+        seen.removeAll(keepingCapacity: true)
     }
 
     package mutating func add(_ input: ImpactInput) {

@@ -50,19 +50,18 @@ extension ConfigCommand {
             let start = try from.map { try Self.time($0, option: "--from") } ?? end - 7 * 86_400_000
             guard start <= end else { throw ValidationError("--from must not be after --to") }
 
-            var replay = ImpactReplay(current: current, proposed: candidate)
             var reading = ImpactReading(client: try kafka.clientConfiguration(clientID: "hx-config-impact"), from: start, to: end)
             // Only for a person watching: a pipe or a file gets the report alone.
             if isatty(STDERR_FILENO) == 1 {
                 reading.progress = { n in FileHandle.standardError.write(Data("\r\u{1B}[Kinputs decided: \(n)".utf8)) }
             }
-            try await reading.read(into: &replay)
+            let report = try await reading.read(current: current, proposed: candidate)
             if reading.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
 
             let rendering = ImpactRendering(
                 heading: .init(current: config.config, currentDigest: current.configurationDigest, proposed: proposed,
                                proposedDigest: candidate.configurationDigest, from: Self.rfc3339(start), to: Self.rfc3339(end)),
-                report: replay.report)
+                report: report)
             switch format {
             case .json: print(rendering.json.rendered)
             case .table: print(rendering.table, terminator: "")
