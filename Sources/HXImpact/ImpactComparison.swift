@@ -9,22 +9,29 @@ package enum ImpactComparison {
     /// current result's recipient order, then the proposal's new ones.
     package static func compare(current: RoutingResult, proposed: RoutingResult) -> [(ImpactKey, ImpactCount)] {
         var out: [(ImpactKey, ImpactCount)] = []
+        // By index: a Decision copy retains its many arrays and strings.
+        func index(_ recipient: String, in result: RoutingResult) -> Int? {
+            result.decisions.indices.first { result.decisions[$0].recipient == recipient }
+        }
         for i in current.decisions.indices {
             let recipient = current.decisions[i].recipient
-            if let found = compare(current.decisions[i], proposed.decision(for: recipient), recipient: recipient) { out.append(found) }
+            let j = index(recipient, in: proposed)
+            // Delivered under neither: no flow either way, whatever the reasons.
+            guard flows(current.decisions[i].outcome) || flows(j.map { proposed.decisions[$0].outcome }) else { continue }
+            if let found = compare(current.decisions[i], j.map { proposed.decisions[$0] }, recipient: recipient) { out.append(found) }
         }
-        for i in proposed.decisions.indices where current.decision(for: proposed.decisions[i].recipient) == nil {
-            if let found = compare(nil, proposed.decisions[i], recipient: proposed.decisions[i].recipient) { out.append(found) }
+        for j in proposed.decisions.indices where flows(proposed.decisions[j].outcome) && index(proposed.decisions[j].recipient, in: current) == nil {
+            if let found = compare(nil, proposed.decisions[j], recipient: proposed.decisions[j].recipient) { out.append(found) }
         }
         return out
     }
 
-    static func flows(_ d: Decision?) -> Bool {
-        d?.outcome == .deliver || d?.outcome == .deliverRedacted
+    static func flows(_ outcome: Decision.Outcome?) -> Bool {
+        outcome == .deliver || outcome == .deliverRedacted
     }
 
     static func compare(_ now: Decision?, _ then: Decision?, recipient: String) -> (ImpactKey, ImpactCount)? {
-        switch (flows(now), flows(then)) {
+        switch (flows(now?.outcome), flows(then?.outcome)) {
         case (false, false):
             return nil
         case (true, false):
