@@ -71,6 +71,8 @@ package struct ImpactReplay: Sendable {
     package let proposed: PlaceConfiguration
     package var timeline: ReferenceTimeline
     package private(set) var report = ImpactReport()
+    /// The latest record time of this partition so far: what the reference state is brought to.
+    private var latest: Int64?
     /// Message ids decided so far in this partition: a message sent again is not shared twice.
     private var seen: Set<UUID> = []
 
@@ -101,6 +103,7 @@ package struct ImpactReplay: Sendable {
     /// decided per chain, one chain per input partition, so repeats are recognised per partition too.
     package mutating func beginPartition() {
         seen.removeAll(keepingCapacity: true)
+        latest = nil
     }
 
     package mutating func add(_ input: ImpactInput) {
@@ -116,7 +119,12 @@ package struct ImpactReplay: Sendable {
             report.repeats += 1
             return
         }
-        timeline.advance(to: time)
+        // The router reads a partition in order, knowing by each input what was written
+        // before it or any earlier input: record times need not rise with offsets (senders'
+        // clocks differ), and the reference state never goes back within a partition.
+        let known = max(time, latest ?? time)
+        latest = known
+        timeline.advance(to: known)
         add(message, at: Instant(millisecondsSinceEpoch: time), consent: timeline.consent, identities: timeline.identities)
     }
 

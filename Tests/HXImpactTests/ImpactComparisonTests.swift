@@ -201,6 +201,35 @@ enum Halton {
         #expect(known() == (false, false))
     }
 
+    @Test func withinAPartitionTheStateDoesNotGoBackForAnEarlierRecordTime() throws {
+        // A record timed before the one ahead of it (another sender's clock): the router had
+        // read the fact by then, so it matched; in a new partition the state starts again.
+        var workload = SyntheticHalton(seed: 3)
+        var found: (SyntheticHalton.Record, IdentityEntry)?
+        for i in 0..<5_000 where found == nil {
+            let r = workload.next(index: i)
+            guard let m = r.message, m.subject.nhsNumber == nil, m.type == .dischargeSummary, m.source.organisation != "RW4", m.sensitivity.isEmpty,
+                  let fact = workload.identityFacts.first(where: {
+                      $0.family == m.subject.name?.family && $0.birthDate == m.subject.birthDate && $0.postcode == m.subject.postcode
+                  }).flatMap(IdentityEntry.init) else { continue }
+            found = (r, fact)
+        }
+        let (record, fact) = try #require(found)
+        let proposed = Halton.changing(Halton.discharge) { $0.status = .suspended }
+        var timeline = ReferenceTimeline()
+        timeline.add(.identity(fact), at: Halton.base)
+        var replay = ImpactReplay(current: Halton.configuration, proposed: proposed, timeline: timeline)
+        let other = workload.next(index: 9_999)
+        replay.add(ImpactInput(topic: other.topic, timestampMilliseconds: Halton.base + 10, value: other.value))
+        let before = replay.report.total(.stop)
+        replay.add(ImpactInput(topic: record.topic, timestampMilliseconds: Halton.base - 10, value: record.value))
+        #expect(replay.report.total(.stop) > before, "decided with the fact known by the later record")
+        replay.beginPartition()
+        let again = replay.report.total(.stop)
+        replay.add(ImpactInput(topic: record.topic, timestampMilliseconds: Halton.base - 10, value: record.value))
+        #expect(replay.report.total(.stop) == again, "a new partition starts from its own first record time")
+    }
+
     @Test func anIdentityWrittenAfterTheInputDoesNotMatchIt() {
         // A discharge with no NHS number: matched (and delivered) only once the fact is known.
         var workload = SyntheticHalton(seed: 3)
