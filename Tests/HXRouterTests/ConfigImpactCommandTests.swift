@@ -28,17 +28,23 @@ import Testing
         try await withBroker { broker in
             var rig = try await RouterRig(broker: broker)
             let count = 600
-            // Traffic routed under the configuration in force.
-            let first = InProcessRouter(rig: rig, instance: "impact-current")
+            // Traffic routed under the configuration in force, by `hx router` on a copy of config/.
+            let config = try RouterCommandTests.configCopy()
+            let log = URL(fileURLWithPath: config.path + ".log")
+            let router = try ChildProcess(
+                executable: RouterKillTests.hx.path,
+                arguments: ["router", "--bootstrap-servers", broker.bootstrapServers, "--config", config.path, "--instance", "impact",
+                            "--audit-key-file", RouterKillTests.keyFile.path, "--session-timeout", "6", "--metrics-port", "0", "--listen", "127.0.0.1"],
+                output: log)
+            defer { router.stop() }
             try await rig.produce(count)
             try await rig.waitUntilRouted(timeout: .seconds(90))
-            try await first.stop()
             let batch = Array(rig.produced.prefix(count))
 
             // The report on that traffic, as JSON and as the table.
             let proposed = try Self.suspension()
             let window = ["--from", Self.time(RouterRig.trafficTime), "--to", Self.time(RouterRig.trafficTime + Int64(count - 1))]
-            let arguments = ["config", "impact", "--bootstrap-servers", broker.bootstrapServers, "--config", Place.root.appendingPathComponent("config").path,
+            let arguments = ["config", "impact", "--bootstrap-servers", broker.bootstrapServers, "--config", config.path,
                              "--proposed", proposed.path] + window
             let json = try await runProgram(RouterKillTests.hx, arguments + ["--format", "json"], timeout: .seconds(120))
             #expect(json.status == 0, "hx config impact: \(json.error)")
@@ -54,12 +60,14 @@ import Testing
             let stops = report.stops
             #expect(!stops.isEmpty)
 
-            // The proposal applied, and the same traffic again (new message ids, so it is decided afresh).
-            let place = try PlaceConfiguration.load(directory: proposed)
-            let second = InProcessRouter(rig: rig, instance: "impact-proposed", configuration: place)
+            // The proposal applied (reloaded on SIGHUP, as in production), and the same traffic
+            // again: new message ids, so it is decided afresh.
+            try FileManager.default.removeItem(at: RouterCommandTests.agreement(config))
+            try FileManager.default.copyItem(at: RouterCommandTests.agreement(proposed), to: RouterCommandTests.agreement(config))
+            router.signal(SIGHUP)
+            try await RouterCommandTests.waitFor("configuration reloaded", in: log)
             try await Self.produceAgain(batch, rig: &rig)
             try await rig.waitUntilRouted(timeout: .seconds(90))
-            try await second.stop()
 
             // Deliveries per batch, by the agreement and recipient of the decision they carry out.
             let deliveries = try await Self.deliveries(rig: rig, firstBatchEnds: batch)

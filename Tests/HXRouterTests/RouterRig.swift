@@ -335,13 +335,13 @@ struct InProcessRouter {
     let group: ServiceGroup
     let task: Task<Void, any Error>
 
-    init(rig: RouterRig, instance: String, configuration: PlaceConfiguration = Place.configuration, metrics: (any MetricsFactory)? = nil) {
+    init(rig: RouterRig, instance: String, metrics: (any MetricsFactory)? = nil) {
         var settings = RouterSettings(client: rig.client, instance: instance)
         settings.sessionTimeout = .seconds(6)
         settings.auditKey = RouterRig.auditKey
         var logger = Logger(label: "hx.router.test.\(instance)")
         logger.logLevel = .warning
-        let router = RouterService(settings: settings, configuration: configuration, logger: logger,
+        let router = RouterService(settings: settings, configuration: Place.configuration, logger: logger,
                                    metricsFactory: metrics ?? MetricsSystem.factory)
         let group = ServiceGroup(configuration: .init(services: [.init(service: router)], logger: logger))
         self.group = group
