@@ -97,6 +97,9 @@ let package = Package(
         ),
         // The router's decision per message and recipient (docs/design.md steps 1-6): pure functions.
         .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace"], swiftSettings: strict),
+        // `hx config impact`, pure part: inputs decided under the configuration in force and a proposed one,
+        // with the consent and identity state of each input's time; the differences per agreement, recipient, reason.
+        .target(name: "HXImpact", dependencies: ["HXCanonical", "HXPlace", "HXPolicy"], swiftSettings: strict),
         // Declarative agreement test cases under config/tests (`hx test`).
         .target(
             name: "HXPolicyTesting",
@@ -246,7 +249,7 @@ let package = Package(
                 "HXKafka", "HXTopics", "HXDevBroker", "HXDevStack", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXService", "HXAudit", "HXRouter",
                 "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess", "HXDelivery",
-                "HXDeliveryWorker",
+                "HXDeliveryWorker", "HXImpact",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -265,7 +268,7 @@ let package = Package(
         .executableTarget(
             name: "router-bench",
             dependencies: [
-                "HXRouter", "HXWorkload", "HXKafka", "HXDevBroker", "HXTopics", "HXPlace", "HXCanonical", "HXPolicy", "HXAudit",
+                "HXRouter", "HXWorkload", "HXKafka", "HXDevBroker", "HXTopics", "HXPlace", "HXCanonical", "HXPolicy", "HXAudit", "HXImpact",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -348,6 +351,12 @@ let package = Package(
         .testTarget(
             name: "HXPolicyTests",
             dependencies: ["HXCanonical", "HXPlace", "HXPolicy", "HXPolicyTesting"],
+            swiftSettings: strict
+        ),
+        // The impact report's comparison of two configurations (pure), on synthetic Halton traffic.
+        .testTarget(
+            name: "HXImpactTests",
+            dependencies: ["HXImpact", "HXCanonical", "HXPlace", "HXPolicy", "HXWorkload"],
             swiftSettings: strict
         ),
         // The adapters against a broker: MLLP, HTTP and drop folder sources, heartbeats and metrics; their records (pure).

@@ -15,6 +15,9 @@
 //   router-bench --decisions-only [--records N] [--rounds R] [--config DIR]
 //       Only the decisions (RouterStep, one thread, no broker) against Foundation's JSON
 //       decode + encode of the same records in the same run, and a fingerprint of the output.
+//   router-bench --impact [--records N] [--rounds R] [--config DIR]
+//       The impact report's decisions (`hx config impact` without Kafka: two configurations per
+//       input) against one decision per input and RouterStep, in the same run.
 import Foundation
 import HXAudit
 import HXCanonical
@@ -44,6 +47,7 @@ struct Options {
     var loadOnly: (rate: Int, seconds: Int)?
     var rssPID: Int32?
     var decisionsOnly = false
+    var impact = false
 
     static func parse(_ arguments: [String]) -> Options {
         var o = Options()
@@ -71,6 +75,7 @@ struct Options {
             case "--load-only": o.loadOnly = (int(), int())
             case "--rss-pid": o.rssPID = Int32(int())
             case "--decisions-only": o.decisionsOnly = true
+            case "--impact": o.impact = true
             default: usage()
             }
             i += 1
@@ -84,6 +89,7 @@ struct Options {
             usage: router-bench [--records N] [--rounds R] [--rate MSG/S] [--seconds S] [--warmup S] [--batch-size B] [--fetch-wait MS] [--config DIR]
                    router-bench --load-only RATE SECONDS --bootstrap-servers HOST:PORT [--rss-pid PID] [--warmup S] [--fetch-wait MS] [--config DIR]
                    router-bench --decisions-only [--records N] [--rounds R] [--config DIR]
+                   router-bench --impact [--records N] [--rounds R] [--config DIR]
 
             """.utf8))
         exit(2)
@@ -116,7 +122,9 @@ struct RouterBench {
         let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
         let configDirectory = URL(fileURLWithPath: options.config)
         let place = try PlaceConfiguration.load(directory: configDirectory)
-        if options.decisionsOnly {
+        if options.impact {
+            ImpactBench.run(records: options.records, rounds: options.rounds, place: place)
+        } else if options.decisionsOnly {
             DecisionsOnly.run(records: options.records, rounds: options.rounds, place: place)
         } else if let (rate, duration) = options.loadOnly {
             try await loadOnly(options, place: place, rate: rate, duration: duration)

@@ -63,6 +63,8 @@ package enum HXGroup {
     /// `hx run`'s own readers (the development stack only).
     package static let runAuditWatch = "hx-run-audit-watch"
     package static let runWatch = "hx-run-watch"
+    /// `hx config impact` assigns partitions itself and never commits; librdkafka still wants a group id.
+    package static let configImpact = "hx-config-impact"
     /// `hx tail` assigns partitions itself and never commits; librdkafka still wants a group id.
     package static let tail = "hx-tail-unused"
     /// A recipient's group on its delivery topic, `hx-recipient-<code in lower case>`.

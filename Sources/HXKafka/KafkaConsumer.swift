@@ -330,6 +330,22 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// For each partition, the offset of its first record timestamped at or after the
+    /// time given as the position's offset (ms since 1970), or `end` where there is
+    /// none: where to start reading a time window. Asks the partitions' leaders (ListOffsets).
+    public func offsets(forTimes times: [KafkaTopicPartitionOffset], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartitionOffset] {
+        guard !times.isEmpty else { return [] }
+        let client = self.client
+        return try await blocking.run {
+            let list = RDKafkaPartitionList.make(times)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_offsets_for_times(client.handle, list, timeout.millisecondsInt32)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rdkafka: err, context: "offsets for times") }
+            if let error = RDKafkaPartitionList.firstError(list, context: "offsets for times") { throw error }
+            return RDKafkaPartitionList.offsets(list)
+        }
+    }
+
     /// Moves the read position of assigned partitions (to replay, or to resume
     /// from a position kept elsewhere).
     public func seek(_ positions: [KafkaTopicPartitionOffset], timeout: Duration = .seconds(10)) async throws {

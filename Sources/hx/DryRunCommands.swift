@@ -126,11 +126,11 @@ struct RouteCommand: ParsableCommand {
     }
 }
 
-struct ConfigCommand: ParsableCommand {
+struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Check the place's configuration.",
-        subcommands: [Check.self]
+        subcommands: [Check.self, Impact.self]
     )
 
     struct Check: ParsableCommand {
@@ -143,14 +143,28 @@ struct ConfigCommand: ParsableCommand {
         var directory: String = "config"
 
         func run() throws {
-            let url = URL(fileURLWithPath: directory, isDirectory: true)
+            let (issues, place) = Self.check(URL(fileURLWithPath: directory, isDirectory: true))
+            let digest = place?.configurationDigest
+            report(issues)
+            let errors = issues.filter { $0.severity == .error }.count
+            let warnings = issues.count - errors
+            if errors > 0 {
+                print("\(directory): \(errors) error(s), \(warnings) warning(s)")
+                throw ExitCode(78)
+            }
+            print("\(directory): valid, \(warnings) warning(s); configuration digest \(digest ?? "-")")
+        }
+
+        /// Every problem of the configuration in `url` (errors and warnings, with file and line),
+        /// and the place when it loads; `hx config impact` checks a proposal with the same rules.
+        static func check(_ url: URL) -> (issues: [ConfigIssue], place: PlaceConfiguration?) {
             var issues: [ConfigIssue] = []
-            var digest: String?
+            var loaded: PlaceConfiguration?
             do {
                 let today = Date().formatted(.iso8601.year().month().day())
                 let place = try PlaceConfiguration.load(directory: url, asOf: CalendarDate(today))
                 issues += place.warnings
-                digest = place.configurationDigest
+                loaded = place
             } catch {
                 issues += error.issues
             }
@@ -162,14 +176,7 @@ struct ConfigCommand: ParsableCommand {
             if case .failure(let errors) = SensitivityCodes.load(contentsOf: url.appendingPathComponent("sensitivity-codes.yaml")) {
                 issues += errors.issues
             }
-            report(issues)
-            let errors = issues.filter { $0.severity == .error }.count
-            let warnings = issues.count - errors
-            if errors > 0 {
-                print("\(directory): \(errors) error(s), \(warnings) warning(s)")
-                throw ExitCode(78)
-            }
-            print("\(directory): valid, \(warnings) warning(s); configuration digest \(digest ?? "-")")
+            return (issues, loaded)
         }
     }
 }

@@ -23,7 +23,7 @@ struct CommandTests {
     func help() async throws {
         let commands = [
             ["--help"], ["run", "--help"], ["adapter", "run", "--help"], ["translate", "--help"], ["route", "--help"], ["test", "--help"],
-            ["config", "check", "--help"], ["topics", "apply", "--help"], ["topics", "list", "--help"],
+            ["config", "check", "--help"], ["config", "impact", "--help"], ["topics", "apply", "--help"], ["topics", "list", "--help"],
             ["tail", "--help"], ["dev", "broker", "--help"],
             ["consent", "record", "--help"], ["consent", "withdraw", "--help"], ["consent", "show", "--help"], ["router", "--help"], ["audit", "verify", "--help"],
         ]

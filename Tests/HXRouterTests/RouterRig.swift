@@ -24,6 +24,11 @@ struct RouterRig {
     /// The HMAC key routers under test are given (the same in every test: it is made up).
     static let auditKeyBytes = Array("one-halton-exchange-test-audit-key-0123456789".utf8)
     static var auditKey: AuditKey { AuditKey(bytes: auditKeyBytes) }
+    /// The first produced record's timestamp (2026-11-18T11:06:40Z); the others follow a millisecond apart.
+    static let trafficTime: Int64 = 1_795_000_000_000
+    /// The consent directives' and identity facts' record time: before the traffic, as `hx config impact`
+    /// replays them in time order with the inputs.
+    static let referenceTime: Int64 = trafficTime - 60_000
     /// What was produced (or adopted: written by an adapter under test), with where it landed.
     var produced: [Produced] = []
 
@@ -57,9 +62,12 @@ struct RouterRig {
         // Consent and identity first: the router reads them before it decides anything.
         let producer = try KafkaProducer(configuration: producerConfiguration())
         let directives = workload.directives.map { d in
-            KafkaOutgoingMessage(topic: HXTopic.consent, key: Array(d.nhsNumber.digits.utf8), value: Array((try? JSONEncoder().encode(d)) ?? Data()))
+            KafkaOutgoingMessage(topic: HXTopic.consent, key: Array(d.nhsNumber.digits.utf8), value: Array((try? JSONEncoder().encode(d)) ?? Data()),
+                                 timestampMilliseconds: Self.referenceTime)
         }
-        let facts = workload.identityFacts.map { f in KafkaOutgoingMessage(topic: HXTopic.identity, key: Array(f.nhsNumber.digits.utf8), value: Array(f.jsonData)) }
+        let facts = workload.identityFacts.map { f in
+            KafkaOutgoingMessage(topic: HXTopic.identity, key: Array(f.nhsNumber.digits.utf8), value: Array(f.jsonData), timestampMilliseconds: Self.referenceTime)
+        }
         #expect(try await producer.send(batch: directives + facts).allSucceeded)
         await producer.close()
     }
@@ -74,7 +82,7 @@ struct RouterRig {
     mutating func produce(_ count: Int) async throws {
         let producer = try KafkaProducer(configuration: producerConfiguration())
         let start = produced.count
-        let base: Int64 = 1_795_000_000_000
+        let base = Self.trafficTime
         let records = (start..<start + count).map { workload.next(index: $0) }
         let outgoing = records.enumerated().map { i, r in
             KafkaOutgoingMessage(topic: r.topic, key: Array(r.key.utf8), value: r.value, timestampMilliseconds: base + Int64(start + i))
