@@ -336,7 +336,7 @@ let package = Package(
         // hx acl plan on the Halton configuration, Kafka security files, and the deployment files' checkers.
         .testTarget(
             name: "HXDeployTests",
-            dependencies: ["HXAccess", "HXPlace", "HXTopics", "HXTranslate", "HXConfigFile", "HXCanonical", "HXDevBroker", "HXKafkaTestSupport", "hx"],
+            dependencies: ["HXAccess", "HXPlace", "HXTopics", "HXTranslate", "HXConfigFile", "HXCanonical", "HXDevBroker", "HXKafkaTestSupport", "HXOperations", "hx"],
             swiftSettings: strict
         ),
         // The synthetic traffic and the adapters' translations are corpora for the canonical JSON's differential tests.

@@ -44,6 +44,8 @@ package protocol ConsoleBackend: Sendable {
     /// Decisions by outcome since `since`, from the audit index.
     func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int]
     func deadLetters() async throws -> [DeadLetter]
+    /// The alerts Prometheus has firing; nil when the console was given no Prometheus to ask.
+    func firingAlerts() async -> FiringAlert.Reading?
     /// Where each recipient with a delivery block stands (counts, states, reason codes; never identifiers).
     func deliveries() async throws -> [DeliveryBoard.Row]
     func deadLetter(_ ref: DeadLetterRef) async throws -> DeadLetter?

@@ -14,7 +14,7 @@ extension ConsoleApplication {
         let replayed = try await backend.replayedDeadLetters()
         let counts = try await backend.decisionsByOutcome(since: Date().addingTimeInterval(-86_400))
         let troubled = try await backend.deliveries().filter { $0.state != .ok }
-        let context: [String: Any] = [
+        var context: [String: Any] = [
             "takenAt": Self.clock(snapshot.takenAt),
             // Failing recipients first: a recipient that is not getting its deliveries is the first thing to see.
             "deliveryProblems": Self.deliveryRows(troubled), "hasDeliveryProblems": !troubled.isEmpty,
@@ -36,6 +36,14 @@ extension ConsoleApplication {
                 ["id": g.id, "state": g.state, "topics": g.topics.joined(separator: ", "), "lag": g.lag, "lagging": g.lag > 1000] as [String: Any]
             },
         ]
+        switch await backend.firingAlerts() {
+        case nil: break
+        case .firing(let alerts)?:
+            context["alerts"] = ["firing": alerts.map { ["name": $0.name, "severity": $0.severity, "summary": $0.summary, "since": $0.activeSince, "runbook": $0.runbook] },
+                                 "none": alerts.isEmpty] as [String: Any]
+        case .unavailable(let why)?:
+            context["alerts"] = ["unavailable": why] as [String: Any]
+        }
         return render("overview", context, title: "Overview", session: session, refresh: 30)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import HXAudit
 import HXAuditIndex
 import HXKafka
@@ -18,10 +19,11 @@ package struct LiveConsole {
 
     package init(
         client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue, index store: any AuditIndexStore,
-        staff: StaffDirectory, key: AuditKey?, sampleInterval: Duration, host: String, port: Int, logger: Logger
+        staff: StaffDirectory, key: AuditKey?, sampleInterval: Duration, host: String, port: Int, prometheus: URL? = nil, logger: Logger
     ) throws {
         observer = ClusterObserver(client: client, interval: sampleInterval, logger: logger)
-        backend = LiveConsoleBackend(client: client, place: place, adapters: adapters, index: store, observer: observer, key: key, logger: logger)
+        backend = LiveConsoleBackend(
+            client: client, place: place, adapters: adapters, index: store, observer: observer, key: key, prometheus: prometheus, logger: logger)
         application = try ConsoleApplication(backend: backend, staff: staff, registry: PrometheusCollectorRegistry(), logger: logger)
         self.store = store
         self.host = host

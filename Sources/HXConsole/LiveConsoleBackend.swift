@@ -14,6 +14,8 @@ import Logging
 package final class LiveConsoleBackend: ConsoleBackend {
     package let place: PlaceConfiguration
     let client: KafkaClientConfiguration
+    /// Where the overview asks for firing alerts (`--prometheus-url`); nil: the overview has no alerts section.
+    let prometheus: URL?
     let observer: ClusterObserver
     let deadLetterStore: DeadLetterStore
     let index: any AuditIndexStore
@@ -27,10 +29,11 @@ package final class LiveConsoleBackend: ConsoleBackend {
 
     package init(
         client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue,
-        index: any AuditIndexStore, observer: ClusterObserver, key: AuditKey?, logger: Logger
+        index: any AuditIndexStore, observer: ClusterObserver, key: AuditKey?, prometheus: URL? = nil, logger: Logger
     ) {
         self.place = place
         self.client = client
+        self.prometheus = prometheus
         self.observer = observer
         self.index = index
         self.key = key
@@ -52,6 +55,11 @@ package final class LiveConsoleBackend: ConsoleBackend {
     }
 
     package func deadLetters() async throws -> [DeadLetter] { try await deadLetterStore.all() }
+
+    package func firingAlerts() async -> FiringAlert.Reading? {
+        guard let prometheus else { return nil }
+        return await FiringAlert.read(from: prometheus)
+    }
 
     package func deliveries() async throws -> [DeliveryBoard.Row] {
         try await DeliveryBoard.read(client: client, recipients: place.organisations.filter { $0.delivery != nil }.map(\.code))

@@ -93,6 +93,17 @@ enum Templates {
     <div class="tile"><span class="label">Dead letters waiting</span> <a href="/dead-letters" id="dead-letters-waiting" class="big">{{deadLettersWaiting}}</a></div>
     {{#decisions}}<div class="tile outcome-{{outcome}}"><span class="label">{{label}}, last 24 h</span> <span class="big">{{count}}</span></div>{{/decisions}}
     </section>
+    {{#alerts}}
+    <h2>Alerts firing</h2>
+    {{#unavailable}}<p class="error" id="alerts-unavailable">{{unavailable}}</p>{{/unavailable}}
+    {{#none}}<p id="no-alerts">None: Prometheus has no alert firing.</p>{{/none}}
+    <table id="alerts">
+    <tbody>
+    {{#firing}}<tr class="severity-{{severity}}"><td><span class="badge {{severity}}">{{severity}}</span></td><td>{{name}}</td><td>{{summary}}</td><td>since {{since}}</td><td>{{runbook}}</td></tr>
+    {{/firing}}
+    </tbody>
+    </table>
+    {{/alerts}}
     {{#hasDeliveryProblems}}
     <h2>Recipients not getting their deliveries</h2>
     <table id="delivery-problems">

@@ -54,6 +54,9 @@ struct ConsoleCommand: AsyncParsableCommand {
         @Option(help: "Seconds between samples of the cluster (offsets, lag, heartbeats).")
         var sampleInterval: Int = 10
 
+        @Option(help: ArgumentHelp("Prometheus to ask for firing alerts, shown on the overview (env HX_PROMETHEUS_URL).", valueName: "url"))
+        var prometheusUrl: String?
+
         func run() async throws {
             LogSetup.bootstrap()
             let logger = Logger(label: "hx.console")
@@ -72,10 +75,18 @@ struct ConsoleCommand: AsyncParsableCommand {
             let catalogue = try AdapterCatalogue.checked(adapters: adapters, config: config.url)
             let client = try kafka.clientConfiguration(clientID: "hx-console")
             let key = try loadAuditKey(auditKeyFile)
+            var prometheus: URL?
+            if let prometheusUrl = prometheusUrl ?? ProcessInfo.processInfo.environment["HX_PROMETHEUS_URL"] {
+                guard let url = URL(string: prometheusUrl), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                    FileHandle.standardError.write(Data("hx console: --prometheus-url '\(prometheusUrl)' is not an http(s) address\n".utf8))
+                    throw ExitCode(78)
+                }
+                prometheus = url
+            }
             let store = try await index.open()
             let console = try LiveConsole(
                 client: client, place: place, adapters: catalogue, index: store, staff: staff, key: key,
-                sampleInterval: .seconds(sampleInterval), host: host, port: port, logger: logger)
+                sampleInterval: .seconds(sampleInterval), host: host, port: port, prometheus: prometheus, logger: logger)
             let group = ServiceGroup(configuration: .init(
                 services: console.services(stopGroupWithServer: true),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

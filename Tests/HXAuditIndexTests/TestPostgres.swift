@@ -55,14 +55,23 @@ actor TestPostgres {
     }
 
     private static func start() async throws -> Server {
-        let port = try DevBroker.freePort()
-        // Directly under /tmp: the postgres user must be able to reach it.
-        let directory = "/tmp/hx-audit-index-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let script = packageRoot.appendingPathComponent("scripts/test-postgres.sh").path
-        let status = try await run(script, ["start", directory, String(port), String(getpid())])
-        guard status == 0 else { throw TestPostgresError.startFailed(status) }
-        stopAtExit(script: script, directory: directory)
-        return Server(port: port, directory: directory)
+        var status: Int32 = 0
+        // A free port can be taken by another test (a broker, a peer) between our asking and
+        // the server binding it (seen in a full run): then start afresh on another port.
+        for _ in 1...3 {
+            let port = try DevBroker.freePort()
+            // Directly under /tmp: the postgres user must be able to reach it.
+            let directory = "/tmp/hx-audit-index-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            status = try await run(script, ["start", directory, String(port), String(getpid())])
+            guard status == 0 else {
+                _ = try? await run(script, ["stop", directory])
+                continue
+            }
+            stopAtExit(script: script, directory: directory)
+            return Server(port: port, directory: directory)
+        }
+        throw TestPostgresError.startFailed(status)
     }
 
     /// Stops the server when the test process ends normally.

@@ -104,6 +104,28 @@ import Testing
         }
     }
 
+    @Test func theOverviewShowsFiringAlertsWhenAPrometheusIsConfigured() async throws {
+        let backend = FixedBackend()
+        @Sendable func overview(_ client: any TestClientProtocol, _ session: Session) async throws -> String {
+            try await client.execute(uri: "/", method: .get, headers: session.headers) { String(buffer: $0.body) }
+        }
+        try await withConsole(backend) { client in
+            let session = try await signIn(client, "olive")
+            #expect(try await !overview(client, session).contains("Alerts firing"), "no Prometheus, no section")
+            backend.alerts.withLock { $0 = .firing([
+                FiringAlert(name: "DeliveryFailed", severity: "critical", summary: "Deliveries to RY2 failed (mllp-rejected): they are dead letters until replayed",
+                            activeSince: "2026-12-05T01:00:00Z", runbook: "docs/operations.md#deliveryfailed"),
+            ]) }
+            let firing = try await overview(client, session)
+            #expect(firing.contains("Alerts firing") && firing.contains("badge critical") && firing.contains("DeliveryFailed"))
+            #expect(firing.contains("Deliveries to RY2 failed (mllp-rejected)") && firing.contains("docs/operations.md#deliveryfailed"))
+            backend.alerts.withLock { $0 = .firing([]) }
+            #expect(try await overview(client, session).contains(#"id="no-alerts""#))
+            backend.alerts.withLock { $0 = .unavailable("Prometheus at http://prometheus:9090 did not answer") }
+            #expect(try await overview(client, session).contains("Prometheus at http://prometheus:9090 did not answer"))
+        }
+    }
+
     @Test func deliveriesListFailingRecipientsFirstWithoutIdentifiers() async throws {
         try await withConsole(FixedBackend()) { client in
             let session = try await signIn(client, "olive")

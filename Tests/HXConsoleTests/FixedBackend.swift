@@ -59,6 +59,11 @@ final class FixedBackend: ConsoleBackend {
                           lastSent: "2026-12-04T09:00:00.000Z", lastProblem: ("mllp-rejected", "2026-12-04T09:30:00.000Z")),
     ]
 
+    /// What `firingAlerts` answers (nil: no Prometheus configured).
+    let alerts = Mutex<FiringAlert.Reading?>(nil)
+
+    func firingAlerts() async -> FiringAlert.Reading? { alerts.withLock { $0 } }
+
     func deliveries() async throws -> [DeliveryBoard.Row] {
         called("deliveries")
         return Self.deliveryRows
