@@ -10,9 +10,11 @@ import HXKafka
 /// commits its consumer offsets, so after a crash between the two the
 /// committed offsets are behind what the chain says is done. Starting from
 /// the later of the two means a delivery that has its final status is never
-/// sent again, and no decision gets two final statuses. A batch writes at most
-/// `depth` records, so the chain's last `depth` records hold every status
-/// that may be ahead of the committed offsets.
+/// sent again, and no decision gets two final statuses. Each recording commits
+/// the offsets of everything settled so far, so the committed offsets lag the
+/// chain by one batch, or by a few where commits failed while transactions
+/// went through (a coordinator away, as in a broker outage): the worker reads
+/// back `depth` records, four batches.
 struct DeliveryChainTail: Sendable {
     var chain: AuditChain
     /// Offset of the last finally-settled record, per delivery-topic partition.

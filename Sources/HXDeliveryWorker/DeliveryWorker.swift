@@ -116,7 +116,7 @@ package final class DeliveryWorker: Service, Sendable {
         do {
             tail = try await DeliveryChainTail.read(
                 client: settings.client, chainId: chainId, auditPartition: auditPartition, key: settings.auditKey,
-                depth: settings.batchSize + 1)
+                depth: 4 * (settings.batchSize + 1))
         } catch {
             await producer.close()
             throw error
