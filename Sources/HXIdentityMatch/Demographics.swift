@@ -114,12 +114,21 @@ enum AddressWords {
 
     static func words(_ lines: [String], postcode: Postcode?) -> [String] {
         var out: [String] = []
+        // On bytes, after folding accents: splitting Characters cost most of a candidate's preparation.
+        func add(_ bytes: [UInt8]) {
+            guard !bytes.isEmpty, bytes != postcode?.unit else { return }
+            let word = String(decoding: bytes, as: UTF8.self)
+            out.append(spelled[word] ?? word)
+        }
         for line in lines {
-            for raw in NameText.folded(line).uppercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }) {
-                let word = String(raw)
-                if let unit = postcode?.unit, Array(word.utf8) == unit { continue }
-                out.append(spelled[word] ?? word)
+            var word: [UInt8] = []
+            for b in NameText.folded(line).utf8 {
+                if b >= 0x61 && b <= 0x7A { word.append(b - 0x20) } else if (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) { word.append(b) } else {
+                    add(word)
+                    word = []
+                }
             }
+            add(word)
         }
         // A postcode written across two words ("WA7", "2AB") is not an address word either.
         if let p = postcode, let unit = p.unit {

@@ -153,6 +153,26 @@ enum Place {
         #expect(matched > 20 && carried > 2_000, "\(matched) matched, \(carried) other")
     }
 
+    /// The synthetic facts are first-version facts (family name, birth date, postcode): scored
+    /// matching decides every message as the exact look-up did, only the audit details differ.
+    @Test func scoredMatchingDecidesTheSyntheticTrafficAsTheExactLookUpDid() throws {
+        let scored = Place.context()
+        let c = scored.configuration
+        var exact = scored
+        exact.configuration = PlaceConfiguration(organisations: c.organisations, groups: c.groups, agreements: c.agreements)
+        var compared = 0
+        for input in Place.inputs(3000, seed: 29) {
+            guard let message = try? CanonicalJSON.decode(Data(input.value)), message.subject.nhsNumber == nil else { continue }
+            let at = Instant(millisecondsSinceEpoch: input.timestampMilliseconds!)
+            let a = PolicyEngine.route(message, configuration: scored.configuration, consent: scored.consent, identities: scored.identities, at: at)
+            let b = PolicyEngine.route(message, configuration: exact.configuration, consent: exact.consent, identities: exact.identities, at: at)
+            #expect(a.identity == b.identity)
+            #expect(a.decisions == b.decisions)
+            compared += 1
+        }
+        #expect(compared > 50)
+    }
+
     @Test func unreadableInputIsDeadLetteredWithAnAuditRecordAndNoContentInHeaders() throws {
         let input = RouterInput(topic: MessageType.referral.topic, partition: 2, offset: 41, timestampMilliseconds: 1_795_000_000_000,
                                 value: Array(#"{"schema":"hx.canonical/1","subject":{"nhsNumber":"9434765919""#.utf8))
