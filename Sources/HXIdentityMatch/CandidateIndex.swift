@@ -48,8 +48,24 @@ package struct CandidateIndex: Sendable {
 
     /// Every fact in a block the subject shares, each once, in the order first recorded.
     func candidates(_ subject: PreparedPerson) -> [(IdentityFact, PreparedPerson)] {
+        facts(in: Self.keys(subject))
+    }
+
+    /// Who could share a person's household: the same birth date (a twin), or the same
+    /// family name's sound in the same postcode sector (a parent or child). Not the
+    /// birth-year blocks, which for a common name hold a thousand strangers.
+    func household(_ person: PreparedPerson) -> [(IdentityFact, PreparedPerson)] {
+        var keys: Set<String> = []
+        if let b = person.birthDate { keys.insert("B" + b.description) }
+        if let sector = person.postcode?.sector {
+            for sound in Self.sounds(person) { keys.insert("S" + sound + String(decoding: sector, as: UTF8.self)) }
+        }
+        return facts(in: keys)
+    }
+
+    private func facts(in keys: Set<String>) -> [(IdentityFact, PreparedPerson)] {
         var slots: [Int32] = []
-        for key in Self.keys(subject) { slots += blocks[key] ?? [] }
+        for key in keys { slots += blocks[key] ?? [] }
         return Array(Set(slots)).sorted().map { (facts[Int($0)], PreparedPerson(Demographics(facts[Int($0)]))) }
     }
 
@@ -69,14 +85,19 @@ package struct CandidateIndex: Sendable {
     static func keys(_ p: PreparedPerson) -> Set<String> {
         var keys: Set<String> = []
         if let b = p.birthDate { keys.insert("B" + b.description) }
-        var names = [p.family] + p.earlierFamilies
-        if p.familyParts.count > 1 { names += p.familyParts }
-        let sounds = Set(names.filter { !$0.isEmpty }.map(Phonetic.code))
+        let sounds = Self.sounds(p)
         let sectors = ([p.postcode] + p.earlierPostcodes.map(Optional.some)).compactMap { $0?.sector }
         for sound in sounds {
             if let b = p.birthDate { keys.insert("Y" + sound + String(b.year)) }
             for sector in sectors { keys.insert("S" + sound + String(decoding: sector, as: UTF8.self)) }
         }
         return keys
+    }
+
+    /// The sound codes of every family name a person goes by: the name, its parts, earlier names.
+    static func sounds(_ p: PreparedPerson) -> Set<String> {
+        var names = [p.family] + p.earlierFamilies
+        if p.familyParts.count > 1 { names += p.familyParts }
+        return Set(names.filter { !$0.isEmpty }.map(Phonetic.code))
     }
 }

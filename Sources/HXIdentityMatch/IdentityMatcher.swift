@@ -42,7 +42,7 @@ package enum IdentityMatcher {
         }
         // Rivals in the best candidate's household, looked up from its own details.
         let bestPerson = found.first { $0.0.nhsNumber == best.nhsNumber }!.1
-        let rivals = index.candidates(bestPerson).filter { $0.0.nhsNumber != best.nhsNumber && household(bestPerson, $0.1) }
+        let rivals = index.household(bestPerson).filter { $0.0.nhsNumber != best.nhsNumber && household(bestPerson, $0.1) }
         for rival in rivals where !considered.contains(where: { $0.nhsNumber == rival.0.nhsNumber }) {
             considered.append(MatchScorer.score(s, nhsNumber: rival.0.nhsNumber, rival.1))
         }
