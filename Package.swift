@@ -67,8 +67,13 @@ let package = Package(
         .target(name: "HL7v2", swiftSettings: strict),
         // Feed formats (HL7 v2, FHIR, CSV/JSON, ADW) → canonical messages; adapter.yaml; adapter test cases.
         .target(name: "HXTranslate", dependencies: ["HXCanonical", "HL7v2", "HXConfigFile", "Yams"], swiftSettings: strict),
-        // The place's configuration: organisations, groups, data sharing agreements, digest.
-        .target(name: "HXPlace", dependencies: ["HXCanonical", "HXConfigFile", "Yams"], swiftSettings: strict),
+        // Identity matching (docs/design.md "Identity matching and review"): a subject scored against identity
+        // facts field by field, with each field's agreement and weight; blocking; the link rule. Pure.
+        .target(name: "HXIdentityMatch", dependencies: ["HXCanonical"], swiftSettings: strict),
+        // `hx identity trace` without its files: request CSV and facts JSONL in, result CSV out. Pure.
+        .target(name: "HXIdentityTrace", dependencies: ["HXCanonical", "HXIdentityMatch"], swiftSettings: strict),
+        // The place's configuration: organisations, groups, data sharing agreements, identity link rule, digest.
+        .target(name: "HXPlace", dependencies: ["HXCanonical", "HXConfigFile", "HXIdentityMatch", "Yams"], swiftSettings: strict),
         // Delivery to recipients' own systems, pure part: a canonical message rendered as the
         // recipient's format (HL7 v2 MDM, FHIR R4 document, canonical JSON) with a readable rendition.
         .target(name: "HXDelivery", dependencies: ["HXCanonical", "HXPlace", "HL7v2"], swiftSettings: strict),
@@ -96,7 +101,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The router's decision per message and recipient (docs/design.md steps 1-6): pure functions.
-        .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace"], swiftSettings: strict),
+        .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace", "HXIdentityMatch"], swiftSettings: strict),
         // `hx config impact`, pure part: inputs decided under the configuration in force and a proposed one,
         // with the consent and identity state of each input's time; the differences per agreement, recipient, reason.
         .target(name: "HXImpact", dependencies: ["HXCanonical", "HXPlace", "HXPolicy"], swiftSettings: strict),
@@ -109,7 +114,7 @@ let package = Package(
         // The IG audit record, its hash chain, delivery envelopes and the chain verifier: pure.
         .target(
             name: "HXAudit",
-            dependencies: ["HXCanonical", "HXPlace", "HXPolicy"],
+            dependencies: ["HXCanonical", "HXPlace", "HXPolicy", "HXIdentityMatch"],
             swiftSettings: strict
         ),
         // `hx router`: each input decided (RouterStep, pure) and written with its audit records in one Kafka
@@ -249,7 +254,7 @@ let package = Package(
                 "HXKafka", "HXTopics", "HXDevBroker", "HXDevStack", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXService", "HXAudit", "HXRouter",
                 "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess", "HXDelivery",
-                "HXDeliveryWorker", "HXImpact",
+                "HXDeliveryWorker", "HXImpact", "HXIdentityMatch", "HXIdentityTrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -347,6 +352,13 @@ let package = Package(
         .testTarget(name: "HXTranslateTests", dependencies: ["HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile"], swiftSettings: strict),
         // The place configuration: validation with file and line, the Halton configuration, UK time.
         .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXCanonical", "HXConfigFile"], swiftSettings: strict),
+        // Identity matching: field comparisons, the labelled set of synthetic people, blocking, identity.yaml,
+        // old-format facts, and `hx identity trace`'s core.
+        .testTarget(
+            name: "HXIdentityMatchTests",
+            dependencies: ["HXIdentityMatch", "HXIdentityTrace", "HXCanonical", "HXPlace", "HXConfigFile", "HXPolicy"],
+            swiftSettings: strict
+        ),
         // The decision table and the agreements' declarative test cases.
         .testTarget(
             name: "HXPolicyTests",

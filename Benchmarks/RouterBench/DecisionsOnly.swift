@@ -33,7 +33,7 @@ enum DecisionsOnly {
     static func context(_ place: PlaceConfiguration, _ workload: SyntheticHalton) -> RouterContext {
         RouterContext(
             configuration: place, consent: ConsentState(directives: workload.directives),
-            identities: IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init)), auditPartitions: 6, instance: "bench")
+            identities: IdentityIndex(facts: workload.identityFacts), auditPartitions: 6, instance: "bench")
     }
 
     /// RouterStep with chains that start empty, one per input partition, as on a fresh log.

@@ -35,7 +35,7 @@ enum ImpactBench {
     static func timeline(_ workload: SyntheticHalton, before time: Int64) -> ReferenceTimeline {
         var timeline = ReferenceTimeline()
         for d in workload.directives { timeline.add(.consent(d), at: time - 1) }
-        for f in workload.identityFacts { if let e = IdentityEntry(f) { timeline.add(.identity(e), at: time - 1) } }
+        for f in workload.identityFacts { timeline.add(.identity(f), at: time - 1) }
         return timeline
     }
 

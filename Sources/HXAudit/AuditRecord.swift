@@ -67,7 +67,8 @@ package struct AuditEntry: Sendable, Equatable {
     /// `PlaceConfiguration.configurationDigest` in force when the record was made.
     package var configurationDigest: String
     /// Kind-specific facts that have no field of their own (e.g. the digest of a
-    /// dead letter's bytes, an auditor's query). Empty for decisions.
+    /// dead letter's bytes, an auditor's query). Empty for decisions, but for
+    /// one whose NHS number scored matching found (`identityScore`, `identityFields`).
     package var details: [String: String]
     /// Where the input was read; nil for kinds with no input record (auditor access).
     package var inputTopic: String?

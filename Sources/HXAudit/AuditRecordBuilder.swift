@@ -1,5 +1,6 @@
 import Foundation
 import HXCanonical
+import HXIdentityMatch
 import HXPlace
 import HXPolicy
 
@@ -164,6 +165,7 @@ package enum AuditRecordBuilder {
         let nhsNumber = result.identity.nhsNumber?.digits
         let messageId = message.id.lowerCaseString
         let source = AuditSource(organisation: message.source.organisation, adapter: message.source.adapter)
+        let details = identityDetails(result)
         // By index: a for-in or zip over the decisions would copy each one.
         return result.decisions.indices.map { i in
             let d = result.decisions[i]
@@ -183,6 +185,7 @@ package enum AuditRecordBuilder {
                 agreementVersion: d.agreement?.version,
                 removedFields: d.removedFields,
                 configurationDigest: configurationDigest,
+                details: details,
                 inputTopic: input.topic,
                 inputPartition: input.partition,
                 inputOffset: input.offset)
@@ -309,6 +312,19 @@ package enum AuditRecordBuilder {
     }
 
     // MARK: Helpers
+
+    /// A scored identity match, for the auditor: the score and each field's
+    /// agreement and weight (`family=exact+9.0 given=close(nickname)+5.0 ...`).
+    /// No demographics, only how they agreed. Empty otherwise, so decisions
+    /// on an NHS number or an exact look-up are recorded as before.
+    static func identityDetails(_ result: RoutingResult) -> [String: String] {
+        guard case .matched = result.identity, let score = result.identityScore else { return [:] }
+        return [identityScoreKey: MatchScore.text(score.total), identityFieldsKey: score.explanation]
+    }
+
+    /// `details` keys of a decision whose NHS number was found by scored matching.
+    package static let identityScoreKey = "identityScore"
+    package static let identityFieldsKey = "identityFields"
 
     static func outcome(_ o: Decision.Outcome) -> AuditOutcome {
         switch o {

@@ -8,7 +8,7 @@ import HXPolicy
 package struct ReferenceTimeline: Sendable {
     package enum Event: Sendable {
         case consent(ConsentDirective)
-        case identity(IdentityEntry)
+        case identity(IdentityFact)
     }
 
     private var events: [(time: Int64, sequence: Int, event: Event)] = []

@@ -1,4 +1,5 @@
 import HXCanonical
+import HXIdentityMatch
 
 /// The digest of the configuration in force, recorded in every audit record.
 ///
@@ -13,11 +14,15 @@ package enum ConfigurationDigest {
     /// Bump when the canonical form itself changes.
     package static let formVersion = "hx.place-digest/1"
 
-    package static func compute(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
-        Digests.sha256Hex(Array(canonicalForm(organisations: organisations, groups: groups, agreements: agreements).utf8))
+    package static func compute(
+        organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement], identityRule: LinkRule? = nil
+    ) -> String {
+        Digests.sha256Hex(Array(canonicalForm(organisations: organisations, groups: groups, agreements: agreements, identityRule: identityRule).utf8))
     }
 
-    package static func canonicalForm(organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement]) -> String {
+    package static func canonicalForm(
+        organisations: [Organisation], groups: [OrganisationGroup], agreements: [SharingAgreement], identityRule: LinkRule? = nil
+    ) -> String {
         func opt(_ s: String?) -> JSONText { s.map(JSONText.string) ?? .null }
         func labels(_ l: [SensitivityLabel]) -> JSONText { .strings(Set(l.map(\.rawValue)).sorted()) }
         let orgs = organisations.sorted { $0.code < $1.code }.map { o -> JSONText in
@@ -63,8 +68,16 @@ package enum ConfigurationDigest {
             }
             return .object(fields)
         }
-        return JSONText.object([
+        var top: [(String, JSONText)] = [
             ("form", .string(formVersion)), ("organisations", .array(orgs)), ("groups", .array(grps)), ("agreements", .array(dsas)),
-        ]).rendered
+        ]
+        // Only when present, so a configuration without identity.yaml keeps its digest.
+        if let r = identityRule {
+            top.append(("identity", .object([
+                ("threshold", .string(String(r.threshold))), ("margin", .string(String(r.margin))),
+                ("reviewThreshold", .string(String(r.reviewThreshold))),
+            ])))
+        }
+        return JSONText.object(top).rendered
     }
 }

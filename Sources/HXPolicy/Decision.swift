@@ -1,5 +1,6 @@
 import Foundation
 import HXCanonical
+import HXIdentityMatch
 import HXPlace
 
 /// Reason codes of docs/design.md "Information governance", the one place they are spelt.
@@ -106,6 +107,8 @@ package struct RoutingResult: Sendable, Equatable {
     package var messageId: UUID
     package var identity: IdentityOutcome
     package var decisions: [Decision]
+    /// How the subject matched its person, field by field, when scored matching linked it.
+    package var identityScore: MatchScore? = nil
 
     package func decision(for recipient: String) -> Decision? { decisions.first { $0.recipient == recipient } }
 

@@ -1,4 +1,5 @@
 import HXCanonical
+import HXIdentityMatch
 import HXPlace
 
 /// One organisation the message may go to, and for what purpose.
@@ -23,22 +24,17 @@ package enum PolicyEngine {
     ) -> RoutingResult {
         // Step 1: identity.
         var resolved = message
-        let identity: IdentityOutcome
+        var identity: IdentityOutcome
+        var score: MatchScore?
         var earlier: [String] = []  // what earlier steps did, added after a later step's deciding reason
         if let number = message.subject.nhsNumber {
             identity = .present(number)
         } else {
-            let s = message.subject
-            switch identities.match(family: s.name?.family, birthDate: s.birthDate, postcode: s.postcode) {
-            case .unique(let number):
-                identity = .matched(number)
+            (identity, score) = match(message.subject, identities: identities, rule: configuration.identityRule)
+            if case .matched(let number) = identity {
                 resolved.subject.nhsNumber = number
                 resolved.subject.identityStatus = .matched
                 earlier.append(ReasonCode.identityMatched)
-            case .none:
-                identity = .unresolved
-            case .ambiguous(let all):
-                identity = .ambiguous(candidates: all.count)
             }
         }
         guard let person = identity.nhsNumber else {
@@ -52,7 +48,27 @@ package enum PolicyEngine {
         let decisions = candidates(for: resolved, configuration: configuration).map { candidate in
             decide(resolved, person: person, candidate: candidate, configuration: configuration, consent: consent, at: at, earlier: earlier)
         }
-        return RoutingResult(messageId: message.id, identity: identity, decisions: decisions)
+        return RoutingResult(messageId: message.id, identity: identity, decisions: decisions, identityScore: score)
+    }
+
+    /// Step 1 for a subject without an NHS number: scored under the place's
+    /// link rule, or the exact look-up when it has none.
+    static func match(_ subject: Subject, identities: IdentityIndex, rule: LinkRule?) -> (IdentityOutcome, MatchScore?) {
+        guard let rule else {
+            switch identities.match(family: subject.name?.family, birthDate: subject.birthDate, postcode: subject.postcode) {
+            case .unique(let number): return (.matched(number), nil)
+            case .none: return (.unresolved, nil)
+            case .ambiguous(let all): return (.ambiguous(candidates: all.count), nil)
+            }
+        }
+        let result = identities.resolve(subject, rule: rule)
+        switch result.outcome {
+        case .linked:
+            let best = result.candidates[0]
+            return (.matched(best.nhsNumber), best)
+        case .review: return (.ambiguous(candidates: result.candidates.count), nil)
+        case .none: return (.unresolved, nil)
+        }
     }
 
     // MARK: Step 2: candidates

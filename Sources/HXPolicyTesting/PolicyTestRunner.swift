@@ -27,7 +27,7 @@ package struct PolicyTestCase: Sendable, Equatable {
     package var message: CanonicalMessage
     package var at: Instant
     package var consent: [ConsentDirective]
-    package var identities: [IdentityEntry]
+    package var identities: [IdentityFact]
     /// present | matched | unresolved | ambiguous; checked only when given.
     package var expectedIdentity: String?
     package var expected: [ExpectedDecision]
@@ -290,23 +290,44 @@ package enum PolicyTestRunner {
                                 recordedBy: reader.string(e["recordedBy"], what: "recordedBy"))
     }
 
-    static func readIdentity(_ node: Node, reader: YAMLReader) -> IdentityEntry? {
-        let e = reader.mapping(node, what: "identity fact", allowed: ["nhsNumber", "family", "birthDate", "postcode"])
+    static let identityKeys: Set<String> = [
+        "nhsNumber", "family", "given", "sex", "birthDate", "postcode", "address", "earlierFamilies", "earlierPostcodes",
+    ]
+
+    /// An `hx.identity.v1` fact as a case writes it: the NHS number and what is known.
+    static func readIdentity(_ node: Node, reader: YAMLReader) -> IdentityFact? {
+        let e = reader.mapping(node, what: "identity fact", allowed: identityKeys)
         let what = "identity fact"
-        guard let numberText = reader.string(reader.required(e, "nhsNumber", what: what, at: node), what: "nhsNumber"),
-              let family = reader.string(reader.required(e, "family", what: what, at: node), what: "family"),
-              let birthText = reader.string(reader.required(e, "birthDate", what: what, at: node), what: "birthDate"),
-              let postcode = reader.string(reader.required(e, "postcode", what: what, at: node), what: "postcode")
-        else { return nil }
+        guard let numberText = reader.string(reader.required(e, "nhsNumber", what: what, at: node), what: "nhsNumber") else { return nil }
         guard let number = try? NHSNumber(numberText) else {
             reader.error("nhsNumber '\(numberText)' is not a valid NHS number", at: e["nhsNumber"])
             return nil
         }
-        guard let birth = CalendarDate(birthText) else {
-            reader.error("birthDate must be YYYY-MM-DD", at: e["birthDate"])
-            return nil
+        var birth: CalendarDate?
+        if let birthText = reader.string(e["birthDate"], what: "birthDate") {
+            birth = CalendarDate(birthText)
+            if birth == nil {
+                reader.error("birthDate must be YYYY-MM-DD", at: e["birthDate"])
+                return nil
+            }
         }
-        return IdentityEntry(nhsNumber: number, family: family, birthDate: birth, postcode: postcode)
+        var sex: Gender?
+        if let sexText = reader.string(e["sex"], what: "sex") {
+            sex = Gender(rawValue: sexText)
+            if sex == nil {
+                reader.error("sex must be one of: \(Gender.allCases.map(\.rawValue).joined(separator: ", "))", at: e["sex"])
+                return nil
+            }
+        }
+        func list(_ key: String) -> [String]? {
+            e[key].map { reader.sequence($0, what: key).compactMap { reader.string($0, what: "\(key) entry") } }
+        }
+        return IdentityFact(
+            nhsNumber: number, family: reader.string(e["family"], what: "family"), given: list("given"), sex: sex, birthDate: birth,
+            postcode: reader.string(e["postcode"], what: "postcode"), address: list("address"), earlierFamilies: list("earlierFamilies"),
+            earlierPostcodes: list("earlierPostcodes"),
+            source: Source(organisation: "hx-test", system: "hx-test", adapter: "hx-test", messageId: "case"),
+            recordedAt: RFC3339Timestamp("2026-01-01T00:00:00Z")!)
     }
 
     static func readExpected(_ node: Node, reader: YAMLReader) -> ExpectedDecision? {

@@ -79,7 +79,7 @@ final class ReferenceData: Sendable {
                 logger.warning("unreadable identity fact skipped", metadata: ["kafka.partition": "\(message.partition)", "kafka.offset": "\(message.offset)"])
                 return
             }
-            if let entry = IdentityEntry(fact) { state.withLock { $0.identities.replace(with: entry) } }
+            state.withLock { $0.identities.replace(with: fact) }
         default:
             break
         }

@@ -269,7 +269,44 @@ struct HL7Translator {
         guard let nhs = s.nhsNumber else {
             throw TranslationError(.identityNHSNumberMissing, "PID-3 has no NHS number: an identity fact needs one", at: "PID-3")
         }
-        return IdentityFact(nhsNumber: nhs, family: s.name?.family, birthDate: s.birthDate, postcode: s.postcode,
-                            source: configuration.sourceOf(messageID), recordedAt: occurredAt)
+        let pid = msg.segments(named: "PID").first
+        let history = Self.earlierFamilies(pid?.field(5), current: s.name?.family)
+        let address = Self.addresses(pid?.field(11), current: s.postcode)
+        return IdentityFact(
+            nhsNumber: nhs, family: s.name?.family, given: s.name?.given, sex: s.gender, birthDate: s.birthDate, postcode: s.postcode,
+            address: address.lines, earlierFamilies: history, earlierPostcodes: address.earlierPostcodes,
+            source: configuration.sourceOf(messageID), recordedAt: occurredAt)
+    }
+
+    /// PID-5's other repetitions (a maiden name `M`, a birth name `B`, an
+    /// earlier legal name): family names the person was also known by.
+    static func earlierFamilies(_ f: HL7Field?, current: String?) -> [String] {
+        guard let f else { return [] }
+        var out: [String] = []
+        for i in f.repetitions.indices.dropFirst() {
+            guard let family = component(f, 1, repetition: i), family.uppercased() != current?.uppercased(),
+                  !out.contains(where: { $0.uppercased() == family.uppercased() }) else { continue }
+            out.append(family)
+        }
+        return out
+    }
+
+    /// PID-11: the lines of the repetition whose postcode is the subject's
+    /// (XAD-1 street, XAD-2 other designation, XAD-3 city), and the postcodes
+    /// of the other repetitions, earlier addresses among them, in order.
+    static func addresses(_ f: HL7Field?, current: String?) -> (lines: [String], earlierPostcodes: [String]) {
+        guard let f else { return ([], []) }
+        var lines: [String] = [], earlier: [String] = []
+        var found = false
+        for i in f.repetitions.indices {
+            let postcode = component(f, 5, repetition: i)?.uppercased()
+            if !found, let postcode, postcode == current {
+                found = true
+                lines = [component(f, 1, repetition: i), component(f, 2, repetition: i), component(f, 3, repetition: i)].compactMap { $0 }
+            } else if let postcode, postcode != current, !earlier.contains(postcode) {
+                earlier.append(postcode)
+            }
+        }
+        return (lines, earlier)
     }
 }

@@ -135,7 +135,7 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate organisations, agreements, topics, the sensitivity code list and the audit index retention; name file, line and problem for each error (exit 78 on error).",
+            abstract: "Validate organisations, agreements, identity matching's link rule, topics, the sensitivity code list and the audit index retention; name file, line and problem for each error (exit 78 on error).",
             discussion: "Warnings (agreements expiring within 90 days, say) are printed but do not fail the check."
         )
 

@@ -74,8 +74,8 @@ struct ImpactReading: Sendable {
             // As the router's ReferenceData: what it cannot read it skips.
             if m.topic == HXTopic.consent, let d = try? decoder.decode(ConsentDirective.self, from: Data(m.value)) {
                 timeline.add(.consent(d), at: m.timestampMilliseconds)
-            } else if m.topic == HXTopic.identity, let f = try? decoder.decode(IdentityFact.self, from: Data(m.value)), let entry = IdentityEntry(f) {
-                timeline.add(.identity(entry), at: m.timestampMilliseconds)
+            } else if m.topic == HXTopic.identity, let f = try? decoder.decode(IdentityFact.self, from: Data(m.value)) {
+                timeline.add(.identity(f), at: m.timestampMilliseconds)
             }
         }
         return timeline

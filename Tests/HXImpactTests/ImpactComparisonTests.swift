@@ -29,7 +29,7 @@ enum Halton {
     static func timeline(_ workload: SyntheticHalton) -> ReferenceTimeline {
         var timeline = ReferenceTimeline()
         for d in workload.directives { timeline.add(.consent(d), at: base - 1_000) }
-        for f in workload.identityFacts { if let e = IdentityEntry(f) { timeline.add(.identity(e), at: base - 1_000) } }
+        for f in workload.identityFacts { timeline.add(.identity(f), at: base - 1_000) }
         return timeline
     }
 
@@ -50,7 +50,7 @@ enum Halton {
     static func deliveries(_ records: [SyntheticHalton.Record], under configuration: PlaceConfiguration) -> [String: Int] {
         let workload = SyntheticHalton(seed: 11)
         let consent = ConsentState(directives: workload.directives)
-        let identities = IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init))
+        let identities = IdentityIndex(facts: workload.identityFacts)
         var seen: Set<UUID> = []
         var counts: [String: Int] = [:]
         for (i, r) in records.enumerated() {
@@ -177,7 +177,9 @@ enum Halton {
 
 @Suite struct ReferenceTimelineTests {
     static let person = try! NHSNumber("9990000379")
-    static let entry = IdentityEntry(nhsNumber: person, family: "Testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "WA8 0AA")
+    static let entry = IdentityFact(
+        nhsNumber: person, family: "Testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "WA8 0AA",
+        source: Source(organisation: "RWW", system: "pas", adapter: "test", messageId: "fact"), recordedAt: RFC3339Timestamp("2026-01-01T00:00:00Z")!)
 
     @Test func stateIsAsWrittenByTheInputsTime() {
         var timeline = ReferenceTimeline()
@@ -205,13 +207,13 @@ enum Halton {
         // A record timed before the one ahead of it (another sender's clock): the router had
         // read the fact by then, so it matched; in a new partition the state starts again.
         var workload = SyntheticHalton(seed: 3)
-        var found: (SyntheticHalton.Record, IdentityEntry)?
+        var found: (SyntheticHalton.Record, IdentityFact)?
         for i in 0..<5_000 where found == nil {
             let r = workload.next(index: i)
             guard let m = r.message, m.subject.nhsNumber == nil, m.type == .dischargeSummary, m.source.organisation != "RW4", m.sensitivity.isEmpty,
                   let fact = workload.identityFacts.first(where: {
                       $0.family == m.subject.name?.family && $0.birthDate == m.subject.birthDate && $0.postcode == m.subject.postcode
-                  }).flatMap(IdentityEntry.init) else { continue }
+                  }) else { continue }
             found = (r, fact)
         }
         let (record, fact) = try #require(found)
@@ -233,14 +235,14 @@ enum Halton {
     @Test func anIdentityWrittenAfterTheInputDoesNotMatchIt() {
         // A discharge with no NHS number: matched (and delivered) only once the fact is known.
         var workload = SyntheticHalton(seed: 3)
-        var found: (SyntheticHalton.Record, IdentityEntry)?
+        var found: (SyntheticHalton.Record, IdentityFact)?
         for i in 0..<5_000 where found == nil {
             let r = workload.next(index: i)
             // From an acute trust (DSA-HALTON-DISCHARGE-001), nothing sensitive, a person identity facts know.
             guard let m = r.message, m.subject.nhsNumber == nil, m.type == .dischargeSummary, m.source.organisation != "RW4", m.sensitivity.isEmpty,
                   let fact = workload.identityFacts.first(where: {
                       $0.family == m.subject.name?.family && $0.birthDate == m.subject.birthDate && $0.postcode == m.subject.postcode
-                  }).flatMap(IdentityEntry.init) else { continue }
+                  }) else { continue }
             found = (r, fact)
         }
         guard let (record, fact) = found else { Issue.record("no unmatched discharge of a known person in the traffic"); return }

@@ -93,7 +93,9 @@ let haltonConfig = packageRoot.appendingPathComponent("config")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hx-digest-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("sharing-agreements"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: haltonConfig.appendingPathComponent("organisations.yaml"), to: dir.appendingPathComponent("organisations.yaml"))
+        for file in ["organisations.yaml", "identity.yaml"] {
+            try FileManager.default.copyItem(at: haltonConfig.appendingPathComponent(file), to: dir.appendingPathComponent(file))
+        }
         let agreements = haltonConfig.appendingPathComponent("sharing-agreements")
         for name in try FileManager.default.contentsOfDirectory(atPath: agreements.path) {
             try FileManager.default.copyItem(at: agreements.appendingPathComponent(name), to: dir.appendingPathComponent("sharing-agreements/\(name)"))

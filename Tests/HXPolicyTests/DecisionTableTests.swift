@@ -295,7 +295,7 @@ private func outcome(_ r: RoutingResult, _ recipient: String) -> (Decision.Outco
     @Test func orderOfReasonsFollowsTheSteps() {
         // Identity matched (step 1), objection overridden (step 4), redaction (step 5).
         let m = F.discharge(subject: F.subject(nil), labels: [.safeguarding, .substanceMisuse])
-        let fact = IdentityEntry(nhsNumber: F.person, family: "testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "wa80aa")
+        let fact = identityFact(nhsNumber: F.person, family: "testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "wa80aa")
         let r = F.route(m, consent: [F.objection()], identities: [fact])
         #expect(r.decision(for: "GP1")?.reasons == ["identity-matched", "objection-overridden:safeguarding", "sensitivity-redacted:substance-misuse"])
         // When a later step decides, its reason comes first.
@@ -304,7 +304,7 @@ private func outcome(_ r: RoutingResult, _ recipient: String) -> (Decision.Outco
 }
 
 @Suite struct IdentityStepTests {
-    static let fact = IdentityEntry(nhsNumber: F.person, family: "Testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "WA8 0AA")
+    static let fact = identityFact(nhsNumber: F.person, family: "Testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "WA8 0AA")
 
     @Test func uniqueMatchIsUsedAndMarked() throws {
         let r = F.route(F.discharge(subject: F.subject(nil)), identities: [Self.fact])
@@ -316,7 +316,7 @@ private func outcome(_ r: RoutingResult, _ recipient: String) -> (Decision.Outco
     }
 
     @Test func ambiguousMatchGoesToReview() {
-        let twin = IdentityEntry(nhsNumber: F.other, family: "TESTPERSON", birthDate: CalendarDate("1950-01-01")!, postcode: "wa8 0aa")
+        let twin = identityFact(nhsNumber: F.other, family: "TESTPERSON", birthDate: CalendarDate("1950-01-01")!, postcode: "wa8 0aa")
         let r = F.route(F.discharge(subject: F.subject(nil)), identities: [Self.fact, twin])
         #expect(r.identity == .ambiguous(candidates: 2))
         #expect(r.decisions.map(\.recipient) == [Decision.reviewRecipient])
@@ -324,14 +324,14 @@ private func outcome(_ r: RoutingResult, _ recipient: String) -> (Decision.Outco
     }
 
     @Test func noMatchGoesToReview() {
-        let elsewhere = IdentityEntry(nhsNumber: F.person, family: "Testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "WA7 1AA")
+        let elsewhere = identityFact(nhsNumber: F.person, family: "Testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "WA7 1AA")
         let r = F.route(F.discharge(subject: F.subject(nil)), identities: [elsewhere])
         #expect(r.identity == .unresolved)
         #expect(r.decisions.count == 1 && r.decisions[0].outcome == .review && r.decisions[0].delivery == nil)
     }
 
     @Test func aMessageWithAnNHSNumberIsNotMatched() {
-        let r = F.route(F.discharge(), identities: [IdentityEntry(nhsNumber: F.other, family: "Testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "WA8 0AA")])
+        let r = F.route(F.discharge(), identities: [identityFact(nhsNumber: F.other, family: "Testperson", birthDate: CalendarDate("1950-01-01")!, postcode: "WA8 0AA")])
         #expect(r.identity == .present(F.person))
         #expect(r.decision(for: "GP1")?.reasons == [])
     }

@@ -137,7 +137,14 @@ enum Fixture {
 
     static let optOut = ConsentDirective(nhsNumber: person, directive: .nationalDataOptOut, recordedAt: time("2025-01-01T00:00:00Z"))
 
-    static func route(_ m: CanonicalMessage, consent: [ConsentDirective] = [], identities: [IdentityEntry] = [], at: Instant = now) -> RoutingResult {
+    static func route(_ m: CanonicalMessage, consent: [ConsentDirective] = [], identities: [IdentityFact] = [], at: Instant = now) -> RoutingResult {
         PolicyEngine.route(m, configuration: config, consent: ConsentState(directives: consent), identities: IdentityIndex(facts: identities), at: at)
     }
+}
+
+/// An identity fact as the tests write one: the NHS number and the three demographics of the exact look-up.
+func identityFact(nhsNumber: NHSNumber, family: String, birthDate: CalendarDate, postcode: String) -> IdentityFact {
+    IdentityFact(
+        nhsNumber: nhsNumber, family: family, birthDate: birthDate, postcode: postcode,
+        source: Source(organisation: "RWW", system: "pas", adapter: "test", messageId: "fact"), recordedAt: RFC3339Timestamp("2026-01-01T00:00:00Z")!)
 }

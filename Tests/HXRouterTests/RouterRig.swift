@@ -179,7 +179,7 @@ struct RouterRig {
     func expectations() -> Expectations {
         var e = Expectations()
         let consent = ConsentState(directives: workload.directives)
-        let identities = IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init))
+        let identities = IdentityIndex(facts: workload.identityFacts)
         var seen: Set<UUID> = []
         for p in produced {
             let input = "\(p.topic):\(p.partition):\(p.offset)"

@@ -40,7 +40,7 @@ enum Place {
     static func context(_ configuration: PlaceConfiguration = configuration, workload: SyntheticHalton = SyntheticHalton()) -> RouterContext {
         RouterContext(
             configuration: configuration, consent: ConsentState(directives: workload.directives),
-            identities: IdentityIndex(facts: workload.identityFacts.compactMap(IdentityEntry.init)), auditPartitions: 6, instance: "test")
+            identities: IdentityIndex(facts: workload.identityFacts), auditPartitions: 6, instance: "test")
     }
 
     /// `count` records of synthetic traffic as router inputs on one partition of each topic.
@@ -123,6 +123,54 @@ enum Place {
         }
         // The synthetic traffic exercises every outcome.
         #expect(outcomes == Set(Decision.Outcome.allCases.map(\.rawValue)))
+    }
+
+    /// Halton's configuration has identity.yaml: a subject linked by scored matching is
+    /// `matched`, and its decisions' audit records carry the score and each field's
+    /// agreement (additive `details`); decisions on a carried NHS number have none.
+    @Test func aScoredMatchCarriesItsScoreInTheAuditRecord() throws {
+        let context = Place.context()
+        #expect(context.configuration.identityRule != nil)
+        var matched = 0, carried = 0
+        for input in Place.inputs(3000, seed: 23) {
+            var state = Place.newChain(input)
+            var writes = RouterWrites()
+            RouterStep.route(input, chain: &state, context: context, into: &writes)
+            for record in try writes.audit.map({ try AuditRecord(wire: $0.value) }) where record.kind == .decision {
+                if record.reasons.contains(ReasonCode.identityMatched) {
+                    matched += 1
+                    // The synthetic facts have family name, birth date and postcode (a first-version fact).
+                    #expect(record.details == [
+                        "identityScore": "32.0",
+                        "identityFields": "family=exact+9.0 given=missing+0.0 birthDate=exact+14.0 sex=missing+0.0 postcode=exact+9.0 address=missing+0.0",
+                    ])
+                } else {
+                    carried += 1
+                    #expect(record.details.isEmpty)
+                }
+            }
+        }
+        #expect(matched > 20 && carried > 2_000, "\(matched) matched, \(carried) other")
+    }
+
+    /// The synthetic facts are first-version facts (family name, birth date, postcode): scored
+    /// matching decides every message as the exact look-up did, only the audit details differ.
+    @Test func scoredMatchingDecidesTheSyntheticTrafficAsTheExactLookUpDid() throws {
+        let scored = Place.context()
+        let c = scored.configuration
+        var exact = scored
+        exact.configuration = PlaceConfiguration(organisations: c.organisations, groups: c.groups, agreements: c.agreements)
+        var compared = 0
+        for input in Place.inputs(3000, seed: 29) {
+            guard let message = try? CanonicalJSON.decode(Data(input.value)), message.subject.nhsNumber == nil else { continue }
+            let at = Instant(millisecondsSinceEpoch: input.timestampMilliseconds!)
+            let a = PolicyEngine.route(message, configuration: scored.configuration, consent: scored.consent, identities: scored.identities, at: at)
+            let b = PolicyEngine.route(message, configuration: exact.configuration, consent: exact.consent, identities: exact.identities, at: at)
+            #expect(a.identity == b.identity)
+            #expect(a.decisions == b.decisions)
+            compared += 1
+        }
+        #expect(compared > 50)
     }
 
     @Test func unreadableInputIsDeadLetteredWithAnAuditRecordAndNoContentInHeaders() throws {

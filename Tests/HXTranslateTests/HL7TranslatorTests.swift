@@ -33,6 +33,30 @@ import Testing
         #expect(Fixtures.translate([explicit, Self.pid].joined(separator: "\r\n"), try config()).first?.message?.occurredAt.rawValue == "2026-07-14T15:30:12+00:00")
     }
 
+    /// PID-5 repeats (a maiden name), PID-8 and PID-11 repeats (an earlier address) reach the identity fact.
+    @Test func identityFactsCarryNamesSexAddressAndHistory() throws {
+        let text = [
+            Self.msh.replacingOccurrences(of: "ADT^A03^ADT_A03", with: "ADT^A28^ADT_A05"), "EVN|A28|20260714153000",
+            "PID|1||9990100004^^^NHS^NH||WHITTLE^Margaret^Ann^^^^L~NAYLOR^Margaret^^^^^M||19540302|F|||"
+                + "12 Castle Street^Flat 2^Runcorn^^WA7 2AB^GBR^H~3 Old Road^^Widnes^^WA8 9PJ^GBR^H",
+        ].joined(separator: "\r")
+        guard case .identity(let f)? = Fixtures.translate(text, try config()).first else {
+            Issue.record("expected an identity fact")
+            return
+        }
+        #expect(f.family == "WHITTLE" && f.given == ["Margaret", "Ann"] && f.sex == .female)
+        #expect(f.earlierFamilies == ["NAYLOR"])
+        #expect(f.postcode == "WA7 2AB" && f.address == ["12 Castle Street", "Flat 2", "Runcorn"])
+        #expect(f.earlierPostcodes == ["WA8 9PJ"])
+        // Without repeats, nothing is invented.
+        let plain = [Self.msh.replacingOccurrences(of: "ADT^A03^ADT_A03", with: "ADT^A28^ADT_A05"), Self.pid].joined(separator: "\r")
+        guard case .identity(let g)? = Fixtures.translate(plain, try config()).first else {
+            Issue.record("expected an identity fact")
+            return
+        }
+        #expect(g.earlierFamilies == nil && g.earlierPostcodes == nil && g.address == nil && g.given == ["Ann"])
+    }
+
     @Test func segmentSeparatorsCRLFAndCRLFGiveTheSameMessage() throws {
         let segs = [Self.msh, "EVN|A03|20260714153000", Self.pid, "DG1|1||F20.0^Paranoid schizophrenia^I10"]
         let outs = try ["\r", "\n", "\r\n"].map { Translator.jsonLines(Fixtures.translate(segs.joined(separator: $0), try config())) }

@@ -1,0 +1,139 @@
+import HXCanonical
+
+/// What is known of a person to compare: a message's subject, a trace
+/// request or an identity fact, all fields optional.
+package struct Demographics: Sendable, Equatable {
+    package var family: String?
+    package var given: [String]
+    package var sex: Gender?
+    package var birthDate: CalendarDate?
+    package var postcode: String?
+    package var address: [String]
+    package var earlierFamilies: [String]
+    package var earlierPostcodes: [String]
+
+    package init(
+        family: String? = nil, given: [String] = [], sex: Gender? = nil, birthDate: CalendarDate? = nil, postcode: String? = nil,
+        address: [String] = [], earlierFamilies: [String] = [], earlierPostcodes: [String] = []
+    ) {
+        self.family = family
+        self.given = given
+        self.sex = sex
+        self.birthDate = birthDate
+        self.postcode = postcode
+        self.address = address
+        self.earlierFamilies = earlierFamilies
+        self.earlierPostcodes = earlierPostcodes
+    }
+
+    package init(_ fact: IdentityFact) {
+        self.init(
+            family: fact.family, given: fact.given ?? [], sex: fact.sex, birthDate: fact.birthDate, postcode: fact.postcode,
+            address: fact.address ?? [], earlierFamilies: fact.earlierFamilies ?? [], earlierPostcodes: fact.earlierPostcodes ?? [])
+    }
+
+    /// A canonical message's subject (it has no address lines).
+    package init(_ subject: Subject) {
+        self.init(family: subject.name?.family, given: subject.name?.given ?? [], sex: subject.gender, birthDate: subject.birthDate,
+                  postcode: subject.postcode)
+    }
+}
+
+/// A UK postcode taken apart: "WA7 2AB" → district `WA7`, sector `WA7 2`,
+/// unit `WA72AB`. A partial one ("WA7 2", "WA7") has only what it gives.
+struct Postcode: Sendable, Equatable {
+    var district: [UInt8]
+    /// District and the inward code's digit; nil when not given.
+    var sector: [UInt8]?
+    /// The whole postcode without spaces; nil for a partial one.
+    var unit: [UInt8]?
+
+    init?(_ text: String) {
+        let compact = NameText.alphanumerics(text)
+        guard compact.count >= 2 else { return nil }
+        let digit: (UInt8) -> Bool = { $0 >= 0x30 && $0 <= 0x39 }
+        let letter: (UInt8) -> Bool = { $0 >= 0x41 && $0 <= 0x5A }
+        let n = compact.count
+        if n >= 5, n <= 7, digit(compact[n - 3]), letter(compact[n - 2]), letter(compact[n - 1]) {
+            district = Array(compact[..<(n - 3)])
+            sector = district + [compact[n - 3]]
+            unit = compact
+            return
+        }
+        // Partial: "WA7 2" (a sector) or "WA7" (a district), as written with a space.
+        let pieces = text.uppercased().split(separator: " ")
+        if pieces.count == 2, let inward = pieces.last, inward.utf8.count == 1, let d = inward.utf8.first, digit(d) {
+            district = NameText.alphanumerics(String(pieces[0]))
+            sector = district + [d]
+        } else {
+            district = compact
+            sector = nil
+        }
+        unit = nil
+    }
+}
+
+/// Demographics prepared once for comparing: letters only, parts split,
+/// postcodes taken apart, address reduced to its words.
+struct PreparedPerson: Sendable {
+    var family: [UInt8]
+    var familyParts: [[UInt8]]
+    var earlierFamilies: [[UInt8]]
+    var given: [[UInt8]]
+    var sex: Gender?
+    var birthDate: CalendarDate?
+    var postcode: Postcode?
+    var earlierPostcodes: [Postcode]
+    var addressWords: Set<String>
+    /// The first word with a digit in it: the house number ("12", "12A", "FLAT3").
+    var houseNumber: String?
+
+    init(_ d: Demographics) {
+        family = d.family.map(NameText.letters) ?? []
+        familyParts = d.family.map(NameText.parts) ?? []
+        earlierFamilies = d.earlierFamilies.map(NameText.letters).filter { !$0.isEmpty }
+        given = d.given.flatMap(NameText.parts)
+        sex = d.sex == .unknown ? nil : d.sex
+        birthDate = d.birthDate
+        postcode = d.postcode.flatMap(Postcode.init)
+        earlierPostcodes = d.earlierPostcodes.compactMap(Postcode.init)
+        let words = AddressWords.words(d.address, postcode: postcode)
+        addressWords = Set(words)
+        houseNumber = words.first { $0.utf8.contains { $0 >= 0x30 && $0 <= 0x39 } }
+    }
+}
+
+/// Address lines as comparable words: upper case, punctuation dropped, the
+/// usual abbreviations spelt out ("RD" = "ROAD"), the postcode left out.
+enum AddressWords {
+    static let spelled: [String: String] = [
+        "RD": "ROAD", "ST": "STREET", "AVE": "AVENUE", "AV": "AVENUE", "CL": "CLOSE", "DR": "DRIVE", "LN": "LANE",
+        "CRES": "CRESCENT", "CR": "CRESCENT", "GDNS": "GARDENS", "GRN": "GREEN", "GR": "GROVE", "PL": "PLACE", "SQ": "SQUARE",
+        "CT": "COURT", "TER": "TERRACE", "TERR": "TERRACE", "WY": "WAY", "PK": "PARK", "HSE": "HOUSE", "APT": "FLAT",
+    ]
+
+    static func words(_ lines: [String], postcode: Postcode?) -> [String] {
+        var out: [String] = []
+        // On bytes, after folding accents: splitting Characters cost most of a candidate's preparation.
+        func add(_ bytes: [UInt8]) {
+            guard !bytes.isEmpty, bytes != postcode?.unit else { return }
+            let word = String(decoding: bytes, as: UTF8.self)
+            out.append(spelled[word] ?? word)
+        }
+        for line in lines {
+            var word: [UInt8] = []
+            for b in NameText.folded(line).utf8 {
+                if b >= 0x61 && b <= 0x7A { word.append(b - 0x20) } else if (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) { word.append(b) } else {
+                    add(word)
+                    word = []
+                }
+            }
+            add(word)
+        }
+        // A postcode written across two words ("WA7", "2AB") is not an address word either.
+        if let p = postcode, let unit = p.unit {
+            out.removeAll { Array($0.utf8) == p.district || (unit.count > p.district.count && Array($0.utf8) == Array(unit[p.district.count...])) }
+        }
+        return out
+    }
+}
