@@ -72,7 +72,7 @@ package struct KafkaACL: Sendable, Hashable, Comparable {
 /// Who a principal is, for the reader of the plan.
 package struct PrincipalGrant: Sendable, Equatable {
     package enum Role: String, Sendable {
-        case adapter, router, deliverer, indexer, console, auditor, consent, topicAdmin = "topic-admin", recipient
+        case adapter, router, deliverer, indexer, console, auditor, consent, igChange = "ig-change", topicAdmin = "topic-admin", recipient
     }
 
     package var name: String
@@ -87,7 +87,7 @@ package struct PrincipalGrant: Sendable, Equatable {
 ///
 /// Principal names (stable: operators create users and certificates with them):
 /// `hx-adapter-<adapter>`, `hx-router`, `hx-deliver`, `hx-indexer`, `hx-console`, `hx-auditor`,
-/// `hx-consent`, `hx-topics`, `hx-recipient-<organisation code in lower case>`.
+/// `hx-consent`, `hx-ig-change`, `hx-topics`, `hx-recipient-<organisation code in lower case>`.
 package struct AccessPlan: Sendable, Equatable {
     package var principals: [PrincipalGrant]
 
@@ -117,7 +117,7 @@ package struct AccessPlan: Sendable, Equatable {
     package static func adapterPrincipal(_ adapter: String) -> String { "hx-adapter-\(adapter)" }
     package static func recipientPrincipal(_ code: String) -> String { "hx-recipient-\(code.lowercased())" }
     package static let router = "hx-router", deliverer = "hx-deliver", indexer = "hx-indexer", console = "hx-console", auditor = "hx-auditor"
-    package static let consent = "hx-consent", topicAdmin = "hx-topics"
+    package static let consent = "hx-consent", igChange = "hx-ig-change", topicAdmin = "hx-topics"
 
     /// The plan for a place: its organisations, its topics and its adapters.
     package static func derive(place: PlaceConfiguration, topics: TopicCatalog, adapters: [AdapterConfiguration]) -> AccessPlan {
@@ -203,6 +203,14 @@ package struct AccessPlan: Sendable, Equatable {
         grant(consent, .consent, "hx consent record|withdraw|show, run by the IG team") { p in
             [KafkaACL(principal: p, .topic, HXTopic.consent, .read), KafkaACL(principal: p, .topic, HXTopic.consent, .write),
              KafkaACL(principal: p, .group, Names.consentGroup, .read)]
+        }
+
+        // Reads only: the report decides the recent inputs again under a proposal and writes nothing.
+        grant(igChange, .igChange, "hx config impact, run by the IG lead: reads the canonical, consent and identity topics, writes nothing") { p in
+            var acls: [KafkaACL] = []
+            for topic in canonical + [HXTopic.consent, HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
+            acls.append(KafkaACL(principal: p, .group, HXGroup.configImpact, .read))
+            return acls
         }
 
         grant(topicAdmin, .topicAdmin, "hx topics apply|list: creates the declared topics (not needed where Strimzi's topic operator does it)") { p in

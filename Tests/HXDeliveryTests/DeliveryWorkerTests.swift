@@ -13,6 +13,9 @@ import Testing
 @Suite(.serialized) struct DeliveryWorkerTests {
     static let hx = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hx")
     static let recipient = "RY2"
+    /// Seconds the recipient's system takes over each message in the fault tests: slow enough
+    /// that a fault lands mid-stream however quick the worker is (300 messages take 6 s).
+    static let pace = "0.02"
     static let topic = HXTopic.delivery(recipient)
 
     /// The place's configuration with a delivery block for RY2 (Bridgewater, the community trust).
@@ -116,7 +119,7 @@ import Testing
     func killedMidStreamAndRestartedEveryDecisionHasOneFinalStatusAndOrderIsKept() async throws {
         try await withBroker { broker in
             try await Self.prepare(broker)
-            let receiver = try await PeerReceiver(["--answer", "AA"])
+            let receiver = try await PeerReceiver(["--answer", "AA", "--delay", Self.pace])
             defer { receiver.stop() }
             let config = try Self.configuration(delivery: Self.mllp(port: receiver.port))
             let produced = try await Self.produce(broker, count: 300)
@@ -126,6 +129,7 @@ import Testing
             let deadline = ContinuousClock.now + .seconds(60)
             while receiver.received.count < 100 && ContinuousClock.now < deadline && worker.isRunning { try await Task.sleep(for: .milliseconds(20)) }
             #expect(worker.isRunning, "the worker stopped on its own")
+            #expect(receiver.received.count < 300, "the kill came before the end of the stream")
             worker.signal(SIGKILL)
             while worker.isRunning { try await Task.sleep(for: .milliseconds(20)) }
             worker = try Self.startWorker(broker, config: config, log: log)
@@ -254,7 +258,7 @@ import Testing
     func theRecipientsSystemKilledAndRestartedMidStreamLosesNothing() async throws {
         try await withBroker { broker in
             try await Self.prepare(broker)
-            var receiver = try await PeerReceiver(["--answer", "AA"])
+            var receiver = try await PeerReceiver(["--answer", "AA", "--delay", Self.pace])
             let port = receiver.port, record = receiver.record
             let config = try Self.configuration(delivery: Self.mllp(port: port))
             let produced = try await Self.produce(broker, count: 200)
@@ -263,11 +267,13 @@ import Testing
             defer { worker.stop() }
             let deadline = ContinuousClock.now + .seconds(60)
             while receiver.received.count < 60 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(receiver.received.count < produced.count, "the recipient's system went before the end of the stream")
             receiver.process.signal(SIGKILL)
             while receiver.process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
             // Down while the worker retries; then back on its port, keeping its record of what it got.
             var retried = false
-            while !retried && ContinuousClock.now < deadline {
+            let retryDeadline = ContinuousClock.now + .seconds(60)
+            while !retried && ContinuousClock.now < retryDeadline {
                 retried = try await Self.statuses(broker).contains { $0.status == .retrying }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -283,7 +289,7 @@ import Testing
     func theBrokerPausedMidStreamLosesNothingAndSettlesEachOnce() async throws {
         try await withBroker { broker in
             try await Self.prepare(broker)
-            let receiver = try await PeerReceiver(["--answer", "AA"])
+            let receiver = try await PeerReceiver(["--answer", "AA", "--delay", Self.pace])
             defer { receiver.stop() }
             let config = try Self.configuration(delivery: Self.mllp(port: receiver.port))
             let produced = try await Self.produce(broker, count: 200)
@@ -291,6 +297,7 @@ import Testing
             var worker = try Self.startWorker(broker, config: config, log: log)
             let deadline = ContinuousClock.now + .seconds(60)
             while receiver.received.count < 60 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(receiver.received.count < produced.count, "the pause came before the end of the stream")
             // Longer than the worker's session timeout (6 s): it loses its group membership.
             broker.pause()
             try await Task.sleep(for: .seconds(10))

@@ -86,10 +86,12 @@ struct AccessPlanTests {
         let plan = try Self.plan()
         #expect(plan.principals(allowed: .read, onTopic: HXTopic.audit)
                 == [AccessPlan.router, AccessPlan.deliverer, AccessPlan.indexer, AccessPlan.auditor, AccessPlan.console])
-        #expect(plan.principals(allowed: .read, onTopic: HXTopic.consent) == [AccessPlan.router, AccessPlan.consent])
+        #expect(plan.principals(allowed: .read, onTopic: HXTopic.consent) == [AccessPlan.router, AccessPlan.consent, AccessPlan.igChange])
         for topic in HXTopic.canonicalTopics {
-            #expect(plan.principals(allowed: .read, onTopic: topic) == [AccessPlan.router], "\(topic)")
+            #expect(plan.principals(allowed: .read, onTopic: topic) == [AccessPlan.router, AccessPlan.igChange], "\(topic)")
         }
+        // The impact report writes nothing at all.
+        #expect(!plan.acls.contains { $0.principal == AccessPlan.igChange && $0.operation != .read })
     }
 
     @Test("the output is the same on every run, sorted by principal, and both formats name the same principals")
@@ -130,7 +132,7 @@ struct AclCommandTests {
         #expect(script.output.contains("--allow-principal User:hx-router --operation Write --transactional-id hx-router- --resource-pattern-type prefixed"))
         let strimzi = try await hx(["acl", "plan", "--format", "strimzi", "--namespace", "hx"])
         #expect(strimzi.status == 0)
-        #expect(strimzi.output.components(separatedBy: "kind: KafkaUser").count - 1 == 7 + 7 + 29)
+        #expect(strimzi.output.components(separatedBy: "kind: KafkaUser").count - 1 == 7 + 8 + 29)
         #expect(strimzi.output.contains("  namespace: hx\n"))
     }
 
