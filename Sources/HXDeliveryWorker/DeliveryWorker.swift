@@ -347,8 +347,8 @@ private struct DeliveryLoop {
                 try producer.beginTransaction()
                 do {
                     // Statuses confirmed before any audit record is sent, as the router does.
-                    try Self.check(try await producer.send(batch: outputs))
-                    try Self.check(try await producer.send(batch: audit))
+                    try await producer.send(batch: outputs).throwFirstFailure()
+                    try await producer.send(batch: audit).throwFirstFailure()
                     try await producer.commitTransaction()
                 } catch let error as KafkaError where error.isFatal {
                     throw error
@@ -385,9 +385,5 @@ private struct DeliveryLoop {
             // The chain holds the statuses: a restart starts after them anyway.
             logger.info("offset commit after recording failed; the chain covers it", metadata: ["error": "\(error)"])
         }
-    }
-
-    private static func check(_ reports: KafkaDeliveryReports) throws {
-        if let failure = reports.failures.first, let error = failure.error { throw error }
     }
 }

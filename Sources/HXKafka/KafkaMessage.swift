@@ -171,6 +171,12 @@ public struct KafkaDeliveryReports: RandomAccessCollection, Sendable {
     /// The reports of the records that failed, in order.
     public var failures: [KafkaDeliveryReport] { outcome.errors.keys.sorted().map { self[$0] } }
 
+    /// Throws the first failure's error, if any record was not delivered: a
+    /// transaction with such a record must not be committed.
+    public func throwFirstFailure() throws {
+        if let failure = failures.first, let error = failure.error { throw error }
+    }
+
     mutating func append(_ other: KafkaDeliveryReports) {
         let shift = topics.count
         topics += other.topics

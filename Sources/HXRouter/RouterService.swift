@@ -231,8 +231,8 @@ package final class RouterService: Service, Sendable {
             try producer.beginTransaction()
             do {
                 // Outputs confirmed before any audit record is sent (see RouterWrites).
-                try Self.check(try await producer.send(batch: writes.outputs))
-                try Self.check(try await producer.send(batch: writes.audit))
+                try await producer.send(batch: writes.outputs).throwFirstFailure()
+                try await producer.send(batch: writes.audit).throwFirstFailure()
                 try await producer.sendOffsetsToTransaction(positions, consumer: consumer)
                 try await producer.commitTransaction()
             } catch let error as KafkaError where error.isFatal {
@@ -269,10 +269,6 @@ package final class RouterService: Service, Sendable {
         telemetry.record(writes.tally)
         telemetry.batchTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         return true
-    }
-
-    private static func check(_ reports: KafkaDeliveryReports) throws {
-        if let failure = reports.failures.first, let error = failure.error { throw error }
     }
 }
 
