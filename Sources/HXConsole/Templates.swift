@@ -77,11 +77,11 @@ enum Templates {
     failing first. A failed delivery is a <a href="/dead-letters">dead letter</a> (stage deliver) until replayed. \
     This page refreshes every 30 seconds.</p>
     <table id="deliveries">
-    <thead><tr><th>Recipient</th><th>Transport</th><th>State</th><th>Records</th><th>Sent</th><th>Failed</th><th>Waiting</th><th>Last sent</th><th>Last problem</th></tr></thead>
+    <thead><tr><th>Recipient</th><th>Transport</th><th>State</th><th>Records</th><th>Sent</th><th>Failed</th><th>Waiting</th><th>Oldest waiting since</th><th>Last sent</th><th>Last problem</th></tr></thead>
     <tbody>
-    {{#rows}}<tr class="state-{{state}}"><td>{{recipient}}</td><td>{{transport}}</td><td><span class="badge {{state}}">{{state}}</span></td><td>{{records}}</td><td>{{sent}}</td><td>{{failed}}</td><td>{{undelivered}}</td><td>{{lastSent}}</td><td>{{problem}}</td></tr>
+    {{#rows}}<tr class="state-{{state}}"><td>{{recipient}}</td><td>{{transport}}</td><td><span class="badge {{state}}">{{state}}</span></td><td>{{records}}</td><td>{{sent}}</td><td>{{failed}}</td><td>{{undelivered}}</td><td>{{waitingSince}}</td><td>{{lastSent}}</td><td>{{problem}}</td></tr>
     {{/rows}}
-    {{#none}}<tr><td colspan="9">No organisation has a delivery block: recipients read their delivery topics themselves.</td></tr>{{/none}}
+    {{#none}}<tr><td colspan="10">No organisation has a delivery block: recipients read their delivery topics themselves.</td></tr>{{/none}}
     </tbody>
     </table>
     """

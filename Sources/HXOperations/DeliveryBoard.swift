@@ -29,9 +29,11 @@ package struct DeliveryBoard: Sendable {
         /// The latest status of each kind, for the page.
         package var lastSent: String?
         package var lastProblem: (reason: String, time: String)?
+        /// When the oldest delivery still being retried was first tried (its first status); nil when none is.
+        package var waitingSince: String?
 
         package init(recipient: String, transport: String?, records: Int, sent: Int, failed: Int, state: State,
-                     lastSent: String?, lastProblem: (reason: String, time: String)?) {
+                     lastSent: String?, lastProblem: (reason: String, time: String)?, waitingSince: String? = nil) {
             self.recipient = recipient
             self.transport = transport
             self.records = records
@@ -40,6 +42,7 @@ package struct DeliveryBoard: Sendable {
             self.state = state
             self.lastSent = lastSent
             self.lastProblem = lastProblem
+            self.waitingSince = waitingSince
         }
 
         package static func == (a: Row, b: Row) -> Bool {
@@ -56,10 +59,13 @@ package struct DeliveryBoard: Sendable {
         let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: readerGroup))
         do {
             var latest: [String: DeliveryStatus] = [:]
+            var first: [String: String] = [:]
             if let topic = cluster.topic(HXTopic.deliveryStatus) {
                 let partitions = topic.partitions.map { KafkaTopicPartition(topic: HXTopic.deliveryStatus, partition: $0.id) }
                 _ = try await reader.readToEnd(partitions, from: KafkaConsumer.beginning) { m in
-                    if let status = try? DeliveryStatus(json: m.value) { latest[status.decisionId] = status }
+                    guard let status = try? DeliveryStatus(json: m.value) else { return }
+                    latest[status.decisionId] = status
+                    if first[status.decisionId] == nil { first[status.decisionId] = status.time }
                 }
             }
             var rows: [Row] = []
@@ -69,7 +75,7 @@ package struct DeliveryBoard: Sendable {
                     let partitions = topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0.id) }
                     _ = try await reader.readToEnd(partitions, from: KafkaConsumer.beginning) { _ in records += 1 }
                 }
-                rows.append(row(code, records: records, statuses: latest.values.filter { $0.recipient == code }))
+                rows.append(row(code, records: records, statuses: latest.values.filter { $0.recipient == code }, firstTried: first))
             }
             await reader.close()
             return rows
@@ -79,8 +85,9 @@ package struct DeliveryBoard: Sendable {
         }
     }
 
-    /// The row for one recipient from the latest status of each of its decisions. Pure.
-    package static func row(_ code: String, records: Int, statuses: [DeliveryStatus]) -> Row {
+    /// The row for one recipient from the latest status of each of its decisions (and, by
+    /// decision id, the time of each one's first status). Pure.
+    package static func row(_ code: String, records: Int, statuses: [DeliveryStatus], firstTried: [String: String] = [:]) -> Row {
         let ordered = statuses.sorted { $0.time < $1.time }
         let sent = ordered.filter { $0.status == .sent || $0.status == .infrastructureAcknowledged || $0.status == .businessAcknowledged }
         let failed = ordered.filter { $0.status == .failed }
@@ -93,7 +100,9 @@ package struct DeliveryBoard: Sendable {
             state = .ok
         }
         let problem = ordered.last { $0.status == .failed || $0.status == .retrying || $0.status == .overdue }
+        let waiting = ordered.filter { $0.status == .retrying }.map { firstTried[$0.decisionId] ?? $0.time }.min()
         return Row(recipient: code, transport: ordered.last?.transport, records: records, sent: sent.count, failed: failed.count,
-                   state: state, lastSent: sent.last?.time, lastProblem: problem.map { ($0.reason ?? $0.status.rawValue, $0.time) })
+                   state: state, lastSent: sent.last?.time, lastProblem: problem.map { ($0.reason ?? $0.status.rawValue, $0.time) },
+                   waitingSince: waiting)
     }
 }

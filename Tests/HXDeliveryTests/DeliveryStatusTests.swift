@@ -103,4 +103,23 @@ import Testing
         #expect(replay.headers.first { $0.name == HXHeader.decisionID }?.text == record.header(HXHeader.decisionID)?.text, "the same decision id: the same ids reach the recipient")
         #expect(replay.headers.first { $0.name == HXHeader.replayOf }?.text == "hx.dlq.v1:0:41")
     }
+
+    @Test func aRecipientsRowSaysHowItStandsAndSinceWhenItsOldestDeliveryWaits() throws {
+        func status(_ decision: String, _ state: DeliveryStatus.State, _ time: String, reason: String? = nil) -> DeliveryStatus {
+            DeliveryStatus(decisionId: decision, recipient: "RY2", status: state, time: time, attempt: 1, transport: "mllp", format: "hl7v2",
+                           reason: reason, messageId: nil, messageType: nil, agreementId: nil, deliveryTopic: HXTopic.delivery("RY2"), partition: 0, offset: 0)
+        }
+        // Latest status per decision: a sent, a failed, and one still retrying since its first attempt at 10:00.
+        let latest = [
+            status("a", .sent, "2026-12-05T09:00:00.000Z"),
+            status("b", .failed, "2026-12-05T09:30:00.000Z", reason: "mllp-rejected"),
+            status("c", .retrying, "2026-12-05T10:20:00.000Z", reason: "mllp-connect-failed"),
+        ]
+        let row = DeliveryBoard.row("RY2", records: 5, statuses: latest, firstTried: ["c": "2026-12-05T10:00:00.000Z"])
+        #expect(row.state == .retrying && row.sent == 1 && row.failed == 1 && row.undelivered == 3)
+        #expect(row.waitingSince == "2026-12-05T10:00:00.000Z")
+        #expect(row.lastSent == "2026-12-05T09:00:00.000Z" && row.lastProblem?.reason == "mllp-connect-failed")
+        let settled = DeliveryBoard.row("RY2", records: 2, statuses: Array(latest.prefix(2)))
+        #expect(settled.state == .failing && settled.waitingSince == nil, "the last settled delivery failed; nothing waits")
+    }
 }
