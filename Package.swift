@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "HXDeliveryWorker",
             dependencies: [
-                "HXAudit", "HXCanonical", "HXDelivery", "HXDeliveryTransport", "HXKafka", "HXPlace",
+                "HXAudit", "HXCanonical", "HXDelivery", "HXDeliveryTransport", "HXKafka", "HXPlace", "HXStaffAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -94,7 +94,7 @@ struct DeliverBench {
             try await Task.sleep(for: .seconds(1))
             guard worker.isRunning else { fatalError("the worker stopped; see \(FileManager.default.temporaryDirectory.path)/deliver-bench-worker.log") }
             samples.append(residentMiB(pid: worker.pid))
-            statuses = try await readStatuses(client)
+            statuses = try await DeliveryBoard.statuses(client: client, groupID: "deliver-bench-reader")
         }
         let times = statuses.filter { $0.status == .sent }.map(\.time).sorted()
         let (first, last) = (times.first!, times.last!)
@@ -121,16 +121,6 @@ struct DeliverBench {
             executable: python, arguments: ["scripts/mllp-peer-receiver.py", "--port", String(port), "--record", record.path], output: nil)
         while !DevBroker.canConnect(port: port) { try await Task.sleep(for: .milliseconds(50)) }
         return Receiver(port: port, process: process)
-    }
-
-    static func readStatuses(_ client: KafkaClientConfiguration) async throws -> [DeliveryStatus] {
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "deliver-bench-reader"))
-        var out: [DeliveryStatus] = []
-        _ = try await reader.readToEnd((0..<3).map { KafkaTopicPartition(topic: HXTopic.deliveryStatus, partition: $0) }, from: KafkaConsumer.beginning) {
-            if let s = try? DeliveryStatus(json: $0.value) { out.append(s) }
-        }
-        await reader.close()
-        return out
     }
 
     /// `deliver-bench --worker SERVERS PORT`: RY2's delivery worker to the MLLP receiver on PORT until killed.

@@ -6,6 +6,7 @@ import HXDeliveryWorker
 import HXDevBroker
 import HXDevStack
 import HXKafka
+import HXOperations
 import HXPlace
 import HXRouter
 import HXTopics
@@ -97,14 +98,11 @@ enum Latency {
 
     /// The time of each delivery's `sent` status, by message and recipient.
     static func sentTimes(_ client: KafkaClientConfiguration) async throws -> [Key: Double] {
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "deliver-bench-reader"))
         var out: [Key: Double] = [:]
-        _ = try await reader.readToEnd((0..<3).map { KafkaTopicPartition(topic: HXTopic.deliveryStatus, partition: $0) }, from: KafkaConsumer.beginning) {
-            guard let s = try? DeliveryStatus(json: $0.value), s.status == .sent, let id = s.messageId,
-                  let time = RFC3339Timestamp(s.time) else { return }
+        for s in try await DeliveryBoard.statuses(client: client, groupID: "deliver-bench-reader") where s.status == .sent {
+            guard let id = s.messageId, let time = RFC3339Timestamp(s.time) else { continue }
             out[Key(messageId: id, recipient: s.recipient)] = Double(Instant(time).millisecondsSinceEpoch)
         }
-        await reader.close()
         return out
     }
 }

@@ -1,6 +1,7 @@
 import HXAudit
 import HXCanonical
 import HXKafka
+import HXStaffAudit
 
 /// Where a delivery worker starts: its chain's last record (to continue the
 /// chain) and, per partition of the delivery topic, the last record whose
@@ -22,37 +23,11 @@ struct DeliveryChainTail: Sendable {
 
     static func read(client: KafkaClientConfiguration, chainId: String, auditPartition: Int32, key: AuditKey?,
                      depth: Int) async throws -> DeliveryChainTail {
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: HXGroup.deliverRecovery))
-        do {
-            let tail = try await read(reader, chainId: chainId, auditPartition: auditPartition, key: key, depth: depth)
-            await reader.close()
-            return tail
-        } catch {
-            await reader.close()
-            throw error
-        }
-    }
-
-    private static func read(_ reader: KafkaConsumer, chainId: String, auditPartition: Int32, key: AuditKey?,
-                             depth: Int) async throws -> DeliveryChainTail {
-        let tp = KafkaTopicPartition(topic: HXTopic.audit, partition: auditPartition)
-        let end = try await reader.readToEnd(tp, from: KafkaConsumer.end) { _ in }
-        var window: Int64 = 2_000
-        while true {
-            let from = max(0, end - window)
-            var records: [AuditRecord] = []
-            _ = try await reader.readToEnd(tp, from: from) { m in
-                guard m.keyString == chainId, let r = try? AuditRecord(wire: m.value), r.chainId == chainId else { return }
-                records.append(r)
-            }
-            let head = records.max { $0.sequence < $1.sequence }
-            let reachedDepth = head.map { h in records.contains { $0.sequence <= h.sequence - depth } } ?? false
-            if from == 0 || reachedDepth || head?.sequence ?? 0 <= records.count {
-                let chain = try head.map { try AuditChain.resume(from: $0, key: key) } ?? AuditChain(id: chainId, key: key)
-                return DeliveryChainTail(chain: chain, settled: settled(records))
-            }
-            window *= 4
-        }
+        let records = try await AuditChainTail.read(
+            client: client, groupID: HXGroup.deliverRecovery, chainId: chainId, partition: auditPartition, count: depth)
+        let chain = try records.max { $0.sequence < $1.sequence }.map { try AuditChain.resume(from: $0, key: key) }
+            ?? AuditChain(id: chainId, key: key)
+        return DeliveryChainTail(chain: chain, settled: settled(records))
     }
 
     /// Final statuses (sent, failed) by the delivery record they settle.

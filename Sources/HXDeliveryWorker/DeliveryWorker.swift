@@ -344,17 +344,10 @@ private struct DeliveryLoop {
                 audit.append(KafkaOutgoingMessage(topic: HXTopic.audit, partition: auditPartition, key: Array(chainId.utf8), value: sealed.wire))
             }
             do {
-                try producer.beginTransaction()
-                do {
+                try await producer.inTransaction {
                     // Statuses confirmed before any audit record is sent, as the router does.
                     try await producer.send(batch: outputs).throwFirstFailure()
                     try await producer.send(batch: audit).throwFirstFailure()
-                    try await producer.commitTransaction()
-                } catch let error as KafkaError where error.isFatal {
-                    throw error
-                } catch {
-                    try await producer.abortTransaction()
-                    throw error
                 }
                 chain = next
                 break

@@ -61,14 +61,14 @@ package struct DeadLetter: Sendable, Equatable {
     /// Set when the input was too large for a record and the value is empty.
     package var valueOmitted: String?
     package var valueBytes: Int
-    /// For a `deliver` dead letter: the delivery it was (decision, agreement, delivery topic).
-    package var delivery: (decisionId: String, agreementId: String?, topic: String)?
+    /// For a `deliver` dead letter: the delivery it was.
+    package var delivery: Delivery?
 
-    package static func == (a: DeadLetter, b: DeadLetter) -> Bool {
-        a.ref == b.ref && a.id == b.id && a.writtenAt == b.writtenAt && a.stage == b.stage && a.reasonCode == b.reasonCode
-            && a.location == b.location && a.adapter == b.adapter && a.sourceOrganisation == b.sourceOrganisation && a.error == b.error
-            && a.valueOmitted == b.valueOmitted && a.valueBytes == b.valueBytes && a.delivery?.decisionId == b.delivery?.decisionId
-            && a.delivery?.agreementId == b.delivery?.agreementId && a.delivery?.topic == b.delivery?.topic
+    package struct Delivery: Sendable, Equatable {
+        package var decisionId: String
+        package var agreementId: String?
+        /// The recipient's `hx.deliver.<code>`, where a replay puts the record back.
+        package var topic: String
     }
 
     package init(
@@ -106,7 +106,7 @@ package struct DeadLetter: Sendable, Equatable {
             valueOmitted: header(HXHeader.valueOmitted),
             valueBytes: message.value.count)
         if stage == .deliver, let decisionId = header(HXHeader.decisionID), let topic = header(HXHeader.inputTopic) {
-            delivery = (decisionId, header(HXHeader.agreementID), topic)
+            delivery = Delivery(decisionId: decisionId, agreementId: header(HXHeader.agreementID), topic: topic)
         }
     }
 

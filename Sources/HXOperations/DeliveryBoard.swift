@@ -28,12 +28,12 @@ package struct DeliveryBoard: Sendable {
         package var state: State
         /// The latest status of each kind, for the page.
         package var lastSent: String?
-        package var lastProblem: (reason: String, time: String)?
+        package var lastProblem: Problem?
         /// When the oldest delivery still being retried was first tried (its first status); nil when none is.
         package var waitingSince: String?
 
         package init(recipient: String, transport: String?, records: Int, sent: Int, failed: Int, state: State,
-                     lastSent: String?, lastProblem: (reason: String, time: String)?, waitingSince: String? = nil) {
+                     lastSent: String?, lastProblem: Problem?, waitingSince: String? = nil) {
             self.recipient = recipient
             self.transport = transport
             self.records = records
@@ -45,8 +45,15 @@ package struct DeliveryBoard: Sendable {
             self.waitingSince = waitingSince
         }
 
-        package static func == (a: Row, b: Row) -> Bool {
-            a.recipient == b.recipient && a.records == b.records && a.sent == b.sent && a.failed == b.failed && a.state == b.state
+        /// A reason code (or status) and when it was recorded.
+        package struct Problem: Sendable, Equatable {
+            package var reason: String
+            package var time: String
+
+            package init(reason: String, time: String) {
+                self.reason = reason
+                self.time = time
+            }
         }
     }
 
@@ -54,19 +61,14 @@ package struct DeliveryBoard: Sendable {
 
     /// One row per recipient in `recipients`, in that order.
     package static func read(client: KafkaClientConfiguration, recipients: [String]) async throws -> [Row] {
-        let admin = try KafkaAdmin(configuration: client)
-        let cluster = try await admin.describeCluster()
+        let cluster = try await KafkaAdmin(configuration: client).describeCluster()
         let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: readerGroup))
         do {
             var latest: [String: DeliveryStatus] = [:]
             var first: [String: String] = [:]
-            if let topic = cluster.topic(HXTopic.deliveryStatus) {
-                let partitions = topic.partitions.map { KafkaTopicPartition(topic: HXTopic.deliveryStatus, partition: $0.id) }
-                _ = try await reader.readToEnd(partitions, from: KafkaConsumer.beginning) { m in
-                    guard let status = try? DeliveryStatus(json: m.value) else { return }
-                    latest[status.decisionId] = status
-                    if first[status.decisionId] == nil { first[status.decisionId] = status.time }
-                }
+            for status in try await statuses(reader, cluster: cluster) {
+                latest[status.decisionId] = status
+                if first[status.decisionId] == nil { first[status.decisionId] = status.time }
             }
             var rows: [Row] = []
             for code in recipients {
@@ -83,6 +85,30 @@ package struct DeliveryBoard: Sendable {
             await reader.close()
             throw error
         }
+    }
+
+    /// Every status on `hx.delivery.v1`, each partition in order (a decision's statuses share one).
+    package static func statuses(client: KafkaClientConfiguration, groupID: String = readerGroup) async throws -> [DeliveryStatus] {
+        let cluster = try await KafkaAdmin(configuration: client).describeCluster()
+        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: groupID))
+        do {
+            let all = try await statuses(reader, cluster: cluster)
+            await reader.close()
+            return all
+        } catch {
+            await reader.close()
+            throw error
+        }
+    }
+
+    private static func statuses(_ reader: KafkaConsumer, cluster: KafkaClusterDescription) async throws -> [DeliveryStatus] {
+        guard let topic = cluster.topic(HXTopic.deliveryStatus) else { return [] }
+        var out: [DeliveryStatus] = []
+        let partitions = topic.partitions.map { KafkaTopicPartition(topic: HXTopic.deliveryStatus, partition: $0.id) }
+        _ = try await reader.readToEnd(partitions, from: KafkaConsumer.beginning) { m in
+            if let status = try? DeliveryStatus(json: m.value) { out.append(status) }
+        }
+        return out
     }
 
     /// The row for one recipient from the latest status of each of its decisions (and, by
@@ -102,7 +128,7 @@ package struct DeliveryBoard: Sendable {
         let problem = ordered.last { $0.status == .failed || $0.status == .retrying || $0.status == .overdue }
         let waiting = ordered.filter { $0.status == .retrying }.map { firstTried[$0.decisionId] ?? $0.time }.min()
         return Row(recipient: code, transport: ordered.last?.transport, records: records, sent: sent.count, failed: failed.count,
-                   state: state, lastSent: sent.last?.time, lastProblem: problem.map { ($0.reason ?? $0.status.rawValue, $0.time) },
+                   state: state, lastSent: sent.last?.time, lastProblem: problem.map { Row.Problem(reason: $0.reason ?? $0.status.rawValue, time: $0.time) },
                    waitingSince: waiting)
     }
 }

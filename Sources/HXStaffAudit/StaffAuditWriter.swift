@@ -59,29 +59,9 @@ package struct StaffAuditWriter: Sendable {
         }
     }
 
-    /// The chain's last record, reading the partition backwards in growing windows.
+    /// The chain's last record.
     private func head(_ chainId: String, partition: Int32) async throws -> AuditRecord? {
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: Self.readerGroup))
-        do {
-            let tp = KafkaTopicPartition(topic: HXTopic.audit, partition: partition)
-            let end = try await reader.readToEnd(tp, from: KafkaConsumer.end) { _ in }
-            var window: Int64 = 2_000
-            while true {
-                let from = max(0, end - window)
-                var last: AuditRecord?
-                _ = try await reader.readToEnd(tp, from: from) { m in
-                    guard m.keyString == chainId, let r = try? AuditRecord(wire: m.value), r.chainId == chainId else { return }
-                    if last.map({ r.sequence > $0.sequence }) ?? true { last = r }
-                }
-                if last != nil || from == 0 {
-                    await reader.close()
-                    return last
-                }
-                window *= 4
-            }
-        } catch {
-            await reader.close()
-            throw error
-        }
+        try await AuditChainTail.read(client: client, groupID: Self.readerGroup, chainId: chainId, partition: partition, count: 1)
+            .max { $0.sequence < $1.sequence }
     }
 }

@@ -56,7 +56,7 @@ final class FixedBackend: ConsoleBackend {
         DeliveryBoard.Row(recipient: "HBC-ASC", transport: "fhir-http", records: 4, sent: 4, failed: 0, state: .ok,
                           lastSent: "2026-12-04T10:00:00.000Z", lastProblem: nil),
         DeliveryBoard.Row(recipient: "RY2", transport: "mllp", records: 10, sent: 7, failed: 1, state: .failing,
-                          lastSent: "2026-12-04T09:00:00.000Z", lastProblem: ("mllp-rejected", "2026-12-04T09:30:00.000Z")),
+                          lastSent: "2026-12-04T09:00:00.000Z", lastProblem: .init(reason: "mllp-rejected", time: "2026-12-04T09:30:00.000Z")),
     ]
 
     /// What `firingAlerts` answers (nil: no Prometheus configured).

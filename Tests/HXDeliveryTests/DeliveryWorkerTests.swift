@@ -5,6 +5,7 @@ import HXDelivery
 import HXDevBroker
 import HXKafka
 import HXKafkaTestSupport
+import HXOperations
 import Testing
 
 /// `hx deliver run` as a deployment runs it, on a real broker, delivering to
@@ -88,7 +89,7 @@ import Testing
     }
 
     static func statuses(_ broker: DevBroker) async throws -> [DeliveryStatus] {
-        try await readAll(broker, HXTopic.deliveryStatus).map { try DeliveryStatus(json: $0.value) }
+        try await DeliveryBoard.statuses(client: clientConfiguration(broker))
     }
 
     /// Waits until `count` decisions have a final status; the statuses then.
