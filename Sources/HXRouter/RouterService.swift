@@ -228,11 +228,18 @@ package final class RouterService: Service, Sendable {
         }
         let positions = KafkaTopicPartitionOffset.positions(after: batch)
         do {
-            try await producer.inTransaction {
+            try producer.beginTransaction()
+            do {
                 // Outputs confirmed before any audit record is sent (see RouterWrites).
                 try await producer.send(batch: writes.outputs).throwFirstFailure()
                 try await producer.send(batch: writes.audit).throwFirstFailure()
                 try await producer.sendOffsetsToTransaction(positions, consumer: consumer)
+                try await producer.commitTransaction()
+            } catch let error as KafkaError where error.isFatal {
+                throw error
+            } catch {
+                try await producer.abortTransaction()
+                throw error
             }
         } catch let error as KafkaError where error.isFatal || error.code == .fenced {
             // Another instance with this transactional id took over, or the producer is
