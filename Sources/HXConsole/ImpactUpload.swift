@@ -29,9 +29,20 @@ extension ConsoleApplication {
     /// days (UK dates, both included) and the session's CSRF token.
     struct ImpactUploadForm: Decodable {
         var _csrf: String?
-        var archive: MultipartPart?
+        var archive: UploadedFile?
         var from: String?
         var to: String?
+    }
+
+    /// A file field: its bytes and the name the browser gave it (MultipartKit hands the
+    /// whole part to a `MultipartPartConvertible`; `Decodable` is only the decoder's entry).
+    struct UploadedFile: Decodable, MultipartPartConvertible {
+        var part: MultipartPart
+        var multipart: MultipartPart? { part }
+        init?(multipart: MultipartPart) { part = multipart }
+        init(from decoder: any Decoder) throws {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a file field is read as a multipart part"))
+        }
     }
 
     /// The window's first and last UK days → its first and last instant.
@@ -65,7 +76,7 @@ extension ConsoleApplication {
                           title: "Form expired", session: session, status: .forbidden)
         }
         return try await guarded(session) { session in
-            guard let part = form.archive, part.body.readableBytes > 0 else {
+            guard let part = form.archive?.part, part.body.readableBytes > 0 else {
                 throw ConsoleInputError(message: "Choose the proposed configuration: a zip or tar of the config folder.")
             }
             let window = try Self.window(from: form.from, to: form.to)
@@ -74,10 +85,9 @@ extension ConsoleApplication {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             let root: URL
-            do {
-                root = try ProposalArchive.unpack(Array(buffer: part.body), into: folder)
-            } catch {
-                throw ConsoleInputError(message: "\(name) cannot be read: \(error.message) (\(error.code.rawValue)).")
+            switch Result(catching: { () throws(ProposalArchive.Refused) in try ProposalArchive.unpack(Array(buffer: part.body), into: folder) }) {
+            case .success(let found): root = found
+            case .failure(let refused): throw ConsoleInputError(message: "\(name) cannot be read: \(refused.message) (\(refused.code.rawValue)).")
             }
             let (issues, proposed) = ConfigurationCheck.check(root)
             let errors = issues.filter { $0.severity == .error }

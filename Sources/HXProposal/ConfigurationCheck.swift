@@ -1,5 +1,6 @@
 import Foundation
 import HXAuditIndex
+import HXCanonical
 import HXConfigFile
 import HXPlace
 import HXTopics
