@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // The console's impact page: a proposed config/ uploaded as a form's file, in a zip.
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // librdkafka (>= 2.2) as found by pkg-config; scripts/setup.sh provides it.
@@ -105,6 +108,18 @@ let package = Package(
         // `hx config impact`, pure part: inputs decided under the configuration in force and a proposed one,
         // with the consent and identity state of each input's time; the differences per agreement, recipient, reason.
         .target(name: "HXImpact", dependencies: ["HXCanonical", "HXPlace", "HXPolicy"], swiftSettings: strict),
+        // A proposed configuration, from its files to its impact: `hx config check`'s rules, an uploaded
+        // archive unpacked safely, the impact report read from Kafka, and each console run audited.
+        .target(
+            name: "HXProposal",
+            dependencies: [
+                "HXAudit", "HXAuditIndex", "HXCanonical", "HXConfigFile", "HXImpact", "HXKafka", "HXPlace", "HXPolicy", "HXStaffAudit",
+                "HXTopics", "HXTranslate",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict
+        ),
         // Declarative agreement test cases under config/tests (`hx test`).
         .target(
             name: "HXPolicyTesting",
@@ -180,7 +195,8 @@ let package = Package(
             name: "HXConsole",
             dependencies: [
                 "HXOperations", "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXAudit", "HXPlace", "HXCanonical", "HXConfigFile",
-                "HXKafka", "HXTranslate",
+                "HXKafka", "HXTranslate", "HXImpact", "HXProposal",
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -254,7 +270,7 @@ let package = Package(
                 "HXKafka", "HXTopics", "HXDevBroker", "HXDevStack", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXService", "HXAudit", "HXRouter",
                 "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess", "HXDelivery",
-                "HXDeliveryWorker", "HXImpact", "HXIdentityMatch", "HXIdentityTrace",
+                "HXDeliveryWorker", "HXImpact", "HXIdentityMatch", "HXIdentityTrace", "HXProposal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -368,7 +384,8 @@ let package = Package(
         // The impact report's comparison of two configurations (pure), on synthetic Halton traffic.
         .testTarget(
             name: "HXImpactTests",
-            dependencies: ["HXImpact", "HXCanonical", "HXPlace", "HXPolicy", "HXWorkload"],
+            dependencies: ["HXImpact", "HXProposal", "HXCanonical", "HXPlace", "HXPolicy", "HXWorkload",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         // The adapters against a broker: MLLP, HTTP and drop folder sources, heartbeats and metrics; their records (pure).
@@ -429,8 +446,9 @@ let package = Package(
             name: "HXConsoleTests",
             dependencies: [
                 "HXConsole", "HXOperations", "HXAdapterRecords", "HXService", "HXAudit", "HXAuditIndex", "HXCanonical", "HXConfigFile",
-                "HXPlace", "HXKafka", "HXTranslate", "HXKafkaTestSupport", "hx",
+                "HXPlace", "HXKafka", "HXTranslate", "HXKafkaTestSupport", "hx", "HXImpact", "HXProposal",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -168,6 +168,10 @@ class WebDriver:
         self.session("POST", f"/element/{element}/clear", {})
         self.session("POST", f"/element/{element}/value", {"text": text})
 
+    def send_file(self, element, path):
+        """Chooses a file in an <input type=file>: its path, as typed keys."""
+        self.session("POST", f"/element/{element}/value", {"text": path})
+
     def execute(self, script, *args):
         """Runs a script in the page; returns what it returns."""
         return self.session("POST", "/execute/sync", {"script": script, "args": list(args)})
@@ -504,6 +508,33 @@ class ConsoleTest:
         self.sign_out()
         self.end()
 
+        if args.admin_user:
+            self.run_impact(args)
+
+    def run_impact(self, args):
+        """An IG lead (admin) uploads a proposed configuration and reads its impact."""
+        self.begin("admin-impact-form")
+        self.sign_in("admin", args.admin_user, args.admin_password)
+        self.open("/impact")
+        self.element("#impact-upload", "the upload form #impact-upload")
+        self.act('input[name="archive"]', lambda element: self.driver.send_file(element, args.proposal), "the file input")
+        # Date inputs take typed keys in the browser's locale; the value is set directly instead.
+        self.driver.execute("document.querySelector('input[name=from]').value = arguments[0];"
+                            "document.querySelector('input[name=to]').value = arguments[1];", args.impact_from, args.impact_to)
+        self.end()
+
+        self.begin("admin-impact-report")
+        self.click_for_page("#run-impact", "the button #run-impact")
+        stops = self.text_of("#impact-stops", "the count of deliveries that would stop #impact-stops")
+        if stops != str(args.expect_stops):
+            self.fail(f"#impact-stops {args.expect_stops} (as hx config impact reports)", repr(stops))
+        self.element(f"#agreement-{args.expect_agreement}", f"the agreement {args.expect_agreement} beside the report")
+        self.end()
+
+        self.begin("admin-sign-out")
+        self.sign_out()
+        self.end()
+
     def expect_nhs_number_shown(self, nhs_number):
         """The NHS number may be shown as typed or in its usual 3 3 4 grouping."""
         digits = re.sub(r"\D", "", nhs_number)
@@ -525,6 +556,13 @@ def parse_arguments(argv):
     parser.add_argument("--auditor-password", required=True)
     parser.add_argument("--nhs-number", required=True, help="an NHS number known to be in the audit log")
     parser.add_argument("--artifacts", required=True, help="folder for screenshots and logs (created)")
+    parser.add_argument("--admin-user", help="with --admin-password and --proposal: also run the impact page as an admin")
+    parser.add_argument("--admin-password")
+    parser.add_argument("--proposal", help="a zip or tar of a proposed config/ folder")
+    parser.add_argument("--impact-from", help="the window's first day, YYYY-MM-DD")
+    parser.add_argument("--impact-to", help="the window's last day, YYYY-MM-DD")
+    parser.add_argument("--expect-stops", type=int, help="deliveries the report must say would stop")
+    parser.add_argument("--expect-agreement", help="an agreement id the report must show beside it")
     parser.add_argument("--timeout", type=float, default=15, help="seconds to wait for an element (default 15)")
     parser.add_argument("--chromedriver", default="chromedriver", help="chromedriver executable (default: on PATH)")
     parser.add_argument("--chromium", default=shutil.which("chromium"),

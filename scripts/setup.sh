@@ -68,7 +68,7 @@ swift_version=$(swift --version 2>&1 | sed -n 's/.*Swift version \([0-9.]*\).*/\
 version_ge "${swift_version:-0}" 6.0 || die "Swift ${swift_version:-unknown} found; 6.0 or newer is needed"
 
 # Build tools every path below needs.
-apt_install pkg-config build-essential python3 python3-pip ca-certificates
+apt_install pkg-config build-essential python3 python3-pip ca-certificates zlib1g-dev  # zlib: ZIPFoundation (the console reads uploaded zips)
 
 # --- 2. librdkafka >= 2.2 -------------------------------------------------------
 rdkafka_ok() {

@@ -105,6 +105,8 @@ package struct AccessPlan: Sendable, Equatable {
         package static let auditorTransactionalPrefix = HXTransactionalID.auditorPrefix
         /// `DeadLetterReplayer`: one transactional id per operator, `hx-operator-<actor>`.
         package static let operatorTransactionalPrefix = HXTransactionalID.operatorPrefix
+        /// `ImpactRunRecorder`: one transactional id per admin, `hx-admin-<actor>`.
+        package static let adminTransactionalPrefix = HXTransactionalID.adminPrefix
         package static let consentGroup = HXGroup.consentShow
         package static let consoleGroupPrefix = HXGroup.consolePrefix
         package static func recipientGroup(_ code: String) -> String { HXGroup.recipient(code) }
@@ -197,6 +199,10 @@ package struct AccessPlan: Sendable, Equatable {
             for topic in delivered { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }
             acls.append(KafkaACL(principal: p, .transactionalID, Names.operatorTransactionalPrefix, .prefixed, .write))
             acls.append(KafkaACL(principal: p, .group, Names.consoleGroupPrefix, .prefixed, .read))
+            // The impact page reads what `hx config impact` reads, and records each run under the admin's own id.
+            for topic in canonical + [HXTopic.consent, HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
+            acls.append(KafkaACL(principal: p, .group, HXGroup.configImpact, .read))
+            acls.append(KafkaACL(principal: p, .transactionalID, Names.adminTransactionalPrefix, .prefixed, .write))
             return acls
         }
 

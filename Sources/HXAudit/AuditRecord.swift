@@ -19,6 +19,9 @@ package enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
     /// retrying, failed, overdue), in the recipient's chain `delivery:<code>`;
     /// `details.decision` names the decision it closes. Written by `hx deliver run`.
     case deliveryStatus = "delivery-status"
+    /// An IG lead ran the impact report of a proposed configuration in the console:
+    /// who, the two configuration digests and the window. Nothing was applied.
+    case configurationImpactRun = "configuration-impact-run"
 }
 
 /// docs/design.md "Information governance": the outcome of one decision.

@@ -90,6 +90,7 @@ package enum AuditIdentifiers {
 
     /// The console names each access request; the same request id is the same access.
     package static func auditorAccessId(requestId: String) -> String { id("auditor-access|" + requestId) }
+    package static func configurationImpactRunId(requestId: String) -> String { id("configuration-impact-run|" + requestId) }
     package static func deadLetterReplayId(requestId: String, deadLetter: String) -> String {
         id("dead-letter-replay|" + requestId + "|" + deadLetter)
     }
@@ -262,6 +263,21 @@ package enum AuditRecordBuilder {
             kind: .auditorAccess, decisionId: AuditIdentifiers.auditorAccessId(requestId: requestId), time: text,
             nhsNumber: nhsNumber, configurationDigest: configurationDigest,
             details: ["actor": actor, "role": role, "action": action, "query": query, "requestId": requestId])
+    }
+
+    /// An impact report run from the console (docs/design.md "IG change control"): who
+    /// asked, the configuration in force and the proposed one by digest, and the window.
+    /// Recorded before the report is read, so a run that fails half-way is still on record.
+    package static func configurationImpactRun(
+        requestId: String, time: Instant, actor: String, role: String, proposedDigest: String, proposedName: String,
+        from: String, to: String, configurationDigest: String
+    ) throws(AuditBuildError) -> AuditEntry {
+        guard let text = AuditTime.rfc3339(time) else { throw .inputOutOfRange("time \(time) is outside 1970–9999") }
+        return AuditEntry(
+            kind: .configurationImpactRun, decisionId: AuditIdentifiers.configurationImpactRunId(requestId: requestId), time: text,
+            configurationDigest: configurationDigest,
+            details: ["actor": actor, "role": role, "requestId": requestId, "proposedDigest": proposedDigest, "proposed": proposedName,
+                      "from": from, "to": to])
     }
 
     /// A dead letter re-sent by a member of staff. `deadLetter` is its place on the

@@ -47,7 +47,7 @@ package struct FlowSummary: Sendable, Equatable {
                     withheld[outcome, default: [:]][reason, default: 0] += 1
                 }
             }
-        case .configurationReloaded, .auditorAccess, .deadLetterReplay, .deliveryStatus:
+        case .configurationReloaded, .auditorAccess, .deadLetterReplay, .deliveryStatus, .configurationImpactRun:
             return
         }
     }

@@ -81,11 +81,14 @@ package enum HXTransactionalID {
     package static let routerPrefix = "hx-router-"
     package static let auditorPrefix = "hx-auditor-"
     package static let operatorPrefix = "hx-operator-"
+    package static let adminPrefix = "hx-admin-"
     package static func router(instance: String) -> String { routerPrefix + instance }
     /// An auditor's access records (`AuditAccessRecorder`).
     package static func auditor(_ actor: String) -> String { auditorPrefix + actor }
     /// An operator's dead-letter replays (`DeadLetterReplayer`).
     package static func `operator`(_ actor: String) -> String { operatorPrefix + actor }
+    /// An admin's records of impact reports run in the console (`ImpactRunRecorder`).
+    package static func admin(_ actor: String) -> String { adminPrefix + actor }
     package static let deliverPrefix = "hx-deliver-"
     /// A recipient's delivery worker: one per recipient, so a second one fences the first
     /// and the recipient's audit chain (`delivery:<code>`) never forks.

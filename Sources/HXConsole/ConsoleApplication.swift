@@ -17,6 +17,8 @@ enum Access {
     static let replay: Set<StaffRole> = [.operator_, .admin]
     static let patientData: Set<StaffRole> = [.auditor]
     static let users: Set<StaffRole> = [.admin]
+    /// The IG lead's impact report of a proposed configuration (docs/design.md "IG change control").
+    static let impact: Set<StaffRole> = [.admin]
 }
 
 /// `hx console`: server-rendered pages over a `ConsoleBackend`, with sign-in,
@@ -99,7 +101,7 @@ package struct ConsoleApplication: Sendable {
             try await self.form(request, context, Access.replay, ReplayForm.self) { session, form in try await self.replay(session, form: form) }
         }
         router.get("/deliveries") { _, context in try await self.page(context, Access.operations) { try await self.deliveries($0) } }
-        router.get("/agreements") { _, context in try await self.page(context, Access.operations) { self.agreements($0) } }
+        router.get("/agreements") { _, context in try await self.page(context, Access.operations) { await self.agreements($0) } }
         router.get("/audit") { _, context in try await self.page(context, Access.patientData) { try await self.audit($0, form: nil) } }
         router.post("/audit/search") { request, context in
             try await self.form(request, context, Access.patientData, AuditSearchForm.self) { session, form in try await self.audit(session, form: form) }
@@ -115,6 +117,8 @@ package struct ConsoleApplication: Sendable {
             return try await self.page(context, Access.patientData) { try await self.report($0, nhsNumber: nhs) }
         }
         router.get("/users") { _, context in try await self.page(context, Access.users) { self.users($0) } }
+        router.get("/impact") { _, context in try await self.page(context, Access.impact) { self.impactForm($0) } }
+        router.post("/impact") { request, context in try await self.impactUpload(request, context) }
         return router
     }
 
@@ -235,6 +239,7 @@ package struct ConsoleApplication: Sendable {
             layout["user"] = [
                 "name": session.name, "role": session.role.rawValue, "csrf": session.csrfToken,
                 "isAuditor": Access.patientData.contains(session.role), "isAdmin": Access.users.contains(session.role),
+                "mayRunImpact": Access.impact.contains(session.role),
             ] as [String: Any]
         }
         let html = library.render(layout, withTemplate: "layout") ?? ""

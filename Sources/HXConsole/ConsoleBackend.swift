@@ -1,6 +1,8 @@
 import Foundation
 import HXAudit
 import HXAuditIndex
+import HXCanonical
+import HXImpact
 import HXOperations
 import HXPlace
 
@@ -43,6 +45,8 @@ package protocol ConsoleBackend: Sendable {
     func operations() async throws -> OperationsSnapshot
     /// Decisions by outcome since `since`, from the audit index.
     func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int]
+    /// Decisions from `since` (RFC 3339) by agreement and outcome, from the audit index (the agreement register).
+    func agreementOutcomeCounts(since: String) async throws -> [String: [AuditOutcome: Int]]
     func deadLetters() async throws -> [DeadLetter]
     /// The alerts Prometheus has firing; nil when the console was given no Prometheus to ask.
     func firingAlerts() async -> FiringAlert.Reading?
@@ -56,6 +60,10 @@ package protocol ConsoleBackend: Sendable {
     func replay(_ refs: [DeadLetterRef], by: StaffSession) async throws -> [ReplayOutcome]
     func searchAudit(_ query: AuditQuery, describedAs: String, by: StaffSession) async throws -> [IndexedAuditRecord]
     func subjectAccessReport(nhsNumber: String, by: StaffSession) async throws -> String
+    /// Every canonical input from `from` to `to` decided under the configuration in force and
+    /// under `proposed`; the run is recorded in the audit trail first (who, the two digests,
+    /// the window), and nothing is shown if that fails. Nothing is applied.
+    func impact(of proposed: PlaceConfiguration, named: String, from: Instant, to: Instant, by: StaffSession) async throws -> ImpactReport
     func verifyChains() async throws -> VerificationStatus
     func lastVerification() async -> VerificationStatus?
 }

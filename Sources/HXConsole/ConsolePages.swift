@@ -166,22 +166,42 @@ extension ConsoleApplication {
         ], title: "Replay done", session: session)
     }
 
-    func agreements(_ session: StaffSession) -> Response {
+    /// The agreement register (docs/design.md "IG change control"): every agreement, what it
+    /// decided in the last 30 days by outcome (counts only, so for every role), and what needs
+    /// attention. Without the index's counts the page still lists the agreements and says so.
+    func agreements(_ session: StaffSession) async -> Response {
         let today = Instant(Date()).ukDate
-        let rows = backend.place.agreements.sorted { $0.id < $1.id }.map { a -> [String: Any] in
-            let daysLeft = a.validTo.dayNumber - today.dayNumber
+        var recent: [String: [AuditOutcome: Int]]?, quarter: [String: [AuditOutcome: Int]]?
+        do {
+            recent = try await backend.agreementOutcomeCounts(since: AgreementRegister.since(days: AgreementRegister.recentDays, today: today))
+            quarter = try await backend.agreementOutcomeCounts(since: AgreementRegister.since(days: AgreementRegister.horizonDays, today: today))
+        } catch {
+            logger.warning("agreement counts unavailable", metadata: ["error": "\(String(describing: type(of: error)))"])
+            recent = nil
+            quarter = nil
+        }
+        func list(_ codes: [String]) -> String { codes.count <= 6 ? codes.joined(separator: ", ") : codes.prefix(5).joined(separator: ", ") + ", … (\(codes.count))" }
+        let register = AgreementRegister(backend.place, today: today, recent: recent, quarter: quarter)
+        let rows = register.entries.map { e -> [String: Any] in
+            let daysLeft = e.validTo.dayNumber - today.dayNumber
             let (cls, note): (String, String) =
-                if a.status != .active { ("inactive", a.status.rawValue) }
-                else if daysLeft < 0 { ("expired", "expired") }
-                else if a.validFrom.dayNumber > today.dayNumber { ("not-yet", "not yet in force") }
-                else if daysLeft <= PlaceConfiguration.expiryWarningDays { ("expiring", "ends in \(daysLeft) days") }
+                if e.status != .active { ("inactive", e.status.rawValue) }
+                else if e.flags.contains(.expiredButActive) { ("expired", "ended \(-daysLeft) days ago, still marked active") }
+                else if e.validFrom.dayNumber > today.dayNumber { ("not-yet", "not yet in force") }
+                else if e.flags.contains(.endingSoon) { ("expiring", "ends in \(daysLeft) days") }
+                else if e.flags.contains(.quiet) { ("quiet", "decided nothing in 90 days") }
                 else { ("in-force", "in force") }
+            let decided = e.recent.map { counts in
+                let parts = AuditOutcome.allCases.compactMap { o in counts[o].map { "\(o.rawValue) \($0)" } }
+                return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+            } ?? "–"
             return [
-                "id": a.id, "title": a.title, "version": a.version, "status": a.status.rawValue, "purpose": a.purpose.rawValue,
-                "validFrom": "\(a.validFrom)", "validTo": "\(a.validTo)", "class": cls, "note": note,
+                "id": e.id, "title": e.title, "version": e.version, "status": e.status.rawValue, "purpose": e.purpose,
+                "validFrom": "\(e.validFrom)", "validTo": "\(e.validTo)", "class": cls, "note": note,
+                "sources": list(e.sources), "recipients": list(e.recipients), "decided": decided,
             ]
         }
-        return render("agreements", ["today": "\(today)", "agreements": rows], title: "Agreements", session: session)
+        return render("agreements", ["today": "\(today)", "agreements": rows, "counted": recent != nil], title: "Agreements", session: session)
     }
 
     func audit(_ session: StaffSession, form: AuditSearchForm?) async throws -> Response {

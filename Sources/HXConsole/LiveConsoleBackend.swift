@@ -3,6 +3,8 @@ import HXAudit
 import HXAuditIndex
 import HXAuditIndexing
 import HXCanonical
+import HXImpact
+import HXProposal
 import HXKafka
 import HXOperations
 import HXPlace
@@ -20,6 +22,7 @@ package final class LiveConsoleBackend: ConsoleBackend {
     let deadLetterStore: DeadLetterStore
     let index: any AuditIndexStore
     let recorder: AuditAccessRecorder
+    let impactRecorder: ImpactRunRecorder
     let replayer: DeadLetterReplayer
     let adapters: AdapterCatalogue
     let key: AuditKey?
@@ -39,6 +42,7 @@ package final class LiveConsoleBackend: ConsoleBackend {
         self.key = key
         deadLetterStore = DeadLetterStore(client: client, logger: logger)
         recorder = AuditAccessRecorder(client: client, key: key, logger: logger)
+        impactRecorder = ImpactRunRecorder(client: client, key: key, logger: logger)
         replayer = DeadLetterReplayer(client: client, key: key, configurationDigest: place.configurationDigest, logger: logger)
         self.adapters = adapters
     }
@@ -52,6 +56,10 @@ package final class LiveConsoleBackend: ConsoleBackend {
     package func decisionsByOutcome(since: Date) async throws -> [AuditOutcome: Int] {
         let instant = Instant(since)
         return try await index.outcomeCounts(since: AuditTime.rfc3339(instant) ?? "1970-01-01T00:00:00.000Z")
+    }
+
+    package func agreementOutcomeCounts(since: String) async throws -> [String: [AuditOutcome: Int]] {
+        try await index.agreementOutcomeCounts(since: since)
     }
 
     package func deadLetters() async throws -> [DeadLetter] { try await deadLetterStore.all() }
@@ -114,6 +122,15 @@ package final class LiveConsoleBackend: ConsoleBackend {
         // Decisions and what the recipients' systems said about them (delivery-status records).
         let found = try await index.search(AuditQuery(nhsNumber: nhsNumber, limit: 1_000_000))
         return SubjectAccessReport(nhsNumber: nhsNumber, records: found.map(\.record), place: place, generatedAt: Date().ISO8601Format()).html()
+    }
+
+    package func impact(of proposed: PlaceConfiguration, named name: String, from: Instant, to: Instant, by session: StaffSession) async throws -> ImpactReport {
+        let start = from, end = to
+        _ = try await impactRecorder.record(
+            actor: session.name, role: session.role.rawValue, proposedDigest: proposed.configurationDigest, proposedName: name,
+            from: AuditTime.rfc3339(start) ?? "", to: AuditTime.rfc3339(end) ?? "", configurationDigest: place.configurationDigest)
+        let reading = ImpactReading(client: client, from: start.millisecondsSinceEpoch, to: end.millisecondsSinceEpoch)
+        return try await reading.read(current: place, proposed: proposed)
     }
 
     package func verifyChains() async throws -> VerificationStatus {

@@ -6,7 +6,7 @@ enum Templates {
         "layout": layout, "sign-in": signIn, "forbidden": forbidden, "not-found": notFound, "problem": problem,
         "overview": overview, "topic": topic, "group": group, "dead-letters": deadLetters, "dead-letter": deadLetter,
         "replay-confirm": replayConfirm, "replay-result": replayResult, "agreements": agreements, "audit": audit, "users": users,
-        "deliveries": deliveries,
+        "deliveries": deliveries, "impact": impact, "impact-refused": impactRefused, "impact-report": impactReport,
     ]
 
     static let layout = """
@@ -29,6 +29,7 @@ enum Templates {
     <a href="/deliveries">Deliveries</a>
     <a href="/agreements">Agreements</a>
     {{#isAuditor}}<a href="/audit">Audit</a>{{/isAuditor}}
+    {{#mayRunImpact}}<a href="/impact">Impact</a>{{/mayRunImpact}}
     {{#isAdmin}}<a href="/users">Users</a>{{/isAdmin}}
     </nav>
     <form method="post" action="/sign-out" class="sign-out">
@@ -233,10 +234,11 @@ enum Templates {
 
     static let agreements = """
     <h1>Data sharing agreements</h1>
-    <p>As of {{today}}. Agreements ending within 90 days are highlighted.</p>
+    <p>As of {{today}}. Highlighted: agreements ending within 90 days, ended but still marked active, or in force yet
+    deciding nothing in 90 days. {{^counted}}<span class="error" id="counts-unavailable">The audit index could not be read: decisions are not shown.</span>{{/counted}}</p>
     <table id="agreements">
-    <thead><tr><th>Id</th><th>Title</th><th>Version</th><th>Status</th><th>Purpose</th><th>Valid from</th><th>Valid to</th><th></th></tr></thead>
-    <tbody>{{#agreements}}<tr class="{{class}}"><td>{{id}}</td><td>{{title}}</td><td>{{version}}</td><td>{{status}}</td><td>{{purpose}}</td><td>{{validFrom}}</td><td>{{validTo}}</td><td>{{note}}</td></tr>{{/agreements}}</tbody>
+    <thead><tr><th>Id</th><th>Title</th><th>Version</th><th>Status</th><th>Purpose</th><th>From</th><th>To</th><th>Valid from</th><th>Valid to</th><th>Decisions, last 30 days</th><th></th></tr></thead>
+    <tbody>{{#agreements}}<tr class="{{class}}"><td>{{id}}</td><td>{{title}}</td><td>{{version}}</td><td>{{status}}</td><td>{{purpose}}</td><td>{{sources}}</td><td>{{recipients}}</td><td>{{validFrom}}</td><td>{{validTo}}</td><td>{{decided}}</td><td>{{note}}</td></tr>{{/agreements}}</tbody>
     </table>
     """
 
@@ -275,6 +277,57 @@ enum Templates {
     <form method="post" action="/audit/verify"><input type="hidden" name="_csrf" value="{{csrf}}"><button id="verify" type="submit">Verify every chain now</button></form>
     """
 
+    static let impact = """
+    <h1>Impact of a proposed configuration</h1>
+    <p>Upload the proposed <code>config</code> folder as a zip or a plain tar. It is checked with the rules of <code>hx config check</code>;
+    if it is valid, every input of the window is decided again under today's configuration and under the proposal, and the flows that
+    would start, stop or change form are counted. Nothing is applied, and the run is recorded in the audit trail with your name.</p>
+    <form method="post" action="/impact" enctype="multipart/form-data" id="impact-upload">
+    <input type="hidden" name="_csrf" value="{{csrf}}">
+    <label>Proposed configuration <input type="file" name="archive" accept=".zip,.tar" required></label>
+    <label>Inputs from <input name="from" type="date" value="{{from}}" required></label>
+    <label>to <input name="to" type="date" value="{{to}}" required></label> (UK days, both included; at most {{maxDays}} days)
+    <button id="run-impact" type="submit">Run the impact report</button>
+    </form>
+    <p class="note">The same report from a shell: <code>hx config impact --config CURRENT --proposed DIR</code>.</p>
+    """
+
+    static let impactRefused = """
+    <h1 id="proposal-refused">{{name}} is not a valid configuration</h1>
+    <p>{{count}} error(s), as <code>hx config check</code> reports them. Nothing was compared.</p>
+    <ul id="proposal-issues">{{#issues}}<li>{{.}}</li>{{/issues}}</ul>
+    <p><a href="/impact">Upload another</a></p>
+    """
+
+    static let impactReport = """
+    <h1>Impact of {{proposedName}}</h1>
+    <p>Inputs from {{from}} to {{to}}: {{read}} read, {{decided}} decided under both configurations.
+    Configuration in force <code>{{currentDigest}}</code>; proposed <code>{{proposedDigest}}</code>. Nothing has been applied.</p>
+    <div class="tiles">
+    <div class="tile"><span class="big" id="impact-stops">{{stops}}</span>deliveries would stop</div>
+    <div class="tile"><span class="big" id="impact-starts">{{starts}}</span>would start</div>
+    <div class="tile"><span class="big" id="impact-changes">{{changes}}</span>would change form</div>
+    <div class="tile"><span class="big">{{flowsCurrent}} → {{flowsProposed}}</span>deliveries in the window</div>
+    </div>
+    {{#noChange}}<p id="impact-none">The proposal changes no flow in this window.</p>{{/noChange}}
+    {{^noChange}}
+    <table id="impact-lines">
+    <thead><tr><th>Change</th><th>Agreement</th><th>Recipient</th><th>Reason</th><th>Deliveries</th><th>Fields (− removed, + given back)</th></tr></thead>
+    <tbody>{{#lines}}<tr class="{{change}}"><td>{{change}}</td><td>{{agreement}}</td><td>{{recipient}}</td><td>{{reason}}</td><td>{{messages}}</td><td>{{fields}}</td></tr>{{/lines}}</tbody>
+    </table>
+    {{/noChange}}
+    <h2>Agreements it touches</h2>
+    {{#agreements}}
+    <h3 id="agreement-{{id}}">{{id}}: {{status}}</h3>
+    <table class="agreement-compare">
+    <thead><tr><th></th><th>In force</th><th>Proposed</th></tr></thead>
+    <tbody>{{#rows}}<tr class="{{class}}"><th>{{name}}</th><td>{{current}}</td><td>{{proposed}}</td></tr>{{/rows}}</tbody>
+    </table>
+    {{/agreements}}
+    {{^agreements}}<p>None.</p>{{/agreements}}
+    <p><a href="/impact">Run another</a></p>
+    """
+
     static let users = """
     <h1>Users</h1>
     <p>Users are managed with <code>hx console user add</code> on the console's host; passwords are stored as bcrypt hashes.</p>
@@ -298,7 +351,9 @@ enum Templates {
     .badge.late { background: #ffb81c; padding: 0 0.4rem; }
     .badge.down { background: #d5281b; color: white; padding: 0 0.4rem; }
     .badge.stopped { background: #768692; color: white; padding: 0 0.4rem; }
-    tr.expiring td { background: #fff4cc; }
+    tr.expiring td, tr.quiet td { background: #fff4cc; }
+    tr.differs td { background: #fff4cc; font-weight: bold; }
+    tr.stop td { background: #fbe4e2; }
     tr.expired td, tr.lagging td, tr.broken td, tr.not-replayed td { background: #fbe4e2; }
     .error { color: #d5281b; font-weight: bold; }
     .note { color: #4c6272; }

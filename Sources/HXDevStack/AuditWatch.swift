@@ -45,6 +45,8 @@ package struct AuditWatch: Service {
             return "decision:   auditor access"
         case .deadLetterReplay:
             return "decision:   dead letter \(r.details["deadLetter"] ?? "?") replayed"
+        case .configurationImpactRun:
+            return "decision:   impact of configuration \(r.details["proposedDigest"]?.prefix(12) ?? "?") reported"
         case .deliveryStatus:
             return "delivery:   \(r.messageType ?? "?") to \(r.recipient ?? "?") \(r.details["status"] ?? "?") (\(r.details["transport"] ?? "?"))" + reasons
         }

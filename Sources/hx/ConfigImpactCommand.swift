@@ -5,6 +5,7 @@ import HXCanonical
 import HXConfigFile
 import HXImpact
 import HXPlace
+import HXProposal
 
 extension ConfigCommand {
     struct Impact: AsyncParsableCommand {

@@ -6,6 +6,7 @@ import HXConfigFile
 import HXPlace
 import HXPolicy
 import HXPolicyTesting
+import HXProposal
 import HXTopics
 import HXTranslate
 
@@ -155,28 +156,10 @@ struct ConfigCommand: AsyncParsableCommand {
             print("\(directory): valid, \(warnings) warning(s); configuration digest \(digest ?? "-")")
         }
 
-        /// Every problem of the configuration in `url` (errors and warnings, with file and line),
-        /// and the place when it loads; `hx config impact` checks a proposal with the same rules.
+        /// The rules live in HXProposal, so the console checks an uploaded proposal the same way.
         static func check(_ url: URL) -> (issues: [ConfigIssue], place: PlaceConfiguration?) {
-            var issues: [ConfigIssue] = []
-            var loaded: PlaceConfiguration?
-            do {
-                let today = Date().formatted(.iso8601.year().month().day())
-                let place = try PlaceConfiguration.load(directory: url, asOf: CalendarDate(today))
-                issues += place.warnings
-                loaded = place
-            } catch {
-                issues += error.issues
-            }
-            do { _ = try TopicCatalog.load(configDirectory: url) } catch { issues += error.issues }
-            // Only `hx audit prune` needs it; a place without an audit index may leave it out.
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent(AuditRetention.fileName).path) {
-                do { _ = try AuditRetention.load(directory: url) } catch { issues += error.issues }
-            }
-            if case .failure(let errors) = SensitivityCodes.load(contentsOf: url.appendingPathComponent("sensitivity-codes.yaml")) {
-                issues += errors.issues
-            }
-            return (issues, loaded)
+            let checked = ConfigurationCheck.check(url)
+            return (checked.issues, checked.place)
         }
     }
 }

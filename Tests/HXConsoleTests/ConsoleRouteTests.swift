@@ -39,6 +39,7 @@ import Testing
         ("/audit", [.auditor]),
         ("/audit/report?nhsNumber=\(FixedBackend.nhsNumber)", [.auditor]),
         ("/users", [.admin]),
+        ("/impact", [.admin]),
     ]
 
     @Test func signedOutReachesNothingButSignIn() async throws {
@@ -242,17 +243,25 @@ import Testing
         }
     }
 
-    @Test func agreementsEndingWithin90DaysAreHighlighted() async throws {
+    @Test func theAgreementRegisterShowsRecentDecisionsAndFlagsWhatNeedsAttention() async throws {
         try await withConsole(FixedBackend()) { client in
             let session = try await signIn(client, "olive")
             try await client.execute(uri: "/agreements", method: .get, headers: session.headers) { response in
                 let body = String(buffer: response.body)
                 let today = Instant(Date()).ukDate.dayNumber
+                func row(_ id: String) -> String { body.components(separatedBy: "<tr").first { $0.contains("<td>\(id)</td>") } ?? "" }
                 for a in FixedBackend.placeConfiguration.agreements where a.status == .active {
                     let left = a.validTo.dayNumber - today
-                    let row = body.components(separatedBy: "<tr").first { $0.contains("<td>\(a.id)</td>") } ?? ""
-                    #expect(row.contains("class=\"expiring\"") == (left >= 0 && left <= 90 && a.validFrom.dayNumber <= today), "\(a.id)")
+                    let inForce = left >= 0 && a.validFrom.dayNumber <= today
+                    #expect(row(a.id).contains("class=\"expiring\"") == (inForce && left < 90), "\(a.id)")
+                    // The fixed index counted decisions for the discharge agreement only: the others in force are quiet.
+                    if inForce && left >= 90 {
+                        #expect(row(a.id).contains("class=\"quiet\"") == (a.id != "DSA-HALTON-DISCHARGE-001"), "\(a.id)")
+                    }
                 }
+                let discharge = row("DSA-HALTON-DISCHARGE-001")
+                #expect(discharge.contains("<td>deliver 42, deny 3</td>"), "\(discharge)")
+                #expect(!body.contains("counts-unavailable"))
             }
         }
     }

@@ -3,6 +3,7 @@ import HXAudit
 import HXAuditIndex
 import HXCanonical
 import HXConsole
+import HXImpact
 import HXKafka
 import HXOperations
 import HXPlace
@@ -118,6 +119,26 @@ final class FixedBackend: ConsoleBackend {
     func subjectAccessReport(nhsNumber: String, by session: StaffSession) async throws -> String {
         try record(session, "subject-access-report")
         return "<!DOCTYPE html><h1>Your record of sharing</h1><p>\(nhsNumber)</p>"
+    }
+
+    /// The discharge agreement decided; every other agreement quiet.
+    func agreementOutcomeCounts(since: String) async throws -> [String: [AuditOutcome: Int]] {
+        called("agreementOutcomeCounts")
+        return ["DSA-HALTON-DISCHARGE-001": [.deliver: 42, .deny: 3]]
+    }
+
+    /// One stop and one change of form under the discharge agreement, whatever the proposal.
+    func impact(of proposed: PlaceConfiguration, named: String, from: Instant, to: Instant, by session: StaffSession) async throws -> ImpactReport {
+        try record(session, "impact \(named) \(proposed.configurationDigest)")
+        var report = ImpactReport()
+        report.inputs = 40
+        report.decided = 40
+        report.flowsCurrent = 30
+        report.flowsProposed = 25
+        report.lines[ImpactKey(change: .stop, agreement: "DSA-HALTON-DISCHARGE-001", recipient: "N81035", reason: "agreement-not-active")] = ImpactCount(messages: 5)
+        report.lines[ImpactKey(change: .changeForm, agreement: "DSA-HALTON-DISCHARGE-001", recipient: "HBC-ASC", reason: "minimisation-changed")] =
+            ImpactCount(messages: 2, fieldsRemoved: ["payload.medications[]": 2])
+        return report
     }
 
     func verifyChains() async throws -> VerificationStatus {

@@ -86,9 +86,10 @@ struct AccessPlanTests {
         let plan = try Self.plan()
         #expect(plan.principals(allowed: .read, onTopic: HXTopic.audit)
                 == [AccessPlan.router, AccessPlan.deliverer, AccessPlan.indexer, AccessPlan.auditor, AccessPlan.console])
-        #expect(plan.principals(allowed: .read, onTopic: HXTopic.consent) == [AccessPlan.router, AccessPlan.consent, AccessPlan.igChange])
+        // The console reads what the impact report reads, for the admin's Impact page.
+        #expect(plan.principals(allowed: .read, onTopic: HXTopic.consent) == [AccessPlan.router, AccessPlan.consent, AccessPlan.igChange, AccessPlan.console])
         for topic in HXTopic.canonicalTopics {
-            #expect(plan.principals(allowed: .read, onTopic: topic) == [AccessPlan.router, AccessPlan.igChange], "\(topic)")
+            #expect(plan.principals(allowed: .read, onTopic: topic) == [AccessPlan.router, AccessPlan.igChange, AccessPlan.console], "\(topic)")
         }
         // The impact report writes nothing at all.
         #expect(!plan.acls.contains { $0.principal == AccessPlan.igChange && $0.operation != .read })

@@ -55,7 +55,8 @@ import Testing
 
             // Users, through the command trust IT would use (the password on standard input).
             let users = work.appendingPathComponent("console-users.yaml").path
-            for (name, role, password) in [("olive", "operator", "olive-password-1"), ("audrey", "auditor", "audrey-password-1")] {
+            for (name, role, password) in [("olive", "operator", "olive-password-1"), ("audrey", "auditor", "audrey-password-1"),
+                                           ("adam", "admin", "adam-password-1")] {
                 let added = try await run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | \"$2\" console user add \"$3\" --role \"$4\" --users \"$5\" --bcrypt-cost 4",
                                                 "sh", password, RouterKillTests.hx.path, name, role, users])
                 #expect(added.status == 0, "\(added.output)")
@@ -75,12 +76,30 @@ import Testing
             while !DevBroker.canConnect(port: port), ContinuousClock.now < deadline, console.isRunning { try await Task.sleep(for: .milliseconds(200)) }
             #expect(DevBroker.canConnect(port: port), "the console listens: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
 
+            // An IG lead's proposal: the discharge agreement suspended, as a plain tar of its config folder.
+            // What the page must say would stop is what `hx config impact` says, on the same window.
+            let proposed = try RouterCommandTests.configCopy()
+            try RouterCommandTests.edit(RouterCommandTests.agreement(proposed)) { $0.replacingOccurrences(of: "status: active", with: "status: suspended") }
+            let proposal = work.appendingPathComponent("proposal.tar")
+            let tarred = try await run("/bin/tar", ["-cf", proposal.path, "-C", proposed.deletingLastPathComponent().path, proposed.lastPathComponent])
+            #expect(tarred.status == 0, "\(tarred.output)")
+            let trafficDay = Instant(millisecondsSinceEpoch: RouterRig.trafficTime).ukDate
+            let cli = try await runProgram(RouterKillTests.hx, ["config", "impact", "--format", "json", "--config", config.path, "--proposed", proposed.path,
+                                                               "--from", "\(trafficDay)T00:00:00Z", "--to", "\(trafficDay)T23:59:59.999Z"] + servers,
+                                           timeout: .seconds(120))
+            #expect(cli.status == 0, "\(cli.error)")
+            let expected = try ConfigImpactCommandTests.parse(cli.output)
+            #expect(expected.totalStops > 0, "the traffic has discharge summaries to stop")
+
             try? FileManager.default.removeItem(at: Self.artifacts)
             let browser = try await run("/usr/bin/python3", [
                 Place.root.appendingPathComponent("scripts/console-browser-test.py").path, "--url", "http://127.0.0.1:\(port)",
                 "--operator-user", "olive", "--operator-password", "olive-password-1",
                 "--auditor-user", "audrey", "--auditor-password", "audrey-password-1",
                 "--nhs-number", person, "--artifacts", Self.artifacts.path,
+                "--admin-user", "adam", "--admin-password", "adam-password-1", "--proposal", proposal.path,
+                "--impact-from", "\(trafficDay)", "--impact-to", "\(trafficDay)", "--expect-stops", "\(expected.totalStops)",
+                "--expect-agreement", ConfigImpactCommandTests.discharge,
             ])
             #expect(browser.status == 0, "\(browser.output)\nconsole log:\n\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
             let shots = (try? FileManager.default.contentsOfDirectory(atPath: Self.artifacts.path)) ?? []
@@ -102,6 +121,12 @@ import Testing
             #expect(Set(access.compactMap { $0.details["action"] }) == ["search", "subject-access-report"])
             #expect(access.allSatisfy { $0.nhsNumber == person })
             #expect(after.filter { $0.kind == .auditorAccess && $0.chainId == "auditor:olive" }.isEmpty, "the operator saw no patient data")
+            // The impact run, recorded in the admin's chain with both digests and the window; nothing applied.
+            let runs = after.filter { $0.kind == .configurationImpactRun }
+            #expect(runs.count == 1 && runs.first?.chainId == "admin:adam" && runs.first?.details["proposed"] == "proposal.tar", "\(runs)")
+            #expect(runs.first?.details["proposedDigest"].map { $0 != runs.first?.configurationDigest } == true, "two digests")
+            // November is GMT: the UK day starts at midnight UTC.
+            #expect(runs.first?.details["from"] == "\(trafficDay)T00:00:00.000Z" && runs.first?.details["to"] == "\(trafficDay)T23:59:59.999Z")
 
             // Stops cleanly on SIGTERM.
             console.signal(SIGTERM)

@@ -6,27 +6,27 @@ import HXPlace
 import HXPolicy
 import Synchronization
 
-/// The Kafka half of `hx config impact`: the consent and identity topics in
+/// The Kafka half of the impact report (`hx config impact`, the console's impact page): the consent and identity topics in
 /// full, then every canonical input in the window, decided by `ImpactReplay`.
 /// Reads without committing anything, so it moves no one's positions.
-struct ImpactReading: Sendable {
+package struct ImpactReading: Sendable {
     let client: KafkaClientConfiguration
     /// The window, ms since 1970, both ends included.
     let from: Int64
     let to: Int64
     /// Readers working at once, each with its own consumer and share of the partitions
     /// (deciding costs more than reading: one per core keeps the cores busy).
-    var readers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    package var readers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Called with the number of inputs read so far, now and then.
-    var progress: (@Sendable (Int) -> Void)?
+    package var progress: (@Sendable (Int) -> Void)?
 
-    init(client: KafkaClientConfiguration, from: Int64, to: Int64) {
+    package init(client: KafkaClientConfiguration, from: Int64, to: Int64) {
         self.client = client
         self.from = from
         self.to = to
     }
 
-    func read(current: PlaceConfiguration, proposed: PlaceConfiguration) async throws -> ImpactReport {
+    package func read(current: PlaceConfiguration, proposed: PlaceConfiguration) async throws -> ImpactReport {
         let cluster = try await KafkaAdmin(configuration: client).describeCluster()
         func partitions(_ topic: String) -> [KafkaTopicPartition] {
             (cluster.topic(topic)?.partitions.map(\.id) ?? []).sorted().map { KafkaTopicPartition(topic: topic, partition: $0) }
