@@ -19,6 +19,10 @@ package enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
     /// retrying, failed, overdue), in the recipient's chain `delivery:<code>`;
     /// `details.decision` names the decision it closes. Written by `hx deliver run`.
     case deliveryStatus = "delivery-status"
+    /// A reviewer linked a message held for review to an NHS number, or rejected it,
+    /// with a reason, in the reviewer's chain `reviewer:<name>`; written before the
+    /// resolution reaches the router, whose decisions name it (`details.resolution`).
+    case identityResolution = "identity-resolution"
 }
 
 /// docs/design.md "Information governance": the outcome of one decision.
@@ -27,6 +31,8 @@ package enum AuditOutcome: String, Codable, Sendable, CaseIterable {
     case deliverRedacted = "deliver-redacted"
     case deny
     case review
+    /// A held message a reviewer rejected: decided, delivered nowhere.
+    case rejected
 }
 
 package struct AuditSource: Codable, Sendable, Equatable {

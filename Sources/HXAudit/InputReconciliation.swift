@@ -139,7 +139,7 @@ package struct InputReconciliation: Sendable {
                 switch decision.outcome {
                 case .deliver, .deliverRedacted: decision.recipient.map { output.topic == "hx.deliver.\($0.lowercased())" } ?? false
                 case .review: output.topic == "hx.review.v1"
-                case .deny, nil: false
+                case .deny, .rejected, nil: false
                 }
             if expected { carriedOut.insert(output.decisionId) } else { report.outputsAgainstDecision.append(output.place) }
         }

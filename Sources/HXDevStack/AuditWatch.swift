@@ -45,6 +45,8 @@ package struct AuditWatch: Service {
             return "decision:   auditor access"
         case .deadLetterReplay:
             return "decision:   dead letter \(r.details["deadLetter"] ?? "?") replayed"
+        case .identityResolution:
+            return "decision:   held message \(r.details["item"] ?? "?") \(r.details["action"] ?? "?") by a reviewer"
         case .deliveryStatus:
             return "delivery:   \(r.messageType ?? "?") to \(r.recipient ?? "?") \(r.details["status"] ?? "?") (\(r.details["transport"] ?? "?"))" + reasons
         }

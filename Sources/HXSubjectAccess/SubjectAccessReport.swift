@@ -149,6 +149,7 @@ package struct SubjectAccessReport: Sendable {
         case .deliverRedacted: "Passed on with parts removed"
         case .deny: "Not passed on"
         case .review: "Held for checking"
+        case .rejected: "Not passed on: the person could not be identified"
         case nil: "—"
         }
     }
