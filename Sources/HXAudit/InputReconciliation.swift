@@ -146,7 +146,7 @@ package struct InputReconciliation: Sendable {
         // A decision about an input not being accounted for (past a live log's routed position,
         // or gone from the canonical topic with its retention) may rightly have no output in view.
         let given = Set(inputs)
-        for (id, decision) in decisions where !decision.isDeadLetter && decision.outcome != .deny && decision.outcome != nil {
+        for (id, decision) in decisions where !decision.isDeadLetter && decision.outcome != .deny && decision.outcome != .rejected && decision.outcome != nil {
             guard let input = decision.input, given.contains(input) else { continue }
             if !carriedOut.contains(id) { report.decisionsWithoutOutput.append(id) }
         }

@@ -44,7 +44,10 @@ package struct ReviewResolver: Sendable {
         let requestId = UUID().uuidString.lowercased()
         let id = AuditIdentifiers.identityResolutionId(item: item.item, requestId: requestId)
         let message = item.message
-        let nhsNumber: NHSNumber? = if case .link(let n) = verdict { n } else { nil }
+        let nhsNumber: NHSNumber? = switch verdict {
+        case .link(let n): n
+        case .reject: nil
+        }
         let reviewer = request.reviewer.trimmingCharacters(in: .whitespacesAndNewlines)
         let entry = try AuditRecordBuilder.identityResolution(
             resolutionId: id, time: instant, actor: reviewer, role: role, item: item.item, place: item.place.logPosition,

@@ -124,7 +124,8 @@ package enum RouterStep {
         do {
             if input.topic == HXTopic.reviewResolution {
                 let read = try readResolution(input, timestamp: timestamp)
-                (message, resolution) = (read.message, read.resolution)
+                message = read.message
+                resolution = read.resolution
             } else {
                 message = try read(input, timestamp: timestamp)
             }

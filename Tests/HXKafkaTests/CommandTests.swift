@@ -60,7 +60,7 @@ struct CommandTests {
             ["run", "--port", String(port), "--console-port", String(consolePort), "--adapter-ports", "any", "--exit-when-settled",
              "--state-directory", Self.stateDirectory()], timeout: .seconds(180))
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
-        let consoleLine = try Regex("console:    http://localhost:\(consolePort)  sign in as operator / [a-z0-9-]{19} or auditor / [a-z0-9-]{19}")
+        let consoleLine = try Regex("console:    http://localhost:\(consolePort)  sign in as operator / [a-z0-9-]{19} or auditor / [a-z0-9-]{19} or reviewer / [a-z0-9-]{19}")
         #expect(result.output.contains(consoleLine), "the console's address and this run's demonstration users")
         #expect(result.output.contains("topics:     39 declared"))
         #expect(result.output.contains("adapters:   7,"))

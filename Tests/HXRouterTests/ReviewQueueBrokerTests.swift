@@ -110,8 +110,9 @@ import Testing
             let expectedDecision = AuditIdentifiers.decisionId(messageId: linked.id, recipient: "N81064")
             try await waitFor("the linked message's delivery and the rejection's audit record") {
                 let records = try await auditRecords(rig)
+                let delivered = try await rig.readAll(deliveryTopic)
                 return records.contains { $0.outcome == .rejected && $0.messageId == rejected.id.lowerCaseString }
-                    && (try await rig.readAll(deliveryTopic)).contains { $0.headers[HXHeader.decisionID] == expectedDecision }
+                    && delivered.contains { $0.headers[HXHeader.decisionID] == expectedDecision }
             }
             // The router has committed past both resolutions: anything it would write again, it has written.
             let resolutions = try await rig.readAll(HXTopic.reviewResolution)
@@ -157,6 +158,71 @@ import Testing
             let verify = try await runProgram(RouterKillTests.hx, ["audit", "verify", "--bootstrap-servers", rig.bootstrapServers,
                                                                   "--audit-key-file", RouterKillTests.keyFile.path], timeout: .seconds(90))
             #expect(verify.status == 0, "\(verify.output)\(verify.error)")
+        }
+    }
+
+    /// A reviewer clears a held message in the console, in a real browser (scripts/review-browser-test.py),
+    /// and it routes: the linked person's practice gets it, its decisions naming the resolution.
+    @Test(.timeLimit(.minutes(6)))
+    func aReviewerClearsAHeldMessageInABrowserAndItRoutes() async throws {
+        try await withBroker { broker in
+            let rig = try await RouterRig(broker: broker)
+            let message = Self.held("browser")
+            let producer = try KafkaProducer(configuration: rig.producerConfiguration())
+            #expect(try await producer.send(batch: [KafkaOutgoingMessage(
+                topic: message.type.topic, key: Array("message:\(message.id.lowerCaseString)".utf8), value: CanonicalJSON.bytes(message),
+                timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000)]).allSucceeded)
+            await producer.close()
+            let work = FileManager.default.temporaryDirectory.appendingPathComponent("hx-review-browser-\(UUID().uuidString.prefix(8))")
+            let router = try ServiceProcess("router", RouterKillTests.routerArguments(rig, instance: "review-browser"), logDirectory: work)
+            defer { router.killNow() }
+            let store = ReviewStore(client: rig.client, groupID: "hx-review-test")
+            do {
+                try await waitFor("the held message") { try await store.snapshot().open.count == 1 }
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+
+            let users = work.appendingPathComponent("console-users.yaml").path
+            for (name, role) in [("kim", "identity-reviewer"), ("olive", "operator")] {
+                let added = try await runProgram(URL(fileURLWithPath: "/bin/sh"), [
+                    "-c", "printf '%s\\n' \"$1\" | \"$2\" console user add \"$3\" --role \"$4\" --users \"$5\" --bcrypt-cost 4",
+                    "sh", "\(name)-password-1", RouterKillTests.hx.path, name, role, users])
+                #expect(added.status == 0, "\(added.output)\(added.error)")
+            }
+            let port = try DevBroker.freePort()
+            let config = Place.root.appendingPathComponent("config")
+            let console = try ServiceProcess("console", [
+                "console", "--listen", "127.0.0.1:\(port)", "--users", users, "--config", config.path,
+                "--adapters", Place.root.appendingPathComponent("adapters").path, "--audit-key-file", RouterKillTests.keyFile.path,
+                "--index", work.appendingPathComponent("index.sqlite").path, "--sample-interval", "2", "--bootstrap-servers", rig.bootstrapServers,
+            ], logDirectory: work)
+            defer { console.killNow() }
+            #expect(try await console.waitUntilListening(port: port), "\(console.logs)")
+
+            let artifacts = Place.root.appendingPathComponent("test-artifacts/review-browser")
+            try? FileManager.default.removeItem(at: artifacts)
+            let browser = try await runProgram(URL(fileURLWithPath: "/usr/bin/python3"), [
+                Place.root.appendingPathComponent("scripts/review-browser-test.py").path, "--url", "http://127.0.0.1:\(port)",
+                "--reviewer-user", "kim", "--reviewer-password", "kim-password-1", "--operator-user", "olive", "--operator-password", "olive-password-1",
+                "--nhs-number", Self.person, "--family", "Testlane", "--artifacts", artifacts.path,
+            ], timeout: .seconds(300))
+            #expect(browser.status == 0, "\(browser.output)\(browser.error)\nconsole log:\n\(console.logs)")
+
+            let expected = AuditIdentifiers.decisionId(messageId: message.id, recipient: "N81064")
+            try await waitFor("the linked message's delivery to its practice") {
+                try await rig.readAll(HXTopic.delivery("N81064")).contains { $0.headers[HXHeader.decisionID] == expected }
+            }
+            let records = try await auditRecords(rig)
+            let resolution = try #require(records.first { $0.kind == .identityResolution })
+            #expect(resolution.chainId == "reviewer:kim" && resolution.details["reason"] == "Confirmed with the ward by phone")
+            #expect(records.contains { $0.kind == .auditorAccess && $0.chainId == "reviewer:kim" && $0.details["action"] == "review-queue-view" },
+                    "the reviewer's view was recorded")
+            #expect(records.filter { $0.decisionId == expected }.allSatisfy { $0.details["resolution"] == resolution.decisionId })
+            #expect(!records.contains { $0.chainId == "reviewer:olive" || $0.chainId == "auditor:olive" }, "the operator saw no held message")
+            #expect(!console.logs.contains("Testlane"), "no patient identifier in the console's log")
         }
     }
 }
