@@ -17,7 +17,7 @@ struct ReviewQueueGauges: Service {
     init(backend: any ConsoleBackend, registry: PrometheusCollectorRegistry, interval: Duration, logger: Logger) {
         self.backend = backend
         held = registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "hx", subsystem: "review", metricName: "held", helpText: "Messages held for identity review and not yet resolved."))
+            namespace: "hx", subsystem: "review", metricName: "held", unitName: "", helpText: "Messages held for identity review and not yet resolved."))
         oldest = registry.makeGauge(descriptor: MetricNameDescriptor(
             namespace: "hx", subsystem: "review", metricName: "oldest_age", unitName: "seconds",
             helpText: "Age of the oldest message held for identity review (0 when none)."))

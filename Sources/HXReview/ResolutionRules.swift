@@ -37,6 +37,12 @@ package struct ResolutionRefusal: Error, Sendable, Equatable, CustomStringConver
 
     package var code: Code
     package var message: String
+
+    package init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
     package var description: String { "\(message) [\(code.rawValue)]" }
 }
 
