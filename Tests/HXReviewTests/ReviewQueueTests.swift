@@ -61,7 +61,7 @@ enum PlaceFixture {
         let open = [Held.item(1, at: 1_000), Held.item(2, at: 61_000)]
         let summary = ReviewQueue.summary(open, at: Instant(millisecondsSinceEpoch: 2 * 86_400_000 + 1_000))
         #expect(summary.count == 2)
-        #expect(summary.oldestAgeSeconds == 2 * 86_400)
+        #expect(summary.oldestAgeSeconds == Double(2 * 86_400))
         #expect(summary.text == "2 held, oldest 2 d 0 h")
         #expect(ReviewQueue.summary([], at: Instant(millisecondsSinceEpoch: 0)) == ReviewSummary(count: 0, oldestAgeSeconds: nil))
     }
