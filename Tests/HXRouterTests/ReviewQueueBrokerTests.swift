@@ -119,7 +119,7 @@ import Testing
             #expect(resolutions.count == 2, "the refused one wrote nothing")
             try await waitFor("the router to commit past the resolutions") {
                 let committed = try await KafkaAdmin(configuration: rig.client).committedOffsets(
-                    group: "hx-router", partitions: resolutions.map { KafkaTopicPartition(topic: HXTopic.reviewResolution, partition: $0.partition) })
+                    group: "hx-router", partitions: Set(resolutions.map(\.partition)).sorted().map { KafkaTopicPartition(topic: HXTopic.reviewResolution, partition: $0) })
                 return resolutions.allSatisfy { r in committed.contains { $0.topicPartition.partition == r.partition && $0.offset > r.offset } }
             }
 
