@@ -5,7 +5,8 @@ Uses the WebDriver client and helpers of console-browser-test.py (standard
 library only) and walks the Review page:
 
   reviewer: signs in and lands on /review; the oldest held message shows its
-  demographics beside the candidates; links it to --nhs-number with a reason;
+  demographics beside the candidates, each field's agreement and the scores
+  (--nhs-number among the candidates); links it to --nhs-number with a reason;
   the page says it was linked and the item has left the queue; signs out.
   operator: the overview shows how many are held, /review is forbidden.
 
@@ -44,6 +45,13 @@ class ReviewTest(cbt.ConsoleTest):
         section = self.text_of("section.review-item")
         if args.family not in section:
             self.fail(f"the held message's family name {args.family!r} beside its candidates", repr(section[:200]))
+        columns = len(self.driver.find_all("section.review-item table.candidates thead th"))
+        if columns < 3:
+            self.fail("the candidates beside the message (at least one candidate column)", f"{columns} columns")
+        if not self.driver.find_all("section.review-item .badge.exact"):
+            self.fail("each field's agreement shown (an 'exact' badge)", "no .badge.exact")
+        if args.nhs_number not in self.text_of("section.review-item table.candidates"):
+            self.fail(f"candidate {args.nhs_number} in the table", "it missing")
         if self.driver.find('nav a[href="/dead-letters"]'):
             self.fail("no operations pages in a reviewer's navigation", "a link to /dead-letters")
         held_before = len(self.driver.find_all("section.review-item"))

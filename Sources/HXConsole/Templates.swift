@@ -335,6 +335,11 @@ enum Templates {
     .badge.late { background: #ffb81c; padding: 0 0.4rem; }
     .badge.down { background: #d5281b; color: white; padding: 0 0.4rem; }
     .badge.stopped { background: #768692; color: white; padding: 0 0.4rem; }
+    .badge.exact { background: #007f3b; color: white; padding: 0 0.4rem; }
+    .badge.close { background: #ffb81c; padding: 0 0.4rem; }
+    .badge.different { background: #d5281b; color: white; padding: 0 0.4rem; }
+    .badge.missing { background: #768692; color: white; padding: 0 0.4rem; }
+    form.resolve { margin: 0.5rem 0; }
     tr.expiring td { background: #fff4cc; }
     tr.expired td, tr.lagging td, tr.broken td, tr.not-replayed td { background: #fbe4e2; }
     .error { color: #d5281b; font-weight: bold; }

@@ -169,6 +169,18 @@ import Testing
             let rig = try await RouterRig(broker: broker)
             let message = Self.held("browser")
             let producer = try KafkaProducer(configuration: rig.producerConfiguration())
+            // Twins at one address: the router never links either (a household rival), and the
+            // reviewer sees both beside the message, field by field.
+            let twins = try [("9434765919", "Frank"), ("9434765927", "Fred")].map { number, given in
+                IdentityFact(
+                    nhsNumber: try NHSNumber(number), family: "Testlane", given: [given], sex: .male, birthDate: Self.sample.subject.birthDate,
+                    postcode: "WA8 9YB", source: Source(organisation: "RWW", system: "test", adapter: "test", messageId: "fact-\(number)"),
+                    recordedAt: RFC3339Timestamp("2026-01-01T00:00:00Z")!)
+            }
+            #expect(try await producer.send(batch: twins.map {
+                KafkaOutgoingMessage(topic: HXTopic.identity, key: Array($0.nhsNumber.digits.utf8), value: Array($0.jsonData),
+                                     timestampMilliseconds: RouterRig.referenceTime)
+            }).allSucceeded)
             #expect(try await producer.send(batch: [KafkaOutgoingMessage(
                 topic: message.type.topic, key: Array("message:\(message.id.lowerCaseString)".utf8), value: CanonicalJSON.bytes(message),
                 timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000)]).allSucceeded)
