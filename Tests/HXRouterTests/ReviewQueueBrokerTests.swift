@@ -235,6 +235,11 @@ import Testing
             #expect(records.filter { $0.decisionId == expected }.allSatisfy { $0.details["resolution"] == resolution.decisionId })
             #expect(!records.contains { $0.chainId == "reviewer:olive" || $0.chainId == "auditor:olive" }, "the operator saw no held message")
             #expect(!console.logs.contains("Testlane"), "no patient identifier in the console's log")
+            // The queue's gauges on the console's /metrics, sampled every 2 s: empty again, counts and ages only.
+            try await waitFor("the review gauges to show an empty queue", timeout: .seconds(30)) {
+                let metrics = try await runProgram(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "http://127.0.0.1:\(port)/metrics"])
+                return metrics.output.contains("\nhx_review_held 0") && metrics.output.contains("\nhx_review_oldest_age_seconds 0")
+            }
         }
     }
 }
