@@ -126,6 +126,9 @@ let package = Package(
             dependencies: ["HXCanonical", "HXConfigFile", "HXPlace", "HXPolicy", "Yams"],
             swiftSettings: strict
         ),
+        // The identity review queue (docs/design.md "Identity matching and review"), pure: held messages,
+        // reviewers' resolutions and their rules, the open queue, the candidates shown beside a held message.
+        .target(name: "HXReview", dependencies: ["HXCanonical", "HXPolicy", "HXIdentityMatch"], swiftSettings: strict),
         // The IG audit record, its hash chain, delivery envelopes and the chain verifier: pure.
         .target(
             name: "HXAudit",
@@ -137,7 +140,7 @@ let package = Package(
         .target(
             name: "HXRouter",
             dependencies: [
-                "HXKafka", "HXCanonical", "HXConfigFile", "HXPlace", "HXPolicy", "HXAudit",
+                "HXKafka", "HXCanonical", "HXConfigFile", "HXPlace", "HXPolicy", "HXAudit", "HXReview",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,6 +187,7 @@ let package = Package(
             name: "HXOperations",
             dependencies: [
                 "HXKafka", "HXCanonical", "HXTranslate", "HXAdapterRecords", "HXService", "HXStaffAudit", "HXAudit", "HXPlace", "HXPolicy", "HXConfigFile", "HXSerial", "HXDelivery",
+                "HXReview", "HXIdentityMatch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -195,7 +199,7 @@ let package = Package(
             name: "HXConsole",
             dependencies: [
                 "HXOperations", "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXAudit", "HXPlace", "HXCanonical", "HXConfigFile",
-                "HXKafka", "HXTranslate", "HXImpact", "HXProposal",
+                "HXKafka", "HXTranslate", "HXImpact", "HXProposal", "HXReview", "HXIdentityMatch", "HXPolicy",
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -270,7 +274,7 @@ let package = Package(
                 "HXKafka", "HXTopics", "HXDevBroker", "HXDevStack", "HXCanonical", "HXConfigFile",
                 "HXTranslate", "HXPlace", "HXPolicy", "HXPolicyTesting", "HXAdapterRuntime", "HXService", "HXAudit", "HXRouter",
                 "HXAuditIndex", "HXAuditIndexing", "HXSubjectAccess", "HXOperations", "HXConsole", "HXAccess", "HXDelivery",
-                "HXDeliveryWorker", "HXImpact", "HXIdentityMatch", "HXIdentityTrace", "HXProposal",
+                "HXDeliveryWorker", "HXImpact", "HXIdentityMatch", "HXIdentityTrace", "HXProposal", "HXReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -367,6 +371,12 @@ let package = Package(
         // Every feed format's translation, adapter.yaml and the adapters' own test cases.
         .testTarget(name: "HXTranslateTests", dependencies: ["HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile"], swiftSettings: strict),
         // The place configuration: validation with file and line, the Halton configuration, UK time.
+        // The review queue and the resolution rules, pure.
+        .testTarget(
+            name: "HXReviewTests",
+            dependencies: ["HXReview", "HXCanonical", "HXPolicy", "HXIdentityMatch", "HXAudit", "HXPlace"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXCanonical", "HXConfigFile"], swiftSettings: strict),
         // Identity matching: field comparisons, the labelled set of synthetic people, blocking, identity.yaml,
         // old-format facts, and `hx identity trace`'s core.
@@ -408,7 +418,7 @@ let package = Package(
             name: "HXRouterTests",
             dependencies: [
                 "HXRouter", "HXWorkload", "HXKafka", "HXKafkaTestSupport", "HXDevBroker", "HXTopics", "HXAudit", "HXPolicy", "HXPlace", "HXCanonical", "HXTranslate", "hx",
-                "HXAdapterRecords", "HXNetworkTestSupport",
+                "HXAdapterRecords", "HXNetworkTestSupport", "HXReview", "HXOperations",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -446,7 +456,7 @@ let package = Package(
             name: "HXConsoleTests",
             dependencies: [
                 "HXConsole", "HXOperations", "HXAdapterRecords", "HXService", "HXAudit", "HXAuditIndex", "HXCanonical", "HXConfigFile",
-                "HXPlace", "HXKafka", "HXTranslate", "HXKafkaTestSupport", "hx", "HXImpact", "HXProposal",
+                "HXPlace", "HXKafka", "HXTranslate", "HXKafkaTestSupport", "hx", "HXImpact", "HXProposal", "HXReview",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -71,6 +71,7 @@ struct Workload {
                 case .deliverRedacted: ["sensitivity-redacted:safeguarding"]
                 case .deny: ["no-agreement"]
                 case .review: ["identity-unresolved"]
+                case .rejected: ["identity-rejected"]
                 }
             let entry = AuditEntry(
                 kind: .decision, decisionId: AuditIdentifiers.decisionId(messageId: messageId, recipient: recipient), time: time,

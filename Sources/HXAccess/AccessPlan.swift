@@ -146,7 +146,8 @@ package struct AccessPlan: Sendable, Equatable {
 
         grant(router, .router, "hx router: canonical, consent and identity in; deliveries, review, dead letters and the audit trail out, transactionally") { p in
             var acls: [KafkaACL] = []
-            for topic in canonical + [HXTopic.consent, HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
+            // Reviewers' resolutions are inputs too: a held message decided again, once.
+            for topic in canonical + [HXTopic.reviewResolution, HXTopic.consent, HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
             // Read: a restarted router continues each chain from its last record on the audit topic.
             acls.append(KafkaACL(principal: p, .topic, HXTopic.audit, .read))
             for topic in deliveries + [HXTopic.audit, HXTopic.review, HXTopic.deadLetter] { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }
@@ -198,6 +199,11 @@ package struct AccessPlan: Sendable, Equatable {
             // A delivery's dead letter is replayed onto the recipient's delivery topic, as the router wrote it.
             for topic in delivered { acls.append(KafkaACL(principal: p, .topic, topic, .write)) }
             acls.append(KafkaACL(principal: p, .transactionalID, Names.operatorTransactionalPrefix, .prefixed, .write))
+            // Identity review: the held messages, the candidates' facts and the resolutions in; a resolution
+            // out with its record in the reviewer's chain, under the reviewer's own transactional id.
+            for topic in [HXTopic.identity, HXTopic.reviewResolution] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }
+            acls.append(KafkaACL(principal: p, .topic, HXTopic.reviewResolution, .write))
+            acls.append(KafkaACL(principal: p, .transactionalID, HXTransactionalID.reviewerPrefix, .prefixed, .write))
             acls.append(KafkaACL(principal: p, .group, Names.consoleGroupPrefix, .prefixed, .read))
             // The impact page reads what `hx config impact` reads, and records each run under the admin's own id.
             for topic in canonical + [HXTopic.consent, HXTopic.identity] { acls.append(KafkaACL(principal: p, .topic, topic, .read)) }

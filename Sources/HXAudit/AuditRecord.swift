@@ -22,6 +22,10 @@ package enum AuditRecordKind: String, Codable, Sendable, CaseIterable {
     /// An IG lead ran the impact report of a proposed configuration in the console:
     /// who, the two configuration digests and the window. Nothing was applied.
     case configurationImpactRun = "configuration-impact-run"
+    /// A reviewer linked a message held for review to an NHS number, or rejected it,
+    /// with a reason, in the reviewer's chain `reviewer:<name>`; written before the
+    /// resolution reaches the router, whose decisions name it (`details.resolution`).
+    case identityResolution = "identity-resolution"
 }
 
 /// docs/design.md "Information governance": the outcome of one decision.
@@ -30,6 +34,8 @@ package enum AuditOutcome: String, Codable, Sendable, CaseIterable {
     case deliverRedacted = "deliver-redacted"
     case deny
     case review
+    /// A held message a reviewer rejected: decided, delivered nowhere.
+    case rejected
 }
 
 package struct AuditSource: Codable, Sendable, Equatable {

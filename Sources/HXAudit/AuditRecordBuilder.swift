@@ -91,6 +91,12 @@ package enum AuditIdentifiers {
     /// The console names each access request; the same request id is the same access.
     package static func auditorAccessId(requestId: String) -> String { id("auditor-access|" + requestId) }
     package static func configurationImpactRunId(requestId: String) -> String { id("configuration-impact-run|" + requestId) }
+    /// A reviewer's resolution of one held message (its review decision id), made once per request.
+    package static func identityResolutionId(item: String, requestId: String) -> String {
+        id("identity-resolution|" + item + "|" + requestId)
+    }
+    /// What stands for the recipient in the decision id of a rejection (`decision|<message id>|review-rejected`).
+    package static let rejectedRecipient = "review-rejected"
     package static func deadLetterReplayId(requestId: String, deadLetter: String) -> String {
         id("dead-letter-replay|" + requestId + "|" + deadLetter)
     }
@@ -149,11 +155,15 @@ package enum AuditRecordBuilder {
     /// The decision id of each decision, in decision order: made once per input, as
     /// both the audit entries and the deliveries carry them.
     static func decisionIds(_ result: RoutingResult) -> [String] {
-        AuditIdentifiers.decisionIds(messageId: result.messageId, recipients: result.decisions.map(\.recipient))
+        // A rejection is a second decision for the review recipient: its id must differ from the held one's.
+        AuditIdentifiers.decisionIds(
+            messageId: result.messageId,
+            recipients: result.decisions.map { $0.outcome == .rejected ? AuditIdentifiers.rejectedRecipient : $0.recipient })
     }
 
     static func entries(
-        for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String, decisionIds: [String]
+        for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String, decisionIds: [String],
+        resolution: String? = nil
     ) throws(AuditBuildError) -> [AuditEntry] {
         guard result.messageId == message.id else {
             throw .messageMismatch(result: result.messageId.lowerCaseString, message: message.id.lowerCaseString)
@@ -166,7 +176,9 @@ package enum AuditRecordBuilder {
         let nhsNumber = result.identity.nhsNumber?.digits
         let messageId = message.id.lowerCaseString
         let source = AuditSource(organisation: message.source.organisation, adapter: message.source.adapter)
-        let details = identityDetails(result)
+        var details = identityDetails(result)
+        // A held message decided again names the reviewer's resolution (its audit record's decision id).
+        if let resolution { details[resolutionKey] = resolution }
         // By index: a for-in or zip over the decisions would copy each one.
         return result.decisions.indices.map { i in
             let d = result.decisions[i]
@@ -205,12 +217,13 @@ package enum AuditRecordBuilder {
     /// records and the deliveries they account for.
     package static func output(
         for result: RoutingResult, message: CanonicalMessage, input: AuditInput, configurationDigest: String,
-        chain: inout AuditChain
+        chain: inout AuditChain, resolution: String? = nil
     ) throws(AuditBuildError) -> RouterOutput {
         // Deliveries first: if one cannot be made, the chain is left untouched.
         let ids = decisionIds(result)
         let deliveries = try DeliveryEnvelope.envelopes(for: result, decisionIds: ids)
-        let built = try entries(for: result, message: message, input: input, configurationDigest: configurationDigest, decisionIds: ids)
+        let built = try entries(
+            for: result, message: message, input: input, configurationDigest: configurationDigest, decisionIds: ids, resolution: resolution)
         var records: [AuditRecord] = [], wire: [[UInt8]] = []
         records.reserveCapacity(built.count)
         wire.reserveCapacity(built.count)
@@ -299,6 +312,23 @@ package enum AuditRecordBuilder {
             time: text, reasons: [reasonCode], configurationDigest: configurationDigest, details: details)
     }
 
+    /// A reviewer's resolution of a held message, recorded before it is sent to
+    /// the router: who, when (`time`, the reviewer's clock), which held message
+    /// (`item`: its review decision id; `place`: `hx.review.v1:P:O`), what
+    /// (`link` with the NHS number, or `reject`) and why (`reason`, as typed).
+    /// Its decision id is the resolution's id, which the router's decisions name.
+    package static func identityResolution(
+        resolutionId: String, time: Instant, actor: String, role: String, item: String, place: String, messageId: String,
+        messageType: String?, action: String, nhsNumber: String?, reason: String, configurationDigest: String
+    ) throws(AuditBuildError) -> AuditEntry {
+        guard let text = AuditTime.rfc3339(time) else { throw .inputOutOfRange("time \(time) is outside 1970–9999") }
+        return AuditEntry(
+            kind: .identityResolution, decisionId: resolutionId, time: text, messageId: messageId, messageType: messageType,
+            nhsNumber: nhsNumber, reasons: [action == "link" ? ReasonCode.identityResolved : ReasonCode.identityRejected],
+            configurationDigest: configurationDigest,
+            details: ["actor": actor, "role": role, "item": item, "place": place, "action": action, "reason": reason])
+    }
+
     /// What a recipient's system said about one delivery. `input` is where the
     /// delivery record was read on `hx.deliver.<code>`, `time` when the event
     /// happened (an auditor asks "when did the practice receive it"). The NHS
@@ -341,6 +371,8 @@ package enum AuditRecordBuilder {
     /// `details` keys of a decision whose NHS number was found by scored matching.
     package static let identityScoreKey = "identityScore"
     package static let identityFieldsKey = "identityFields"
+    /// `details` key of a decision made on a reviewer's resolution: the resolution's id.
+    package static let resolutionKey = "resolution"
 
     static func outcome(_ o: Decision.Outcome) -> AuditOutcome {
         switch o {
@@ -348,6 +380,7 @@ package enum AuditRecordBuilder {
         case .deliverRedacted: .deliverRedacted
         case .deny: .deny
         case .review: .review
+        case .rejected: .rejected
         }
     }
 

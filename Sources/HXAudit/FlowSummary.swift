@@ -41,13 +41,13 @@ package struct FlowSummary: Sendable, Equatable {
             case .deliverRedacted:
                 sharedWith[record.recipient ?? "?", default: 0] += 1
                 for reason in record.reasons { redactions[reason, default: 0] += 1 }
-            case .deny, .review:
+            case .deny, .review, .rejected:
                 // A decision with no reason code would be a router fault; shown rather than hidden.
                 for reason in record.reasons.isEmpty ? ["(no reason recorded)"] : record.reasons {
                     withheld[outcome, default: [:]][reason, default: 0] += 1
                 }
             }
-        case .configurationReloaded, .auditorAccess, .deadLetterReplay, .deliveryStatus, .configurationImpactRun:
+        case .configurationReloaded, .auditorAccess, .deadLetterReplay, .deliveryStatus, .configurationImpactRun, .identityResolution:
             return
         }
     }

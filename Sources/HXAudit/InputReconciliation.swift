@@ -139,14 +139,14 @@ package struct InputReconciliation: Sendable {
                 switch decision.outcome {
                 case .deliver, .deliverRedacted: decision.recipient.map { output.topic == "hx.deliver.\($0.lowercased())" } ?? false
                 case .review: output.topic == "hx.review.v1"
-                case .deny, nil: false
+                case .deny, .rejected, nil: false
                 }
             if expected { carriedOut.insert(output.decisionId) } else { report.outputsAgainstDecision.append(output.place) }
         }
         // A decision about an input not being accounted for (past a live log's routed position,
         // or gone from the canonical topic with its retention) may rightly have no output in view.
         let given = Set(inputs)
-        for (id, decision) in decisions where !decision.isDeadLetter && decision.outcome != .deny && decision.outcome != nil {
+        for (id, decision) in decisions where !decision.isDeadLetter && decision.outcome != .deny && decision.outcome != .rejected && decision.outcome != nil {
             guard let input = decision.input, given.contains(input) else { continue }
             if !carriedOut.contains(id) { report.decisionsWithoutOutput.append(id) }
         }

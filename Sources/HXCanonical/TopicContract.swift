@@ -4,6 +4,10 @@ package enum HXTopic {
     package static let consent = "hx.consent.v1"
     package static let identity = "hx.identity.v1"
     package static let review = "hx.review.v1"
+    /// Reviewers' resolutions of held messages (link or reject), keyed by the held
+    /// message's review decision id; the router reads it as an input (docs/design.md
+    /// "Identity matching and review").
+    package static let reviewResolution = "hx.review-resolution.v1"
     package static let deadLetter = "hx.dlq.v1"
     package static let heartbeat = "hx.heartbeat.v1"
     /// What each recipient's system said about each delivery (`hx deliver run`), keyed by decision id.
@@ -60,6 +64,9 @@ package enum HXGroup {
     package static let consolePrefix = "hx-console"
     package static let consoleHeartbeats = consolePrefix + "-heartbeats"
     package static let consoleDeadLetters = consolePrefix + "-dead-letters"
+    /// Readers of the review queue (`hx.review.v1` and its resolutions) by position; they commit nothing.
+    package static let review = "hx-review"
+    package static let consoleReview = consolePrefix + "-review"
     /// `hx run`'s own readers (the development stack only).
     package static let runAuditWatch = "hx-run-audit-watch"
     package static let runWatch = "hx-run-watch"
@@ -89,6 +96,9 @@ package enum HXTransactionalID {
     package static func `operator`(_ actor: String) -> String { operatorPrefix + actor }
     /// An admin's records of impact reports run in the console (`ImpactRunRecorder`).
     package static func admin(_ actor: String) -> String { adminPrefix + actor }
+    package static let reviewerPrefix = "hx-reviewer-"
+    /// A reviewer's resolutions (`ReviewResolver`): one per person, so their chain never forks.
+    package static func reviewer(_ actor: String) -> String { reviewerPrefix + actor }
     package static let deliverPrefix = "hx-deliver-"
     /// A recipient's delivery worker: one per recipient, so a second one fences the first
     /// and the recipient's audit chain (`delivery:<code>`) never forks.

@@ -3,6 +3,7 @@ import HXAudit
 import HXAuditIndex
 import HXOperations
 import HXPlace
+import HXReview
 import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
@@ -19,6 +20,8 @@ enum Access {
     static let users: Set<StaffRole> = [.admin]
     /// The IG lead's impact report of a proposed configuration (docs/design.md "IG change control").
     static let impact: Set<StaffRole> = [.admin]
+    /// The review queue's identifiers and its Link and Reject forms.
+    static let review: Set<StaffRole> = [.identityReviewer]
 }
 
 /// `hx console`: server-rendered pages over a `ConsoleBackend`, with sign-in,
@@ -119,6 +122,17 @@ package struct ConsoleApplication: Sendable {
         router.get("/users") { _, context in try await self.page(context, Access.users) { self.users($0) } }
         router.get("/impact") { _, context in try await self.page(context, Access.impact) { self.impactForm($0) } }
         router.post("/impact") { request, context in try await self.impactUpload(request, context) }
+        router.get("/review") { _, context in try await self.page(context, Access.review) { try await self.review($0, notice: nil) } }
+        router.post("/review/link") { request, context in
+            try await self.form(request, context, Access.review, ResolutionForm.self) { session, form in
+                try await self.resolve(session, form: form, action: .link)
+            }
+        }
+        router.post("/review/reject") { request, context in
+            try await self.form(request, context, Access.review, ResolutionForm.self) { session, form in
+                try await self.resolve(session, form: form, action: .reject)
+            }
+        }
         return router
     }
 
@@ -151,7 +165,8 @@ package struct ConsoleApplication: Sendable {
         }
         let cookie = try await sessions.open(for: member)
         logger.info("signed in", metadata: ["user": "\(member.name)", "role": "\(member.role.rawValue)"])
-        var response = Response.redirect(to: "/", type: .normal)
+        // A reviewer's work is the review queue; the operations pages are not theirs.
+        var response = Response.redirect(to: member.role == .identityReviewer ? "/review" : "/", type: .normal)
         response.setCookie(cookie)
         response.setCookie(Self.cookie(Self.signInCookie, "", path: "/sign-in", maxAge: 0))
         return response
@@ -240,6 +255,7 @@ package struct ConsoleApplication: Sendable {
                 "name": session.name, "role": session.role.rawValue, "csrf": session.csrfToken,
                 "isAuditor": Access.patientData.contains(session.role), "isAdmin": Access.users.contains(session.role),
                 "mayRunImpact": Access.impact.contains(session.role),
+                "isReviewer": Access.review.contains(session.role), "seesOperations": Access.operations.contains(session.role),
             ] as [String: Any]
         }
         let html = library.render(layout, withTemplate: "layout") ?? ""
@@ -281,12 +297,14 @@ struct ConsoleMetrics: Sendable {
     let signInFailures: Counter
     let csrfRejections: Counter
     let replays: Counter
+    let resolutions: Counter
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         signInFailures = registry.makeCounter(descriptor: Self.name("sign_in_failures", "Sign-ins refused: wrong password, unknown user or locked out."))
         csrfRejections = registry.makeCounter(descriptor: Self.name("csrf_rejections", "Forms refused for a missing or wrong CSRF token."))
         replays = registry.makeCounter(descriptor: Self.name("dead_letters_replayed", "Dead letters re-sent from the console."))
+        resolutions = registry.makeCounter(descriptor: Self.name("review_resolutions", "Held messages linked or rejected from the console."))
     }
 
     func requests(status: Int) -> Counter {
@@ -327,6 +345,13 @@ struct NoFields: Decodable {}
 struct SignInForm: Decodable {
     var username: String?
     var password: String?
+}
+
+/// A Link or Reject form of the Review page.
+struct ResolutionForm: Decodable {
+    var item: String?
+    var nhsNumber: String?
+    var reason: String?
 }
 
 /// The dead letters ticked for replay.

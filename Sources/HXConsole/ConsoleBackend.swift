@@ -5,6 +5,7 @@ import HXCanonical
 import HXImpact
 import HXOperations
 import HXPlace
+import HXReview
 
 /// One chain's verification, as the audit page lists it.
 package struct ChainStatus: Sendable, Equatable {
@@ -66,4 +67,11 @@ package protocol ConsoleBackend: Sendable {
     func impact(of proposed: PlaceConfiguration, named: String, from: Instant, to: Instant, by: StaffSession) async throws -> ImpactReport
     func verifyChains() async throws -> VerificationStatus
     func lastVerification() async -> VerificationStatus?
+    /// The review queue's size and its oldest item's age: no identifier, for operators and the overview.
+    func reviewSummary() async throws -> ReviewSummary
+    /// The open review items, oldest first, with demographics and candidates; the
+    /// reviewer's view is recorded in their audit chain first.
+    func reviewItems(viewer: StaffSession) async throws -> [ReviewItemView]
+    /// A resolution (`ReviewResolver`); throws `ResolutionRefusal` when the rules refuse it.
+    func resolve(_ request: ResolutionRequest, by: StaffSession) async throws -> ResolutionReceipt
 }

@@ -3,7 +3,9 @@ import HXAudit
 import HXAuditIndex
 import HXCanonical
 import HXOperations
+import HXIdentityMatch
 import HXPlace
+import HXReview
 import Hummingbird
 
 /// The pages: each reads from the backend and fills its template.
@@ -14,11 +16,14 @@ extension ConsoleApplication {
         let replayed = try await backend.replayedDeadLetters()
         let counts = try await backend.decisionsByOutcome(since: Date().addingTimeInterval(-86_400))
         let troubled = try await backend.deliveries().filter { $0.state != .ok }
+        // Counts and ages only: operators never see who is held.
+        let held = try await backend.reviewSummary()
         var context: [String: Any] = [
             "takenAt": Self.clock(snapshot.takenAt),
             // Failing recipients first: a recipient that is not getting its deliveries is the first thing to see.
             "deliveryProblems": Self.deliveryRows(troubled), "hasDeliveryProblems": !troubled.isEmpty,
             "deadLettersWaiting": letters.filter { !replayed.contains($0.ref) }.count,
+            "reviewHeld": held.count, "reviewOldest": held.oldestAgeSeconds.map(ReviewSummary.age) ?? false,
             "decisions": AuditOutcome.allCases.map { ["outcome": $0.rawValue, "label": $0.rawValue, "count": counts[$0] ?? 0] as [String: Any] },
             "components": snapshot.components.map { c in
                 [
@@ -296,5 +301,50 @@ extension ConsoleApplication {
         case ..<172_800: "\(Int(seconds / 3600)) h"
         default: "\(Int(seconds / 86_400)) days"
         }
+    }
+}
+
+/// The Review page (identity reviewers only).
+extension ConsoleApplication {
+    func review(_ session: StaffSession, notice: String?) async throws -> Response {
+        let items = try await backend.reviewItems(viewer: session)
+        let now = Instant(Date())
+        let rows: [[String: Any]] = items.map { view in
+            let candidates: [[String: Any]] = view.candidates.map { ["nhsNumber": $0.nhsNumber, "total": MatchScore.text($0.total)] }
+            return [
+                "place": view.item.place.description, "age": view.item.age(at: now).map(ReviewSummary.age) ?? "?",
+                "messageType": view.messageType, "source": view.source, "reasonCode": view.item.reasonCode,
+                "practice": view.registeredPractice ?? false, "localIds": view.localIdentifiers.isEmpty ? false : view.localIdentifiers.joined(separator: ", "),
+                "candidates": candidates, "csrf": session.csrfToken,
+                "rows": view.subject.indices.map { i in
+                    [
+                        "field": view.subject[i].field.rawValue, "held": view.subject[i].held,
+                        "cells": view.candidates.map { c in
+                            let f = c.fields[i]
+                            return ["value": f.value, "agreement": f.agreement.rawValue, "detail": f.detail.isEmpty ? false : f.detail,
+                                    "weight": MatchScore.signed(f.weight)] as [String: Any]
+                        },
+                    ] as [String: Any]
+                },
+            ]
+        }
+        var context: [String: Any] = ["items": rows, "summary": ReviewQueue.summary(items.map(\.item), at: now).text]
+        if let notice { context["notice"] = notice }
+        return render("review", context, title: "Identity review", session: session, patientData: true)
+    }
+
+    func resolve(_ session: StaffSession, form: ResolutionForm, action: ReviewResolution.Action) async throws -> Response {
+        let request = ResolutionRequest(
+            item: form.item ?? "", action: action, nhsNumber: action == .link ? form.nhsNumber : nil, reason: form.reason ?? "", reviewer: session.name)
+        let receipt: ResolutionReceipt
+        do {
+            receipt = try await backend.resolve(request, by: session)
+        } catch let refusal as ResolutionRefusal {
+            throw ConsoleInputError(message: "Not resolved: \(refusal.message) [\(refusal.code.rawValue)].")
+        }
+        metrics.resolutions.increment()
+        logger.info("held message resolved", metadata: ["user": "\(session.name)", "review.place": "\(receipt.place)", "review.action": "\(action.rawValue)"])
+        let done = action == .link ? "linked" : "rejected"
+        return try await review(session, notice: "Held message \(receipt.place) \(done) (resolution \(receipt.resolutionId), recorded as \(receipt.chainId) #\(receipt.auditSequence)). The router decides it again now.")
     }
 }

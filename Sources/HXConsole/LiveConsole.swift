@@ -16,6 +16,7 @@ package struct LiveConsole {
     let application: ConsoleApplication
     let host: String
     let port: Int
+    let reviewGauges: ReviewQueueGauges
 
     package init(
         client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue, index store: any AuditIndexStore,
@@ -24,7 +25,9 @@ package struct LiveConsole {
         observer = ClusterObserver(client: client, interval: sampleInterval, logger: logger)
         backend = LiveConsoleBackend(
             client: client, place: place, adapters: adapters, index: store, observer: observer, key: key, prometheus: prometheus, logger: logger)
-        application = try ConsoleApplication(backend: backend, staff: staff, registry: PrometheusCollectorRegistry(), logger: logger)
+        let registry = PrometheusCollectorRegistry()
+        application = try ConsoleApplication(backend: backend, staff: staff, registry: registry, logger: logger)
+        reviewGauges = ReviewQueueGauges(backend: backend, registry: registry, interval: sampleInterval, logger: logger)
         self.store = store
         self.host = host
         self.port = port
@@ -38,6 +41,7 @@ package struct LiveConsole {
                 ? .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
                 : .init(service: server),
             .init(service: observer),
+            .init(service: reviewGauges),
         ]
     }
 

@@ -8,6 +8,8 @@ import HXProposal
 import HXKafka
 import HXOperations
 import HXPlace
+import HXReview
+import HXStaffAudit
 import HXSubjectAccess
 import HXTranslate
 import Logging
@@ -29,6 +31,9 @@ package final class LiveConsoleBackend: ConsoleBackend {
     let verification = VerificationMemo()
     /// Replays made by this console since it started: the index shows them only once indexed.
     let recentReplays = ReplayMemo()
+    let reviewStore: ReviewStore
+    let reviewResolver: ReviewResolver
+    let staffWriter: StaffAuditWriter
 
     package init(
         client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue,
@@ -45,10 +50,39 @@ package final class LiveConsoleBackend: ConsoleBackend {
         impactRecorder = ImpactRunRecorder(client: client, key: key, logger: logger)
         replayer = DeadLetterReplayer(client: client, key: key, configurationDigest: place.configurationDigest, logger: logger)
         self.adapters = adapters
+        reviewStore = ReviewStore(client: client, groupID: HXGroup.consoleReview, logger: logger)
+        reviewResolver = ReviewResolver(client: client, key: key, configurationDigest: place.configurationDigest, logger: logger)
+        staffWriter = StaffAuditWriter(client: client, key: key, logger: logger)
     }
 
     package func close() async {
         await deadLetterStore.close()
+        await reviewStore.close()
+    }
+
+    package func reviewSummary() async throws -> ReviewSummary {
+        ReviewQueue.summary(try await reviewStore.snapshot().open, at: Instant(Date()))
+    }
+
+    package func reviewItems(viewer: StaffSession) async throws -> [ReviewItemView] {
+        let snapshot = try await reviewStore.snapshot(withFacts: true)
+        let open = snapshot.open
+        guard !open.isEmpty else { return [] }
+        // The demographics are shown only once the view is in the reviewer's chain.
+        let places = open.prefix(200).map(\.place.logPosition).joined(separator: ",")
+        let entry = try AuditRecordBuilder.auditorAccess(
+            requestId: UUID().uuidString.lowercased(), time: Instant(Date()), actor: viewer.name, role: viewer.role.rawValue,
+            action: "review-queue-view", query: "\(open.count) held: \(places)", configurationDigest: place.configurationDigest)
+        _ = try await staffWriter.append(
+            [entry], chainId: ReviewResolver.chainId(reviewer: viewer.name), transactionalID: HXTransactionalID.reviewer(viewer.name))
+        return open.compactMap { item in
+            guard let message = item.message else { return nil }
+            return ReviewItemView(item, candidates: ReviewCandidates.candidates(for: message.subject, in: snapshot.identities, rule: place.identityRule))
+        }
+    }
+
+    package func resolve(_ request: ResolutionRequest, by session: StaffSession) async throws -> ResolutionReceipt {
+        try await reviewResolver.resolve(request, role: session.role.rawValue, store: reviewStore)
     }
 
     package func operations() async throws -> OperationsSnapshot { try await observer.snapshot() }

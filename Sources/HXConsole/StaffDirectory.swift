@@ -10,6 +10,9 @@ package enum StaffRole: String, Sendable, CaseIterable, Comparable, Codable {
     case auditor
     /// An operator who may also see who has access (the users page).
     case admin
+    /// Works the identity review queue: sees a held message's demographics beside its
+    /// candidates' and links or rejects it, with a reason. Sees no other page.
+    case identityReviewer = "identity-reviewer"
 
     package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
@@ -51,7 +54,7 @@ package struct StaffDirectory: Sendable {
     package static func load(_ url: URL) throws(ConfigErrors) -> StaffDirectory {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ConfigErrors([ConfigIssue(file: url.path, line: nil, column: nil,
-                                            message: "no users file: add the first user with `hx console user add NAME --role operator|auditor|admin --users \(url.path)`")])
+                                            message: "no users file: add the first user with `hx console user add NAME --role operator|auditor|admin|identity-reviewer --users \(url.path)`")])
         }
         let reader = YAMLReader(file: url.path)
         guard let root = reader.load(contentsOf: url) else { throw ConfigErrors(reader.issues) }
@@ -69,7 +72,7 @@ package struct StaffDirectory: Sendable {
                 continue
             }
             guard let role = StaffRole(rawValue: roleText) else {
-                reader.error("role '\(roleText)' is not one of operator, auditor, admin", at: entry["role"])
+                reader.error("role '\(roleText)' is not one of operator, auditor, admin, identity-reviewer", at: entry["role"])
                 continue
             }
             guard hash.hasPrefix("$2"), hash.count == 60 else {
@@ -83,7 +86,7 @@ package struct StaffDirectory: Sendable {
             members.append(StaffMember(name: name, role: role, passwordHash: hash))
         }
         if members.isEmpty, !reader.hasErrors {
-            reader.error("no users: add one with `hx console user add NAME --role operator|auditor|admin`", at: root)
+            reader.error("no users: add one with `hx console user add NAME --role operator|auditor|admin|identity-reviewer`", at: root)
         }
         guard !reader.hasErrors else { throw ConfigErrors(reader.issues) }
         return StaffDirectory(members: members)

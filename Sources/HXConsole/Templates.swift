@@ -6,7 +6,7 @@ enum Templates {
         "layout": layout, "sign-in": signIn, "forbidden": forbidden, "not-found": notFound, "problem": problem,
         "overview": overview, "topic": topic, "group": group, "dead-letters": deadLetters, "dead-letter": deadLetter,
         "replay-confirm": replayConfirm, "replay-result": replayResult, "agreements": agreements, "audit": audit, "users": users,
-        "deliveries": deliveries, "impact": impact, "impact-refused": impactRefused, "impact-report": impactReport,
+        "deliveries": deliveries, "impact": impact, "impact-refused": impactRefused, "impact-report": impactReport, "review": review,
     ]
 
     static let layout = """
@@ -24,10 +24,11 @@ enum Templates {
     <span class="brand">One Halton Exchange</span>
     {{#user}}
     <nav>
-    <a href="/">Overview</a>
+    {{#seesOperations}}<a href="/">Overview</a>
     <a href="/dead-letters">Dead letters</a>
     <a href="/deliveries">Deliveries</a>
-    <a href="/agreements">Agreements</a>
+    <a href="/agreements">Agreements</a>{{/seesOperations}}
+    {{#isReviewer}}<a href="/review">Review</a>{{/isReviewer}}
     {{#isAuditor}}<a href="/audit">Audit</a>{{/isAuditor}}
     {{#mayRunImpact}}<a href="/impact">Impact</a>{{/mayRunImpact}}
     {{#isAdmin}}<a href="/users">Users</a>{{/isAdmin}}
@@ -87,11 +88,47 @@ enum Templates {
     </table>
     """
 
+    /// Identifiers throughout: for identity reviewers only (`Access.review`), recorded before shown.
+    static let review = """
+    <h1>Identity review</h1>
+    <p>Messages the router held because it could not tell who they are about, oldest first. Link one to the person it is about, or reject it, with a reason: the resolution is recorded in the audit log under your name first, then the router decides the message again, once.</p>
+    {{#notice}}<p class="notice" id="review-notice">{{notice}}</p>{{/notice}}
+    <p id="review-summary">{{summary}}</p>
+    {{#items}}
+    <section class="review-item" id="item-{{place}}">
+    <h2>Held message {{place}} <span class="age">held {{age}}</span></h2>
+    <p>{{messageType}} from {{source}}; reason {{reasonCode}}{{#practice}}; registered practice {{practice}}{{/practice}}{{#localIds}}; local ids {{localIds}}{{/localIds}}.</p>
+    <table class="candidates">
+    <thead><tr><th>Field</th><th>In the message</th>{{#candidates}}<th>{{nhsNumber}} (score {{total}})</th>{{/candidates}}</tr></thead>
+    <tbody>
+    {{#rows}}<tr><th>{{field}}</th><td>{{held}}</td>{{#cells}}<td class="agreement-{{agreement}}">{{value}} <span class="badge {{agreement}}">{{agreement}}{{#detail}} ({{detail}}){{/detail}} {{weight}}</span></td>{{/cells}}</tr>
+    {{/rows}}
+    </tbody>
+    </table>
+    {{^candidates}}<p>No candidate: nobody known scores enough to be shown. Link to an NHS number found elsewhere, or reject.</p>{{/candidates}}
+    <form method="post" action="/review/link" class="resolve">
+    <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="item" value="{{place}}">
+    <label>NHS number <input name="nhsNumber" list="candidates-{{place}}" required pattern="[0-9 ]{10,12}" autocomplete="off"></label>
+    <datalist id="candidates-{{place}}">{{#candidates}}<option value="{{nhsNumber}}">{{/candidates}}</datalist>
+    <label>Reason <input name="reason" required maxlength="2000"></label>
+    <button type="submit" class="link">Link</button>
+    </form>
+    <form method="post" action="/review/reject" class="resolve">
+    <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="item" value="{{place}}">
+    <label>Reason <input name="reason" required maxlength="2000"></label>
+    <button type="submit" class="reject">Reject</button>
+    </form>
+    </section>
+    {{/items}}
+    {{^items}}<p id="review-empty">Nothing is held for review.</p>{{/items}}
+    """
+
     static let overview = """
     <h1>Overview</h1>
     <p class="as-of">As of {{takenAt}}. This page refreshes every 30 seconds.</p>
     <section class="tiles">
     <div class="tile"><span class="label">Dead letters waiting</span> <a href="/dead-letters" id="dead-letters-waiting" class="big">{{deadLettersWaiting}}</a></div>
+    <div class="tile"><span class="label">Held for identity review</span> <span id="review-held" class="big">{{reviewHeld}}</span> <span class="label" id="review-oldest">{{#reviewOldest}}oldest {{reviewOldest}}{{/reviewOldest}}</span></div>
     {{#decisions}}<div class="tile outcome-{{outcome}}"><span class="label">{{label}}, last 24 h</span> <span class="big">{{count}}</span></div>{{/decisions}}
     </section>
     {{#alerts}}
@@ -351,6 +388,11 @@ enum Templates {
     .badge.late { background: #ffb81c; padding: 0 0.4rem; }
     .badge.down { background: #d5281b; color: white; padding: 0 0.4rem; }
     .badge.stopped { background: #768692; color: white; padding: 0 0.4rem; }
+    .badge.exact { background: #007f3b; color: white; padding: 0 0.4rem; }
+    .badge.close { background: #ffb81c; padding: 0 0.4rem; }
+    .badge.different { background: #d5281b; color: white; padding: 0 0.4rem; }
+    .badge.missing { background: #768692; color: white; padding: 0 0.4rem; }
+    form.resolve { margin: 0.5rem 0; }
     tr.expiring td, tr.quiet td { background: #fff4cc; }
     tr.differs td { background: #fff4cc; font-weight: bold; }
     tr.stop td { background: #fbe4e2; }

@@ -47,6 +47,8 @@ package struct AuditWatch: Service {
             return "decision:   dead letter \(r.details["deadLetter"] ?? "?") replayed"
         case .configurationImpactRun:
             return "decision:   impact of configuration \(r.details["proposedDigest"]?.prefix(12) ?? "?") reported"
+        case .identityResolution:
+            return "decision:   held message \(r.details["item"] ?? "?") \(r.details["action"] ?? "?") by a reviewer"
         case .deliveryStatus:
             return "delivery:   \(r.messageType ?? "?") to \(r.recipient ?? "?") \(r.details["status"] ?? "?") (\(r.details["transport"] ?? "?"))" + reasons
         }

@@ -10,7 +10,7 @@ import Logging
 import ServiceLifecycle
 
 /// What `hx run` adds so a newcomer can look around: the audit indexer on a
-/// SQLite file and the console, with two demonstration users whose passwords
+/// SQLite file and the console, with three demonstration users whose passwords
 /// are made afresh each run and printed once.
 package enum DemoConsole {
     /// The console's and the indexer's services, and what closes their clients once the group has stopped.
@@ -29,9 +29,10 @@ package enum DemoConsole {
         try await store.prepare()
 
         var staff = StaffDirectory(members: [])
-        let passwords = (operator: Self.password(), auditor: Self.password())
+        let passwords = (operator: Self.password(), auditor: Self.password(), reviewer: Self.password())
         staff.set(name: "operator", role: .operator_, password: passwords.operator, cost: 10)
         staff.set(name: "auditor", role: .auditor, password: passwords.auditor, cost: 10)
+        staff.set(name: "reviewer", role: .identityReviewer, password: passwords.reviewer, cost: 10)
         try staff.save(to: directory.appendingPathComponent("console-users.yaml"))
 
         var quiet = logger
@@ -40,7 +41,7 @@ package enum DemoConsole {
             client: client, place: place,
             adapters: AdapterCatalogue(directory: adapters, sensitivityCodes: config.appendingPathComponent("sensitivity-codes.yaml")),
             index: store, staff: staff, key: nil, sampleInterval: .seconds(5), host: "127.0.0.1", port: port, logger: quiet)
-        print("console:    http://localhost:\(port)  sign in as operator / \(passwords.operator) or auditor / \(passwords.auditor) (made for this run)")
+        print("console:    http://localhost:\(port)  sign in as operator / \(passwords.operator) or auditor / \(passwords.auditor) or reviewer / \(passwords.reviewer) (made for this run)")
         return (
             console.services(stopGroupWithServer: false) + [.init(service: IndexFollower(feed: AuditIndexFeed(client: client, store: store, logger: quiet)))],
             { await console.close() }

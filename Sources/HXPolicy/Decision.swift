@@ -17,6 +17,10 @@ package enum ReasonCode {
     package static let agreementNotYetValid = "agreement-not-yet-valid"
     package static let objection = "objection"
     package static let nationalDataOptOut = "national-data-opt-out"
+    /// A reviewer linked the held message to an NHS number; added to every decision for it.
+    package static let identityResolved = "identity-resolved"
+    /// A reviewer rejected the held message: it goes nowhere.
+    package static let identityRejected = "identity-rejected"
 
     package static func objectionOverridden(_ label: SensitivityLabel) -> String { "objection-overridden:\(label.rawValue)" }
     package static func sensitivityDenied(_ label: SensitivityLabel) -> String { "sensitivity-denied:\(label.rawValue)" }
@@ -25,7 +29,7 @@ package enum ReasonCode {
     /// Every fixed code, for documentation and tests.
     package static let fixed: [String] = [
         identityUnresolved, identityMatched, noAgreement, agreementExpired, agreementNotActive, agreementNotYetValid,
-        objection, nationalDataOptOut,
+        objection, nationalDataOptOut, identityResolved, identityRejected,
     ]
 }
 
@@ -46,6 +50,8 @@ package struct Decision: Sendable, Equatable {
         case deliverRedacted = "deliver-redacted"
         case deny
         case review
+        /// A reviewer rejected the held message (no delivery).
+        case rejected
     }
 
     /// The recipient of a message held for a person to look at (hx.review.v1).
@@ -83,6 +89,14 @@ package struct Decision: Sendable, Equatable {
 
     /// The `hx.deliver.<recipient>` topic, for deliveries.
     package var deliveryTopic: String { HXTopic.delivery(recipient) }
+}
+
+/// What a reviewer decided for a message held for review.
+package enum ReviewVerdict: Sendable, Equatable {
+    /// The subject is this person.
+    case link(NHSNumber)
+    /// The subject cannot be identified: the message goes nowhere.
+    case reject
 }
 
 package enum IdentityOutcome: Sendable, Equatable {

@@ -51,6 +51,32 @@ package enum PolicyEngine {
         return RoutingResult(messageId: message.id, identity: identity, decisions: decisions, identityScore: score)
     }
 
+    /// A held message decided afresh with a reviewer's resolution (docs/design.md
+    /// "Identity matching and review"): linked, steps 2–6 for the person named,
+    /// each decision carrying `identity-resolved`; rejected, one decision
+    /// `rejected` for the review recipient, delivered nowhere.
+    package static func route(
+        _ message: CanonicalMessage, resolvedAs verdict: ReviewVerdict, configuration: PlaceConfiguration, consent: ConsentState = .empty,
+        at: Instant
+    ) -> RoutingResult {
+        switch verdict {
+        case .reject:
+            let rejected = Decision(
+                recipient: Decision.reviewRecipient, recipientKind: "review", purpose: nil, outcome: .rejected,
+                agreement: nil, reasons: [ReasonCode.identityRejected])
+            return RoutingResult(messageId: message.id, identity: .unresolved, decisions: [rejected])
+        case .link(let person):
+            var resolved = message
+            resolved.subject.nhsNumber = person
+            resolved.subject.identityStatus = .matched
+            let decisions = candidates(for: resolved, configuration: configuration).map { candidate in
+                decide(resolved, person: person, candidate: candidate, configuration: configuration, consent: consent, at: at,
+                       earlier: [ReasonCode.identityResolved])
+            }
+            return RoutingResult(messageId: message.id, identity: .matched(person), decisions: decisions)
+        }
+    }
+
     /// Step 1 for a subject without an NHS number: scored under the place's
     /// link rule, or the exact look-up when it has none.
     static func match(_ subject: Subject, identities: IdentityIndex, rule: LinkRule?) -> (IdentityOutcome, MatchScore?) {

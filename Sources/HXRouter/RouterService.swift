@@ -52,6 +52,10 @@ package final class RouterService: Service, Sendable {
         self.logger = logger
     }
 
+    /// What the router decides: the canonical topics, and reviewers' resolutions of held
+    /// messages (each partition its own chain, recovered and committed like the others).
+    package static let inputTopics = HXTopic.canonicalTopics + [HXTopic.reviewResolution]
+
     /// The digest of the configuration decisions are made with now.
     package var configurationDigest: String { configuration.withLock { $0.configurationDigest } }
 
@@ -72,7 +76,7 @@ package final class RouterService: Service, Sendable {
     package func run() async throws {
         let client = settings.client
         let cluster = try await KafkaAdmin(configuration: client).describeCluster()
-        for topic in HXTopic.canonicalTopics + [HXTopic.audit, HXTopic.review, HXTopic.deadLetter] where cluster.topic(topic) == nil {
+        for topic in Self.inputTopics + [HXTopic.audit, HXTopic.review, HXTopic.deadLetter] where cluster.topic(topic) == nil {
             throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(topic) does not exist; run `hx topics apply`")
         }
         let auditPartitions = Int32(cluster.topic(HXTopic.audit)!.partitions.count)
@@ -99,7 +103,7 @@ package final class RouterService: Service, Sendable {
         ) { event in
             rebalances.events.withLock { $0.append(event) }
         }
-        try consumer.subscribe(HXTopic.canonicalTopics)
+        try consumer.subscribe(Self.inputTopics)
         let recovery = try ChainRecovery(client: client, groupID: settings.groupID, auditPartitions: auditPartitions, key: settings.auditKey, logger: logger)
         logger.notice("router started", metadata: [
             "router.instance": "\(settings.instance)", "configuration.digest": "\(configurationDigest)",

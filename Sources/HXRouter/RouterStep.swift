@@ -4,6 +4,7 @@ import HXCanonical
 import HXKafka
 import HXPlace
 import HXPolicy
+import HXReview
 
 /// One record read from a canonical topic, copied out of the consumer's buffer.
 package struct RouterInput: Sendable {
@@ -99,6 +100,8 @@ package enum RouterReasonCode {
     package static let wrongTopic = "canonical-wrong-topic"
     /// A message this chain has already decided (metrics only: nothing is written for it).
     package static let repeatedMessage = "message-repeated"
+    /// A review resolution whose held message is not the message it names.
+    package static let resolutionMismatch = "review-resolution-mismatch"
 }
 
 /// The router's work for one input record, without I/O: the same input,
@@ -116,19 +119,31 @@ package enum RouterStep {
             topic: input.topic, partition: input.partition, offset: input.offset,
             timestamp: Instant(millisecondsSinceEpoch: timestamp ?? 0))
         let message: CanonicalMessage
+        // A reviewer's resolution: the held message it carries is decided afresh with it applied.
+        var resolution: ReviewResolution?
         do {
-            message = try read(input, timestamp: timestamp)
+            if input.topic == HXTopic.reviewResolution {
+                let read = try readResolution(input, timestamp: timestamp)
+                message = read.message
+                resolution = read.resolution
+            } else {
+                message = try read(input, timestamp: timestamp)
+            }
         } catch {
             deadLetter(input, auditInput, error, state: &state, context: context, into: &writes)
             return
         }
         let messageId = message.id.lowerCaseString
         guard !state.recent.contains(messageId) else {
-            // Already decided in this chain: the sender sent it again. Nothing is shared twice.
+            // Already decided in this chain: the sender sent it again, or a second resolution of
+            // the same held message (keyed alike, so in this partition) came after the first.
+            // Nothing is shared twice.
             writes.tally[RouterTally(outcome: "repeat", reason: RouterReasonCode.repeatedMessage), default: 0] += 1
             return
         }
-        let result = PolicyEngine.route(
+        let result = resolution.map {
+            PolicyEngine.route(message, resolvedAs: $0.verdict, configuration: context.configuration, consent: context.consent, at: auditInput.timestamp)
+        } ?? PolicyEngine.route(
             message, configuration: context.configuration, consent: context.consent, identities: context.identities, at: auditInput.timestamp)
         var chain = state.chain
         var records: [AuditRecord] = []
@@ -136,7 +151,8 @@ package enum RouterStep {
         do {
             // A reload record goes before the first decision made under the new digest.
             if let reload = try reloadEntry(auditInput, state: state, digest: digest) { records.append(chain.append(reload)) }
-            output = try AuditRecordBuilder.output(for: result, message: message, input: auditInput, configurationDigest: digest, chain: &chain)
+            output = try AuditRecordBuilder.output(
+                for: result, message: message, input: auditInput, configurationDigest: digest, chain: &chain, resolution: resolution?.id)
         } catch {
             deadLetter(input, auditInput, Rejection(code: error.code, location: "$", messageId: messageId), state: &state, context: context, into: &writes)
             return
@@ -182,6 +198,27 @@ package enum RouterStep {
             throw Rejection(code: RouterReasonCode.wrongTopic, location: "type", messageId: message.id.lowerCaseString)
         }
         return message
+    }
+
+    /// A record of `hx.review-resolution.v1`: the resolution and the held message it carries.
+    static func readResolution(_ input: RouterInput, timestamp: Int64?) throws(Rejection) -> (message: CanonicalMessage, resolution: ReviewResolution) {
+        guard timestamp != nil else { throw Rejection(code: RouterReasonCode.timestampMissing, location: "record timestamp", messageId: nil) }
+        let resolution: ReviewResolution
+        do {
+            resolution = try ReviewResolution(wire: input.value)
+        } catch {
+            throw Rejection(code: error.code, location: "$", messageId: nil)
+        }
+        let message: CanonicalMessage
+        do {
+            message = try CanonicalJSON.decode(resolution.message)
+        } catch {
+            throw Rejection(code: error.code, location: "message" + error.path.dropFirst(), messageId: nil)
+        }
+        guard message.id.lowerCaseString == resolution.messageId else {
+            throw Rejection(code: RouterReasonCode.resolutionMismatch, location: "messageId", messageId: resolution.messageId)
+        }
+        return (message, resolution)
     }
 
     /// Why an input could not be routed: where it goes on the dead-letter topic.

@@ -24,9 +24,13 @@ package struct StaffAuditWriter: Sendable {
     }
 
     /// Appends `entries` to `chainId` and writes them with `alongside`, committed
-    /// together; returns the sealed records once Kafka has committed them.
+    /// together; returns the sealed records once Kafka has committed them. With
+    /// `auditFirst`, the records are confirmed by the broker before `alongside` is
+    /// sent (a staff action recorded before anything changes, even on a broker
+    /// that shows an aborted transaction's records).
     package func append(
-        _ entries: [AuditEntry], chainId: String, transactionalID: String, alongside: [KafkaOutgoingMessage] = []
+        _ entries: [AuditEntry], chainId: String, transactionalID: String, alongside: [KafkaOutgoingMessage] = [],
+        auditFirst: Bool = false
     ) async throws -> [AuditRecord] {
         guard let topic = try await KafkaAdmin(configuration: client).describeCluster().topic(HXTopic.audit) else {
             throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(HXTopic.audit) does not exist; run `hx topics apply`")
@@ -45,10 +49,12 @@ package struct StaffAuditWriter: Sendable {
             let audit = records.map {
                 KafkaOutgoingMessage(topic: HXTopic.audit, partition: partition, key: Array(chainId.utf8), value: $0.wireBytes)
             }
-            let reports = try await producer.send(batch: alongside + audit)
-            if let error = reports.failures.first?.error {
-                try await producer.abortTransaction()
-                throw error
+            for batch in auditFirst ? [audit, alongside] : [alongside + audit] where !batch.isEmpty {
+                let reports = try await producer.send(batch: batch)
+                if let error = reports.failures.first?.error {
+                    try await producer.abortTransaction()
+                    throw error
+                }
             }
             try await producer.commitTransaction()
             await producer.close()

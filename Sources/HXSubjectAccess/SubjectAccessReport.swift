@@ -123,6 +123,8 @@ package struct SubjectAccessReport: Sendable {
         switch code {
         case ReasonCode.identityUnresolved: return "The message did not say clearly enough who it was about, so a person checked it."
         case ReasonCode.identityMatched: return "The message had no NHS number; it was matched to you by your details."
+        case ReasonCode.identityResolved: return "The message had no NHS number; a member of staff checked the details and found it was about you."
+        case ReasonCode.identityRejected: return "The message did not say clearly enough who it was about, and was not passed on."
         case ReasonCode.noAgreement: return "No data sharing agreement allows this organisation to receive it."
         case ReasonCode.agreementExpired: return "The agreement that allowed this sharing had ended."
         case ReasonCode.agreementNotActive: return "The agreement that would allow this sharing was not in force (draft or suspended)."
@@ -149,6 +151,7 @@ package struct SubjectAccessReport: Sendable {
         case .deliverRedacted: "Passed on with parts removed"
         case .deny: "Not passed on"
         case .review: "Held for checking"
+        case .rejected: "Not passed on: the person could not be identified"
         case nil: "—"
         }
     }

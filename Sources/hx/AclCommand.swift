@@ -16,9 +16,9 @@ struct AclCommand: ParsableCommand {
             discussion: """
             Reads organisations.yaml, topics.yaml and the agreements under --config, and every adapters/*/adapter.yaml. \
             Principals: hx-adapter-<adapter> writes only its canonical topic, hx.dlq.v1 and hx.heartbeat.v1 (and \
-            hx.identity.v1 for an HL7 v2 feed); hx-router reads the canonical, consent, identity and audit topics and is \
+            hx.identity.v1 for an HL7 v2 feed); hx-router reads the canonical, review-resolution, consent, identity and audit topics and is \
             the only writer of hx.deliver.*; hx-indexer reads the audit topic; hx-auditor and hx-console read it and \
-            write auditors' access records (transactional ids hx-auditor-*), and hx-console also replays dead letters onto the canonical topics (transactional ids hx-operator-*); hx-consent owns hx.consent.v1; hx-topics \
+            write auditors' access records (transactional ids hx-auditor-*), and hx-console also replays dead letters onto the canonical topics (transactional ids hx-operator-*) and writes identity reviewers' resolutions to hx.review-resolution.v1 (transactional ids hx-reviewer-*); hx-consent owns hx.consent.v1; hx-topics \
             creates topics; hx-recipient-<code> reads only hx.deliver.<code> in its own group. The output is the same \
             for the same configuration. A configuration error exits 78 naming file and line. See docs/operations.md.
             """

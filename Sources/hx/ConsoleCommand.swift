@@ -115,12 +115,12 @@ struct ConsoleCommand: AsyncParsableCommand {
 
             @OptionGroup var users: UsersOption
             @Argument(help: "User name: letters, digits and . - _ @ (recorded in the audit log as the actor).") var name: String
-            @Option(help: "operator, auditor or admin.") var role: String
+            @Option(help: "operator, auditor, admin or identity-reviewer.") var role: String
             @Option(help: .hidden) var bcryptCost: UInt8 = 12
 
             func validate() throws {
                 guard StaffDirectory.isValidName(name) else { throw ValidationError("user name '\(name)' may hold only letters, digits and . - _ @") }
-                guard StaffRole(rawValue: role) != nil else { throw ValidationError("--role must be operator, auditor or admin, not '\(role)'") }
+                guard StaffRole(rawValue: role) != nil else { throw ValidationError("--role must be operator, auditor, admin or identity-reviewer, not '\(role)'") }
                 guard (4...16).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4...16") }
             }
 

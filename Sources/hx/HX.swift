@@ -12,7 +12,7 @@ struct HX: AsyncParsableCommand {
             RunCommand.self, AdapterCommand.self, TranslateCommand.self, RouteCommand.self, TestCommand.self, ConfigCommand.self,
             ConsentCommand.self, RouterCommand.self, AuditCommand.self, ConsoleCommand.self, DeadLetterCommand.self,
             TopicsCommand.self, TailCommand.self, DevCommand.self, AclCommand.self, DeliverCommand.self, AgreementsCommand.self,
-            IdentityCommand.self,
+            IdentityCommand.self, ReviewCommand.self,
         ]
     )
 }

@@ -18,6 +18,7 @@ struct SearchTests {
                     case .deny: ["sensitivity-denied:sexual-health", "no-agreement"]
                     case .deliverRedacted: ["sensitivity-redacted:safeguarding"]
                     case .review: ["identity-unresolved"]
+                    case .rejected: ["identity-rejected"]
                     case .deliver: []
                     }
                 return F.decision(

@@ -18,7 +18,7 @@ import Testing
 /// are the console's rules, not Kafka's); `ConsoleBrowserTests` drives the
 /// real thing in a browser.
 @Suite struct ConsoleRouteTests {
-    static let people: [(String, StaffRole)] = [("olive", .operator_), ("audrey", .auditor), ("adam", .admin)]
+    static let people: [(String, StaffRole)] = [("olive", .operator_), ("audrey", .auditor), ("adam", .admin), ("rita", .identityReviewer)]
     static let password = "correct horse battery"
     static let staff: StaffDirectory = {
         var d = StaffDirectory(members: [])
@@ -40,6 +40,7 @@ import Testing
         ("/audit/report?nhsNumber=\(FixedBackend.nhsNumber)", [.auditor]),
         ("/users", [.admin]),
         ("/impact", [.admin]),
+        ("/review", [.identityReviewer]),
     ]
 
     @Test func signedOutReachesNothingButSignIn() async throws {
@@ -51,7 +52,8 @@ import Testing
                     #expect(response.headers[.location] == "/sign-in", "\(page.path)")
                 }
             }
-            for post in ["/dead-letters/replay", "/dead-letters/replay/confirm", "/audit/search", "/audit/verify", "/dead-letters/0-4/input"] {
+            for post in ["/dead-letters/replay", "/dead-letters/replay/confirm", "/audit/search", "/audit/verify", "/dead-letters/0-4/input",
+                         "/review/link", "/review/reject"] {
                 try await client.execute(uri: post, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                                          body: ByteBuffer(string: "ref=0-4")) { response in
                     #expect(response.status == .seeOther, "\(post)")

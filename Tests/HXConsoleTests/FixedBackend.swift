@@ -7,6 +7,7 @@ import HXImpact
 import HXKafka
 import HXOperations
 import HXPlace
+import HXReview
 import Synchronization
 
 /// A console backend with fixed answers, which remembers what it was asked:
@@ -146,4 +147,23 @@ final class FixedBackend: ConsoleBackend {
     }
 
     func lastVerification() async -> VerificationStatus? { nil }
+}
+
+/// The review queue as the fixed backend tells it: one item held two days, no candidates.
+extension FixedBackend {
+    func reviewSummary() async throws -> ReviewSummary { ReviewSummary(count: 1, oldestAgeSeconds: 2 * 86_400 + 3_600) }
+
+    func reviewItems(viewer: StaffSession) async throws -> [ReviewItemView] {
+        try record(viewer, "review-queue-view")
+        let url = Self.root.appendingPathComponent("config/tests/messages/discharge-rww-no-nhs-number.json")
+        let held = HeldMessage(
+            place: ReviewPlace(partition: 0, offset: 3), item: "held-item", reasonCode: "identity-unresolved",
+            heldAt: Instant(Date(timeIntervalSinceNow: -7_200)), input: nil, value: Array(try Data(contentsOf: url)))
+        return [ReviewItemView(held, candidates: [])].compactMap { $0 }
+    }
+
+    func resolve(_ request: ResolutionRequest, by session: StaffSession) async throws -> ResolutionReceipt {
+        try record(session, "resolve \(request.action.rawValue) \(request.item)")
+        throw ResolutionRefusal(code: .alreadyResolved, message: "held message \(request.item) was resolved already")
+    }
 }

@@ -39,12 +39,12 @@ struct CommandTests {
         try await withBroker { broker in
             let first = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
             #expect(first.status == 0)
-            // topics.yaml's ten and one delivery topic per organisation of config/organisations.yaml.
-            #expect(first.output.split(separator: "\n").filter { $0.hasSuffix(" created") }.count == 10 + 29)
+            // topics.yaml's eleven and one delivery topic per organisation of config/organisations.yaml.
+            #expect(first.output.split(separator: "\n").filter { $0.hasSuffix(" created") }.count == 11 + 29)
             #expect(first.output.contains("hx.deliver.n81035"))
             let second = try await Self.run(["topics", "apply", "--bootstrap-servers", broker.bootstrapServers])
             #expect(second.status == 0)
-            #expect(second.output.split(separator: "\n").filter { $0.hasSuffix(" exists") }.count == 10 + 29)
+            #expect(second.output.split(separator: "\n").filter { $0.hasSuffix(" exists") }.count == 11 + 29)
             let list = try await Self.run(["topics", "list", "--bootstrap-servers", broker.bootstrapServers])
             #expect(list.status == 0)
             #expect(list.output.contains("hx.audit.ig.v1"))
@@ -60,9 +60,9 @@ struct CommandTests {
             ["run", "--port", String(port), "--console-port", String(consolePort), "--adapter-ports", "any", "--exit-when-settled",
              "--state-directory", Self.stateDirectory()], timeout: .seconds(180))
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
-        let consoleLine = try Regex("console:    http://localhost:\(consolePort)  sign in as operator / [a-z0-9-]{19} or auditor / [a-z0-9-]{19}")
+        let consoleLine = try Regex("console:    http://localhost:\(consolePort)  sign in as operator / [a-z0-9-]{19} or auditor / [a-z0-9-]{19} or reviewer / [a-z0-9-]{19}")
         #expect(result.output.contains(consoleLine), "the console's address and this run's demonstration users")
-        #expect(result.output.contains("topics:     39 declared"))
+        #expect(result.output.contains("topics:     40 declared"))
         #expect(result.output.contains("adapters:   7,"))
         #expect(result.output.contains("routers:    2 instances"))
         // Each sample went through the adapter's own source and got that source's answer.

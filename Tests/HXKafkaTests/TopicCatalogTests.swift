@@ -12,7 +12,8 @@ struct TopicCatalogTests {
         let names = Set(catalog.topics.map(\.name))
         #expect(names == [
             "hx.canonical.discharge-summary.v1", "hx.canonical.social-care-notification.v1", "hx.canonical.referral.v1",
-            "hx.audit.ig.v1", "hx.consent.v1", "hx.identity.v1", "hx.review.v1", "hx.dlq.v1", "hx.delivery.v1", "hx.heartbeat.v1",
+            "hx.audit.ig.v1", "hx.consent.v1", "hx.identity.v1", "hx.review.v1", "hx.review-resolution.v1", "hx.dlq.v1", "hx.delivery.v1",
+            "hx.heartbeat.v1",
         ])
         let audit = try #require(catalog.topics.first { $0.name == "hx.audit.ig.v1" })
         #expect(audit.kafkaConfigs == ["cleanup.policy": "delete", "retention.ms": "-1"], "the audit log is never compacted or expired")
