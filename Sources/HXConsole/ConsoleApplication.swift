@@ -33,17 +33,21 @@ package struct ConsoleApplication: Sendable {
     let registry: PrometheusCollectorRegistry
     let metrics: ConsoleMetrics
     let logger: Logger
+    /// Sign-in through the organisation's OpenID Connect provider, when configured (ConsoleApplication+OIDC.swift).
+    let oidc: OIDCSignIn?
 
     package init(backend: any ConsoleBackend, staff: StaffDirectory, sessions: StaffSessions = StaffSessions(),
-                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger = Logger(label: "hx.console")) throws {
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger = Logger(label: "hx.console"),
+                oidc: OIDCSignIn? = nil) throws {
         self.backend = backend
+        self.oidc = oidc
         self.staff = staff
         self.sessions = sessions
         self.registry = registry
         self.metrics = ConsoleMetrics(registry: registry)
         self.logger = logger
         var library = MustacheLibrary()
-        for (name, text) in Templates.all { try library.register(text, named: name) }
+        for (name, text) in Templates.all.merging(OIDCTemplates.all, uniquingKeysWith: { a, _ in a }) { try library.register(text, named: name) }
         self.library = library
     }
 
@@ -74,6 +78,7 @@ package struct ConsoleApplication: Sendable {
         router.get("/sign-in") { _, _ in self.signInPage(error: nil) }
         router.post("/sign-in") { request, _ in try await self.signIn(request) }
         router.post("/sign-out") { request, context in try await self.signOut(request, context) }
+        addOIDCRoutes(router)
         router.get("/") { _, context in try await self.page(context, Access.operations) { try await self.overview($0) } }
         router.get("/topics/:name") { _, context in
             let name = context.parameters.get("name") ?? ""
@@ -122,12 +127,18 @@ package struct ConsoleApplication: Sendable {
 
     func signInPage(error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let token = StaffSessions.token()
-        var response = render("sign-in", ["csrf": token, "error": error ?? false], title: "Sign in", session: nil, status: status)
+        var response = render("sign-in", ["csrf": token, "error": error ?? false, "local": localSignIn, "oidc": oidc.map { ["name": $0.configuration.name] } ?? false],
+                              title: "Sign in", session: nil, status: status)
         response.setCookie(Self.cookie(Self.signInCookie, token, path: "/sign-in", maxAge: 900))
         return response
     }
 
     func signIn(_ request: Request) async throws -> Response {
+        guard localSignIn else {
+            metrics.signInFailures.increment()
+            logger.notice("sign-in refused", metadata: ["reason": "local-users-off"])
+            return signInPage(error: "Sign-in with a password is off: sign in with your organisation's account.", status: .forbidden)
+        }
         let form = try await Posted<SignInForm>.read(request)
         let expected = request.cookies[Self.signInCookie]?.value ?? ""
         guard let form, !expected.isEmpty, StaffSessions.constantTimeEqual(expected, form.csrf) else {
@@ -158,7 +169,7 @@ package struct ConsoleApplication: Sendable {
            StaffSessions.constantTimeEqual(session.csrfToken, form.csrf) {
             try await sessions.close(request)
         }
-        var response = Response.redirect(to: "/sign-in", type: .normal)
+        var response = signedOut(context.identity)
         response.setCookie(Self.cookie(Self.sessionCookie, "", path: "/", maxAge: 0))
         return response
     }
@@ -233,7 +244,7 @@ package struct ConsoleApplication: Sendable {
         var layout: [String: Any] = ["title": title, "body": body, "refresh": refresh ?? false]
         if let session {
             layout["user"] = [
-                "name": session.name, "role": session.role.rawValue, "csrf": session.csrfToken,
+                "name": session.displayName ?? session.name, "role": session.role.rawValue, "csrf": session.csrfToken,
                 "isAuditor": Access.patientData.contains(session.role), "isAdmin": Access.users.contains(session.role),
             ] as [String: Any]
         }

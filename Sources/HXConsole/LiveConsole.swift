@@ -19,12 +19,13 @@ package struct LiveConsole {
 
     package init(
         client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue, index store: any AuditIndexStore,
-        staff: StaffDirectory, key: AuditKey?, sampleInterval: Duration, host: String, port: Int, prometheus: URL? = nil, logger: Logger
+        staff: StaffDirectory, key: AuditKey?, sampleInterval: Duration, host: String, port: Int, prometheus: URL? = nil, oidc: OIDCConfiguration? = nil, logger: Logger
     ) throws {
         observer = ClusterObserver(client: client, interval: sampleInterval, logger: logger)
         backend = LiveConsoleBackend(
             client: client, place: place, adapters: adapters, index: store, observer: observer, key: key, prometheus: prometheus, logger: logger)
-        application = try ConsoleApplication(backend: backend, staff: staff, registry: PrometheusCollectorRegistry(), logger: logger)
+        application = try ConsoleApplication(
+            backend: backend, staff: staff, registry: PrometheusCollectorRegistry(), logger: logger, oidc: oidc.map { OIDCSignIn(configuration: $0) })
         self.store = store
         self.host = host
         self.port = port
