@@ -121,7 +121,7 @@ struct TokenMaker: Sendable {
 
     @Test func pkceChallengeIsS256OfTheVerifier() {
         // RFC 7636 appendix B.
-        #expect(OIDCSignIn.codeChallenge("dBjftJeZ4CVP-mJ92K9cfnBPPK2Tc3qxuXqWfdBxy8mKvRs") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+        #expect(OIDCSignIn.codeChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
     }
 }
 
