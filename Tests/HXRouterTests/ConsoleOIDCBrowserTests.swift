@@ -19,6 +19,8 @@ import Testing
     func signInThroughTheProviderAndRefusalsInABrowser() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.python), "run scripts/setup.sh: it installs oidc-provider-mock into .venv")
         try await withBroker { broker in
+            // The topics, so the overview has a cluster to show.
+            _ = try await RouterRig(broker: broker)
             let work = FileManager.default.temporaryDirectory.appendingPathComponent("hx-console-oidc-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             try "not-a-real-secret\n".write(to: work.appendingPathComponent("client-secret"), atomically: true, encoding: .utf8)
