@@ -62,6 +62,7 @@ class OIDCTest(cbt.ConsoleTest):
         found = self.text_of("#refusal-code")
         if found != code:
             self.fail(f"reason code {code}", repr(found))
+        self.save_screenshot(f"{self.step_number:02d}-{self.step_name}-refused.png")
 
     def run(self, args):
         for sub, claims in USERS.items():
@@ -106,7 +107,11 @@ class OIDCTest(cbt.ConsoleTest):
         self.sign_in_at_mock("audrey-oidc")
         self.wait_for_path("/")
         self.open("/audit")
-        self.element('input[name="nhsNumber"]', "the audit search for an auditor")
+        self.type_into('input[name="nhsNumber"]', args.nhs_number, "the audit search's NHS number field")
+        self.click_for_page("#search", "the search button #search")
+        if self.driver.find("#problem"):
+            self.fail("the search to run (and be recorded)", self.page_summary())
+        self.save_screenshot(f"{self.step_number:02d}-{self.step_name}-searched.png")
         self.click_for_page("#sign-out", "the sign-out button")
         self.end()
 
@@ -148,6 +153,7 @@ def main(argv):
     parser.add_argument("--mock", required=True, help="oidc-provider-mock's address")
     parser.add_argument("--bad-url", required=True, help="console signing in through scripts/oidc-test-provider.py")
     parser.add_argument("--bad-provider", required=True, help="scripts/oidc-test-provider.py's address")
+    parser.add_argument("--nhs-number", default="9434765919", help="what the auditor searches for (recorded as their access)")
     parser.add_argument("--artifacts", required=True)
     parser.add_argument("--timeout", type=float, default=15)
     parser.add_argument("--chromedriver", default="chromedriver")

@@ -1,4 +1,6 @@
 import Foundation
+import HXAudit
+import HXCanonical
 import HXDevBroker
 import HXKafkaTestSupport
 import Testing
@@ -20,7 +22,7 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: Self.python), "run scripts/setup.sh: it installs oidc-provider-mock into .venv")
         try await withBroker { broker in
             // The topics, so the overview has a cluster to show.
-            _ = try await RouterRig(broker: broker)
+            let rig = try await RouterRig(broker: broker)
             let work = FileManager.default.temporaryDirectory.appendingPathComponent("hx-console-oidc-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             try "not-a-real-secret\n".write(to: work.appendingPathComponent("client-secret"), atomically: true, encoding: .utf8)
@@ -80,6 +82,15 @@ import Testing
             ], timeout: .seconds(240))
             let logs = consoles.map { (try? String(contentsOf: $0.log, encoding: .utf8)) ?? "" }
             #expect(browser.status == 0, "\(browser.output)\(browser.error)\nconsole logs:\n\(logs.joined(separator: "\n---\n"))")
+
+            let shots = (try? FileManager.default.contentsOfDirectory(atPath: Self.artifacts.path)) ?? []
+            #expect(shots.filter { $0.hasSuffix("-refused.png") }.count == 6, "\(shots)")
+
+            // The auditor's search is in the audit log under the provider's subject, with the display name beside it.
+            let access = try await rig.readAll(HXTopic.audit).map { try AuditRecord(wire: $0.value) }.filter { $0.kind == .auditorAccess }
+            #expect(access.count == 1)
+            #expect(access.first?.chainId == "auditor:oidc:audrey-oidc" && access.first?.details["actor"] == "oidc:audrey-oidc")
+            #expect(access.first?.details["actorName"] == "Audrey Auditor")
 
             // Each refusal logged by its reason code, and nothing in either log names a person.
             for reason in ["oidc-no-role"] { #expect(logs[0].contains("reason=\(reason)"), "\(reason) in \(logs[0])") }
