@@ -290,7 +290,7 @@ struct ConsoleMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        signInFailures = registry.makeCounter(descriptor: Self.name("sign_in_failures", "Sign-ins refused: wrong password, unknown user or locked out."))
+        signInFailures = registry.makeCounter(descriptor: Self.name("sign_in_failures", "Sign-ins refused: wrong password, unknown user, locked out, or refused by OIDC checks."))
         csrfRejections = registry.makeCounter(descriptor: Self.name("csrf_rejections", "Forms refused for a missing or wrong CSRF token."))
         replays = registry.makeCounter(descriptor: Self.name("dead_letters_replayed", "Dead letters re-sent from the console."))
     }

@@ -156,6 +156,18 @@ struct TokenMaker: Sendable {
         #expect(c.roles.rules.map(\.role) == [.operator_, .auditor] && c.scopes == ["openid", "profile"])
     }
 
+    /// config/console-oidc.example.yaml is a good file but for the secret, which lives on the host.
+    @Test func theExampleFile() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config/console-oidc.example.yaml")
+        do {
+            _ = try OIDCConfiguration.load(example)
+            Issue.record("loaded without its secret")
+        } catch {
+            #expect(error.issues.count == 1 && error.issues[0].message.hasPrefix("clientSecretFile"), "\(error.issues)")
+        }
+    }
+
     @Test func problemsNamedByLine() throws {
         let bad = Self.good.replacingOccurrences(of: "role: auditor", with: "role: superuser")
             .replacingOccurrences(of: "https://idp.test.example/realm", with: "http://idp.test.example/realm")

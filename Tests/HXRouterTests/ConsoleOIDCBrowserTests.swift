@@ -17,6 +17,17 @@ import Testing
     static let artifacts = Place.root.appendingPathComponent("test-artifacts/console-oidc-browser")
     static let python = Place.root.appendingPathComponent(".venv/bin/python").path
 
+    /// A broken OIDC file stops `hx console` before it starts, naming file and line (exit 78).
+    @Test func aBrokenOIDCFileStopsStartUp() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hx-oidc-\(UUID().uuidString.prefix(8)).yaml")
+        try "issuer: https://idp.example\nclientId: hx\nclientSecretFile: /nonexistent/secret\nredirectUrl: https://c.example/sign-in/oidc/callback\nroleClaim: roles\nroles:\n  - value: X\n    role: root\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try await runProgram(RouterKillTests.hx, ["console", "--oidc", file.path, "--listen", "127.0.0.1:0"], timeout: .seconds(60))
+        #expect(result.status == 78)
+        #expect(result.error.contains("\(file.path):3") && result.error.contains("clientSecretFile"), "\(result.error)")
+        #expect(result.error.contains("\(file.path):8") && result.error.contains("role 'root' is not a console role"), "\(result.error)")
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func signInThroughTheProviderAndRefusalsInABrowser() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.python), "run scripts/setup.sh: it installs oidc-provider-mock into .venv")
