@@ -24,9 +24,13 @@ struct TokenMaker: Sendable {
 
     static var keys: JSONWebKeySet { JSONWebKeySet(keys: ["k1": key.publicKey]) }
 
-    static var jwks: Data {
-        let p = try! key.publicKey.getKeyPrimitives()
-        let doc = ["keys": [["kty": "RSA", "use": "sig", "alg": "RS256", "kid": "k1", "n": Base64URL.encode(p.modulus), "e": Base64URL.encode(p.publicExponent)]]]
+    static var jwks: Data { jwks([("k1", key)]) }
+
+    static func jwks(_ keys: [(String, _RSA.Signing.PrivateKey)]) -> Data {
+        let doc = ["keys": keys.map { kid, key in
+            let p = try! key.publicKey.getKeyPrimitives()
+            return ["kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": Base64URL.encode(p.modulus), "e": Base64URL.encode(p.publicExponent)]
+        }]
         return try! JSONSerialization.data(withJSONObject: doc)
     }
 
@@ -192,6 +196,8 @@ struct TokenMaker: Sendable {
 final class FixedProvider: OIDCHTTP {
     let next = Mutex<String?>(nil)
     let tokenRequests = Mutex<[String]>([])
+    let jwks = Mutex<Data>(TokenMaker.jwks)
+    let jwksFetches = Mutex(0)
 
     func send(_ request: URLRequest) async throws -> (body: Data, status: Int) {
         let url = request.url!.absoluteString
@@ -200,7 +206,10 @@ final class FixedProvider: OIDCHTTP {
                        "jwks_uri": TokenMaker.issuer + "/jwks", "end_session_endpoint": TokenMaker.issuer + "/logout"]
             return (try JSONSerialization.data(withJSONObject: doc), 200)
         }
-        if url == TokenMaker.issuer + "/jwks" { return (TokenMaker.jwks, 200) }
+        if url == TokenMaker.issuer + "/jwks" {
+            jwksFetches.withLock { $0 += 1 }
+            return (jwks.withLock { $0 }, 200)
+        }
         if url == TokenMaker.issuer + "/token" {
             tokenRequests.withLock { $0.append(String(decoding: request.httpBody ?? Data(), as: UTF8.self)) }
             guard let token = next.withLock({ $0 }) else { return (Data(#"{"error":"invalid_grant"}"#.utf8), 400) }
@@ -298,6 +307,28 @@ final class FixedProvider: OIDCHTTP {
             try await client.execute(uri: "/sign-in/oidc/callback?error=access_denied&state=x", method: .get) { response in
                 #expect(String(buffer: response.body).contains("oidc-provider-error"))
             }
+        }
+    }
+
+    /// The provider rotates its keys: a token with a new kid makes the console fetch the key set again, once.
+    @Test func aNewKeyIsFetchedOnceAndAnUnknownOneRefused() async throws {
+        let provider = FixedProvider()
+        let app = Application(router: try console(provider).router())
+        try await app.test(.router) { client in
+            var (state, nonce, cookie) = try await start(client)
+            provider.next.withLock { $0 = TokenMaker.token(TokenMaker.claims(nonce: nonce)) }
+            #expect(try await callback(client, state: state, cookie: cookie).status == .ok)
+            #expect(provider.jwksFetches.withLock { $0 } == 1)
+            provider.jwks.withLock { $0 = TokenMaker.jwks([("k1", TokenMaker.key), ("k2", TokenMaker.otherKey)]) }
+            (state, nonce, cookie) = try await start(client)
+            provider.next.withLock { $0 = TokenMaker.token(TokenMaker.claims(nonce: nonce), kid: "k2", signer: TokenMaker.otherKey) }
+            #expect(try await callback(client, state: state, cookie: cookie).status == .ok, "signed with the rotated-in key")
+            #expect(provider.jwksFetches.withLock { $0 } == 2)
+            (state, nonce, cookie) = try await start(client)
+            provider.next.withLock { $0 = TokenMaker.token(TokenMaker.claims(nonce: nonce), kid: "k3", signer: TokenMaker.otherKey) }
+            let refused = try await callback(client, state: state, cookie: cookie)
+            #expect(refused.status == .forbidden && String(buffer: refused.body).contains("oidc-unknown-key"))
+            #expect(provider.jwksFetches.withLock { $0 } == 3, "one fetch for the unknown key, no more")
         }
     }
 
