@@ -46,8 +46,8 @@ extension ConsoleApplication {
         } catch {
             return oidcRefused(error)
         }
-        // The audit log names the actor by the provider's subject, which never changes or is reused;
-        // the display name goes with it on pages and in the sign-in's own log line's place (see docs/console.md).
+        // The audit log names the actor by the provider's subject, which is never reassigned; the display
+        // name goes beside it (the page header, `actorName` in audit records). The log line names neither.
         let cookie = try await sessions.open(
             name: "oidc:" + signedIn.token.subject, role: signedIn.role, displayName: signedIn.token.displayName, endSession: signedIn.endSession)
         logger.info("signed in", metadata: ["method": "oidc", "role": "\(signedIn.role.rawValue)"])
