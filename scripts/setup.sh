@@ -164,10 +164,13 @@ say "$(chromium --version 2>/dev/null | head -n1), $(chromedriver --version 2>/d
 # --- 7. Independent peers for the tests, in a virtual environment (.venv) ------
 # What we send to other systems is checked by code we did not write:
 # python-hl7 parses every HL7 v2 message delivery renders, fhir.resources
-# validates every FHIR Bundle (scripts/delivery-peer-check.py). Pinned, so a
+# validates every FHIR Bundle (scripts/delivery-peer-check.py), and
+# oidc-provider-mock is the OpenID Connect provider the console signs in
+# through in its browser test (0.3.4: the last release for Python 3.11,
+# which Debian 12 has; 0.4 needs 3.12). Pinned, so a
 # test run is repeatable; the environment is remade when the pins change.
 apt_install python3-venv
-PEERS="hl7==0.4.5 fhir.resources==8.3.0"
+PEERS="hl7==0.4.5 fhir.resources==8.3.0 oidc-provider-mock==0.3.4"
 venv="$(cd "$(dirname "$0")/.." && pwd)/.venv"
 if [ "$(cat "$venv/hx-peers" 2>/dev/null)" != "$PEERS" ]; then
   say "making $venv with $PEERS"

@@ -11,7 +11,7 @@ export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_
 # browser or database: the pure modules, configuration, the console's routes on
 # a fixed backend, and client logic on librdkafka's in-process mock cluster.
 # A new suite of that kind belongs in this list.
-UNIT_TESTS='^(HL7v2Tests|HXAuditTests|HXCanonicalTests|HXConsoleTests|HXIdentityMatchTests|HXImpactTests|HXPlaceTests|HXPolicyTests|HXReviewTests|HXTranslateTests)\.'
+UNIT_TESTS='^(HL7v2Tests|HXAuditTests|HXCanonicalTests|HXConsoleTests|HXIdentityMatchTests|HXImpactTests|HXPlaceTests|HXPolicyTests|HXReviewTests|HXRouterTests\.ReviewResolutionStepTests|HXTranslateTests)\.'
 UNIT_TESTS+='|^HXDeliveryTests\.(PeerValidationTests|RendererTests|MLLPTransportTests|FolderAndHTTPTransportTests|DeliveryStatusTests)'
 UNIT_TESTS+='|^HXAdapterRuntimeTests\.PublisherTests'
 UNIT_TESTS+='|^HXDeployTests\.(AccessPlanTests|CredentialFileTests)'

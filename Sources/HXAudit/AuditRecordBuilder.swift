@@ -269,13 +269,15 @@ package enum AuditRecordBuilder {
     /// `time` is the request's time as the console received it (passed in).
     package static func auditorAccess(
         requestId: String, time: Instant, actor: String, role: String, action: String, query: String,
-        nhsNumber: String? = nil, configurationDigest: String
+        nhsNumber: String? = nil, configurationDigest: String, actorName: String? = nil
     ) throws(AuditBuildError) -> AuditEntry {
         guard let text = AuditTime.rfc3339(time) else { throw .inputOutOfRange("time \(time) is outside 1970–9999") }
+        var details = ["actor": actor, "role": role, "action": action, "query": query, "requestId": requestId]
+        // Staff signed in through OIDC: `actor` is `oidc:<sub>`, this the name the provider gave them.
+        if let actorName { details["actorName"] = actorName }
         return AuditEntry(
             kind: .auditorAccess, decisionId: AuditIdentifiers.auditorAccessId(requestId: requestId), time: text,
-            nhsNumber: nhsNumber, configurationDigest: configurationDigest,
-            details: ["actor": actor, "role": role, "action": action, "query": query, "requestId": requestId])
+            nhsNumber: nhsNumber, configurationDigest: configurationDigest, details: details)
     }
 
     /// An impact report run from the console (docs/design.md "IG change control"): who
@@ -299,7 +301,7 @@ package enum AuditRecordBuilder {
     /// operators' work, and the messages themselves are audited when routed.
     package static func deadLetterReplay(
         requestId: String, time: Instant, actor: String, role: String, deadLetter: String, deadLetterId: String,
-        reasonCode: String, adapter: String?, messageIds: [String], configurationDigest: String
+        reasonCode: String, adapter: String?, messageIds: [String], configurationDigest: String, actorName: String? = nil
     ) throws(AuditBuildError) -> AuditEntry {
         guard let text = AuditTime.rfc3339(time) else { throw .inputOutOfRange("time \(time) is outside 1970–9999") }
         var details = [
@@ -307,6 +309,7 @@ package enum AuditRecordBuilder {
             "messageIds": messageIds.joined(separator: ","),
         ]
         if let adapter { details["adapter"] = adapter }
+        if let actorName { details["actorName"] = actorName }
         return AuditEntry(
             kind: .deadLetterReplay, decisionId: AuditIdentifiers.deadLetterReplayId(requestId: requestId, deadLetter: deadLetter),
             time: text, reasons: [reasonCode], configurationDigest: configurationDigest, details: details)

@@ -23,11 +23,12 @@ package struct AuditAccessRecorder: Sendable {
     /// Appends one `auditor-access` record and waits until it is committed.
     /// `query` describes what was asked, without the NHS number (that has its own field).
     package func record(
-        actor: String, action: String, query: String, nhsNumber: String?, configurationDigest: String, at time: Date = Date()
+        actor: String, action: String, query: String, nhsNumber: String?, configurationDigest: String, actorName: String? = nil, at time: Date = Date()
     ) async throws -> AuditRecord {
         let entry = try AuditRecordBuilder.auditorAccess(
             requestId: UUID().uuidString.lowercased(), time: Instant(time),
-            actor: actor, role: "auditor", action: action, query: query, nhsNumber: nhsNumber, configurationDigest: configurationDigest)
+            actor: actor, role: "auditor", action: action, query: query, nhsNumber: nhsNumber, configurationDigest: configurationDigest,
+            actorName: actorName)
         return try await writer.append([entry], chainId: Self.chainId(actor: actor), transactionalID: HXTransactionalID.auditor(actor))[0]
     }
 }

@@ -38,17 +38,21 @@ package struct ConsoleApplication: Sendable {
     let registry: PrometheusCollectorRegistry
     let metrics: ConsoleMetrics
     let logger: Logger
+    /// Sign-in through the organisation's OpenID Connect provider, when configured (ConsoleApplication+OIDC.swift).
+    let oidc: OIDCSignIn?
 
     package init(backend: any ConsoleBackend, staff: StaffDirectory, sessions: StaffSessions = StaffSessions(),
-                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger = Logger(label: "hx.console")) throws {
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger = Logger(label: "hx.console"),
+                oidc: OIDCSignIn? = nil) throws {
         self.backend = backend
+        self.oidc = oidc
         self.staff = staff
         self.sessions = sessions
         self.registry = registry
         self.metrics = ConsoleMetrics(registry: registry)
         self.logger = logger
         var library = MustacheLibrary()
-        for (name, text) in Templates.all { try library.register(text, named: name) }
+        for (name, text) in Templates.all.merging(OIDCTemplates.all, uniquingKeysWith: { a, _ in a }) { try library.register(text, named: name) }
         self.library = library
     }
 
@@ -79,6 +83,7 @@ package struct ConsoleApplication: Sendable {
         router.get("/sign-in") { _, _ in self.signInPage(error: nil) }
         router.post("/sign-in") { request, _ in try await self.signIn(request) }
         router.post("/sign-out") { request, context in try await self.signOut(request, context) }
+        addOIDCRoutes(router)
         router.get("/") { _, context in try await self.page(context, Access.operations) { try await self.overview($0) } }
         router.get("/topics/:name") { _, context in
             let name = context.parameters.get("name") ?? ""
@@ -140,12 +145,18 @@ package struct ConsoleApplication: Sendable {
 
     func signInPage(error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let token = StaffSessions.token()
-        var response = render("sign-in", ["csrf": token, "error": error ?? false], title: "Sign in", session: nil, status: status)
+        var response = render("sign-in", ["csrf": token, "error": error ?? false, "local": localSignIn, "oidc": oidc.map { ["name": $0.configuration.name] } ?? false],
+                              title: "Sign in", session: nil, status: status)
         response.setCookie(Self.cookie(Self.signInCookie, token, path: "/sign-in", maxAge: 900))
         return response
     }
 
     func signIn(_ request: Request) async throws -> Response {
+        guard localSignIn else {
+            metrics.signInFailures.increment()
+            logger.notice("sign-in refused", metadata: ["reason": "local-users-off"])
+            return signInPage(error: "Sign-in with a password is off: sign in with your organisation's account.", status: .forbidden)
+        }
         let form = try await Posted<SignInForm>.read(request)
         let expected = request.cookies[Self.signInCookie]?.value ?? ""
         guard let form, !expected.isEmpty, StaffSessions.constantTimeEqual(expected, form.csrf) else {
@@ -166,7 +177,7 @@ package struct ConsoleApplication: Sendable {
         let cookie = try await sessions.open(for: member)
         logger.info("signed in", metadata: ["user": "\(member.name)", "role": "\(member.role.rawValue)"])
         // A reviewer's work is the review queue; the operations pages are not theirs.
-        var response = Response.redirect(to: member.role == .identityReviewer ? "/review" : "/", type: .normal)
+        var response = Response.redirect(to: Self.home(member.role), type: .normal)
         response.setCookie(cookie)
         response.setCookie(Self.cookie(Self.signInCookie, "", path: "/sign-in", maxAge: 0))
         return response
@@ -177,10 +188,13 @@ package struct ConsoleApplication: Sendable {
            StaffSessions.constantTimeEqual(session.csrfToken, form.csrf) {
             try await sessions.close(request)
         }
-        var response = Response.redirect(to: "/sign-in", type: .normal)
+        var response = signedOut(context.identity)
         response.setCookie(Self.cookie(Self.sessionCookie, "", path: "/", maxAge: 0))
         return response
     }
+
+    /// Where a member of staff lands after signing in: reviewers have only the Review page.
+    static func home(_ role: StaffRole) -> String { role == .identityReviewer ? "/review" : "/" }
 
     /// Secure, HttpOnly, SameSite=Strict: never sent over plain HTTP (except to
     /// localhost, which browsers treat as secure), never readable by script,
@@ -252,7 +266,7 @@ package struct ConsoleApplication: Sendable {
         var layout: [String: Any] = ["title": title, "body": body, "refresh": refresh ?? false]
         if let session {
             layout["user"] = [
-                "name": session.name, "role": session.role.rawValue, "csrf": session.csrfToken,
+                "name": session.displayName ?? session.name, "role": session.role.rawValue, "csrf": session.csrfToken,
                 "isAuditor": Access.patientData.contains(session.role), "isAdmin": Access.users.contains(session.role),
                 "mayRunImpact": Access.impact.contains(session.role),
                 "isReviewer": Access.review.contains(session.role), "seesOperations": Access.operations.contains(session.role),
@@ -301,7 +315,7 @@ struct ConsoleMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        signInFailures = registry.makeCounter(descriptor: Self.name("sign_in_failures", "Sign-ins refused: wrong password, unknown user or locked out."))
+        signInFailures = registry.makeCounter(descriptor: Self.name("sign_in_failures", "Sign-ins refused: wrong password, unknown user, locked out, or refused by OIDC checks."))
         csrfRejections = registry.makeCounter(descriptor: Self.name("csrf_rejections", "Forms refused for a missing or wrong CSRF token."))
         replays = registry.makeCounter(descriptor: Self.name("dead_letters_replayed", "Dead letters re-sent from the console."))
         resolutions = registry.makeCounter(descriptor: Self.name("review_resolutions", "Held messages linked or rejected from the console."))

@@ -20,13 +20,14 @@ package struct LiveConsole {
 
     package init(
         client: KafkaClientConfiguration, place: PlaceConfiguration, adapters: AdapterCatalogue, index store: any AuditIndexStore,
-        staff: StaffDirectory, key: AuditKey?, sampleInterval: Duration, host: String, port: Int, prometheus: URL? = nil, logger: Logger
+        staff: StaffDirectory, key: AuditKey?, sampleInterval: Duration, host: String, port: Int, prometheus: URL? = nil, oidc: OIDCConfiguration? = nil, logger: Logger
     ) throws {
         observer = ClusterObserver(client: client, interval: sampleInterval, logger: logger)
         backend = LiveConsoleBackend(
             client: client, place: place, adapters: adapters, index: store, observer: observer, key: key, prometheus: prometheus, logger: logger)
         let registry = PrometheusCollectorRegistry()
-        application = try ConsoleApplication(backend: backend, staff: staff, registry: registry, logger: logger)
+        application = try ConsoleApplication(
+            backend: backend, staff: staff, registry: registry, logger: logger, oidc: oidc.map { OIDCSignIn(configuration: $0) })
         reviewGauges = ReviewQueueGauges(backend: backend, registry: registry, interval: sampleInterval, logger: logger)
         self.store = store
         self.host = host

@@ -118,7 +118,7 @@ package final class LiveConsoleBackend: ConsoleBackend {
         guard let letter = try await deadLetterStore.letter(ref) else { return nil }
         _ = try await recorder.record(
             actor: viewer.name, action: "dead-letter-inspect", query: "\(ref.logPosition) id=\(letter.id)", nhsNumber: nil,
-            configurationDigest: place.configurationDigest)
+            configurationDigest: place.configurationDigest, actorName: viewer.displayName)
         return try await deadLetterStore.value(ref)
     }
 
@@ -138,21 +138,22 @@ package final class LiveConsoleBackend: ConsoleBackend {
     }
 
     package func replay(_ refs: [DeadLetterRef], by session: StaffSession) async throws -> [ReplayOutcome] {
-        let outcomes = try await replayer.replay(try await planReplay(refs), actor: session.name, role: session.role.rawValue)
+        let outcomes = try await replayer.replay(try await planReplay(refs), actor: session.name, role: session.role.rawValue, actorName: session.displayName)
         await recentReplays.add(outcomes.filter { $0.auditSequence != nil }.map(\.ref))
         return outcomes
     }
 
     package func searchAudit(_ query: AuditQuery, describedAs description: String, by session: StaffSession) async throws -> [IndexedAuditRecord] {
         _ = try await recorder.record(
-            actor: session.name, action: "search", query: description, nhsNumber: query.nhsNumber, configurationDigest: place.configurationDigest)
+            actor: session.name, action: "search", query: description, nhsNumber: query.nhsNumber, configurationDigest: place.configurationDigest,
+            actorName: session.displayName)
         return try await index.search(query)
     }
 
     package func subjectAccessReport(nhsNumber: String, by session: StaffSession) async throws -> String {
         _ = try await recorder.record(
             actor: session.name, action: "subject-access-report", query: "console", nhsNumber: nhsNumber,
-            configurationDigest: place.configurationDigest)
+            configurationDigest: place.configurationDigest, actorName: session.displayName)
         // Decisions and what the recipients' systems said about them (delivery-status records).
         let found = try await index.search(AuditQuery(nhsNumber: nhsNumber, limit: 1_000_000))
         return SubjectAccessReport(nhsNumber: nhsNumber, records: found.map(\.record), place: place, generatedAt: Date().ISO8601Format()).html()

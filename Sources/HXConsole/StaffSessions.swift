@@ -9,6 +9,10 @@ package struct StaffSession: Sendable, Equatable, Codable {
     package var role: StaffRole
     /// Sent back in every form; a POST without it is refused (CSRF).
     package var csrfToken: String
+    /// Signed in through OIDC: the provider's `name` or `preferred_username`, shown on pages; `name` is then `oidc:<sub>`.
+    package var displayName: String?
+    /// The provider's end_session_endpoint, offered at sign-out.
+    package var endSession: String?
     var created: Date
     var lastSeen: Date
 }
@@ -44,9 +48,14 @@ package actor StaffSessions {
 
     /// A new session and its cookie, which has no expiry: the browser forgets it when it closes.
     package func open(for member: StaffMember, now: Date = Date()) async throws -> Cookie {
-        let session = StaffSession(name: member.name, role: member.role, csrfToken: Self.token(), created: now, lastSeen: now)
-        let saved = try await storage.save(session: session, expiresIn: .seconds(idle))
         failures[member.name] = nil
+        return try await open(name: member.name, role: member.role, now: now)
+    }
+
+    /// A session for someone the console does not list itself (signed in through OIDC).
+    package func open(name: String, role: StaffRole, displayName: String? = nil, endSession: String? = nil, now: Date = Date()) async throws -> Cookie {
+        let session = StaffSession(name: name, role: role, csrfToken: Self.token(), displayName: displayName, endSession: endSession, created: now, lastSeen: now)
+        let saved = try await storage.save(session: session, expiresIn: .seconds(idle))
         return ConsoleApplication.cookie(ConsoleApplication.sessionCookie, saved.value, path: "/", maxAge: nil)
     }
 

@@ -50,12 +50,15 @@ enum Templates {
     static let signIn = """
     <h1>Sign in</h1>
     {{#error}}<p id="sign-in-error" class="error">{{error}}</p>{{/error}}
+    {{#oidc}}<p><a id="sign-in-oidc" class="button" href="/sign-in/oidc">Sign in with {{name}}</a></p>{{/oidc}}
+    {{#local}}
     <form method="post" action="/sign-in" class="sign-in">
     <input type="hidden" name="_csrf" value="{{csrf}}">
     <label>User name <input name="username" autocomplete="username" required autofocus></label>
     <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
     <button id="sign-in" type="submit">Sign in</button>
     </form>
+    {{/local}}
     """
 
     static let forbidden = """

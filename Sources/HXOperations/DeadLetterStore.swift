@@ -123,7 +123,7 @@ package struct DeadLetterReplayer: Sendable {
     package static func chainId(actor: String) -> String { "operator:\(actor)" }
 
     /// Replays the ready items; the others are returned as they are, unsent.
-    package func replay(_ items: [ReplayItem], actor: String, role: String, at time: Date = Date()) async throws -> [ReplayOutcome] {
+    package func replay(_ items: [ReplayItem], actor: String, role: String, actorName: String? = nil, at time: Date = Date()) async throws -> [ReplayOutcome] {
         let ready = items.filter(\.isReady)
         let requestId = UUID().uuidString.lowercased()
         let instant = Instant(time)
@@ -133,7 +133,7 @@ package struct DeadLetterReplayer: Sendable {
             entries.append(try AuditRecordBuilder.deadLetterReplay(
                 requestId: requestId, time: instant, actor: actor, role: role, deadLetter: item.deadLetter.ref.logPosition,
                 deadLetterId: item.deadLetter.id, reasonCode: item.deadLetter.reasonCode, adapter: item.deadLetter.adapter,
-                messageIds: ids, configurationDigest: configurationDigest))
+                messageIds: ids, configurationDigest: configurationDigest, actorName: actorName))
         }
         var records: [AuditRecord] = []
         if !entries.isEmpty {

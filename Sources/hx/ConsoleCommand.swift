@@ -29,8 +29,8 @@ struct ConsoleCommand: AsyncParsableCommand {
             commandName: "serve",
             abstract: "Serve the console (the default): overview, topics, consumer groups, dead letters and replay, agreements, audit.",
             discussion: """
-            Pages are server-rendered and need no script. Sign-in is by the users of --users (add them with \
-            `hx console user add`). Operators see operations and replay dead letters; auditors search the audit \
+            Pages are server-rendered and need no script. Sign-in is through the OpenID Connect provider of --oidc \
+            when given, else by the users of --users (add them with `hx console user add`). Operators see operations and replay dead letters; auditors search the audit \
             log and are the only role shown patient identifiers, each view recorded on hx.audit.ig.v1 first; \
             admins also see the users. Cookies are Secure: serve it behind TLS, or open it as http://localhost \
             on the machine itself. /health and /metrics need no sign-in and show no patient data.
@@ -54,6 +54,11 @@ struct ConsoleCommand: AsyncParsableCommand {
         @Option(help: "Seconds between samples of the cluster (offsets, lag, heartbeats).")
         var sampleInterval: Int = 10
 
+        @Option(help: ArgumentHelp(
+            "Sign staff in through this OpenID Connect provider (env HX_CONSOLE_OIDC); the users file is then off unless it sets localUsers: true.",
+            valueName: "path"))
+        var oidc: String?
+
         @Option(help: ArgumentHelp("Prometheus to ask for firing alerts, shown on the overview (env HX_PROMETHEUS_URL).", valueName: "url"))
         var prometheusUrl: String?
 
@@ -64,12 +69,24 @@ struct ConsoleCommand: AsyncParsableCommand {
                 throw ValidationError("--listen must be host:port, not '\(listen)'")
             }
             let host = String(listen[..<colon])
-            let staff: StaffDirectory
-            do {
-                staff = try StaffDirectory.load(URL(fileURLWithPath: users.users))
-            } catch {
-                report(error.issues)
-                throw ExitCode(78)
+            var oidcConfiguration: OIDCConfiguration?
+            if let oidc = oidc ?? ProcessInfo.processInfo.environment["HX_CONSOLE_OIDC"] {
+                do {
+                    oidcConfiguration = try OIDCConfiguration.load(URL(fileURLWithPath: oidc))
+                } catch {
+                    report(error.issues)
+                    throw ExitCode(78)
+                }
+            }
+            // With OIDC and no break-glass, nobody signs in with a password: the users file is not read.
+            var staff = StaffDirectory(members: [])
+            if oidcConfiguration?.localUsers ?? true {
+                do {
+                    staff = try StaffDirectory.load(URL(fileURLWithPath: users.users))
+                } catch {
+                    report(error.issues)
+                    throw ExitCode(78)
+                }
             }
             let place = try RouterCommand.load(config.url)
             let catalogue = try AdapterCatalogue.checked(adapters: adapters, config: config.url)
@@ -86,11 +103,14 @@ struct ConsoleCommand: AsyncParsableCommand {
             let store = try await index.open()
             let console = try LiveConsole(
                 client: client, place: place, adapters: catalogue, index: store, staff: staff, key: key,
-                sampleInterval: .seconds(sampleInterval), host: host, port: port, prometheus: prometheus, logger: logger)
+                sampleInterval: .seconds(sampleInterval), host: host, port: port, prometheus: prometheus, oidc: oidcConfiguration, logger: logger)
             let group = ServiceGroup(configuration: .init(
                 services: console.services(stopGroupWithServer: true),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            logger.info("console starting", metadata: ["users": "\(staff.members.count)", "adapters": "\(adapters)"])
+            logger.info("console starting", metadata: [
+                "users": "\(staff.members.count)", "adapters": "\(adapters)", "oidc": "\(oidcConfiguration.map { $0.issuer } ?? "off")",
+                "localUsers": "\(oidcConfiguration?.localUsers ?? true)",
+            ])
             do {
                 try await group.run()
             } catch {
