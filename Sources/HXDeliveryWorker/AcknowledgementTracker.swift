@@ -37,9 +37,9 @@ package struct AcknowledgementTracker: Sendable {
 
     package enum Correlation: Sendable, Equatable {
         case step(Step)
-        /// For a decision being tracked, but its outcome of that kind is already recorded.
+        /// For a decision sent over MESH whose outcome of that kind, or final outcome, is already recorded.
         case alreadyRecorded(decisionId: String)
-        /// For no decision this worker is waiting on (another sender's, or one long settled).
+        /// For no decision this worker sent (another worker's, or not an answer to anything).
         case unknown
     }
 
@@ -63,8 +63,11 @@ package struct AcknowledgementTracker: Sendable {
     /// The ITK3 MessageHeader id the renderer gives a decision's message (ITK3 responses name it).
     let messageHeaderId: @Sendable (String) -> String
     package private(set) var outstanding: [String: Outstanding] = [:]
+    /// Every decision sent over MESH, settled or not, by its MessageHeader id and MESH message id: an
+    /// answer about a settled one (downloaded again after a crash) is recognised, and acknowledged in MESH.
     private var byHeader: [String: String] = [:]
     private var byMESHId: [String: String] = [:]
+    private var everSent: Set<String> = []
 
     package init(limits: DeliverySettings.Acknowledgements?, messageHeaderId: @escaping @Sendable (String) -> String) {
         self.limits = limits ?? DeliverySettings.Acknowledgements(infrastructure: nil, business: nil)
@@ -78,6 +81,7 @@ package struct AcknowledgementTracker: Sendable {
         case .sent:
             guard outstanding[id] == nil, let at = Self.milliseconds(status.time) else { return }
             outstanding[id] = Outstanding(sent: status, sentAt: at)
+            everSent.insert(id)
             byHeader[messageHeaderId(id).lowercased()] = id
             if let mesh = status.meshMessageId { byMESHId[mesh] = id }
         case .infrastructureAcknowledged:
@@ -95,16 +99,15 @@ package struct AcknowledgementTracker: Sendable {
     }
 
     private mutating func forget(_ id: String) {
-        guard let gone = outstanding.removeValue(forKey: id) else { return }
-        byHeader[messageHeaderId(id).lowercased()] = nil
-        if let mesh = gone.sent.meshMessageId { byMESHId[mesh] = nil }
+        outstanding[id] = nil
     }
 
     /// The decision an arrival concerns and the status it calls for.
     package func correlate(_ arrival: Arrival) -> Correlation {
         switch arrival {
         case .itk3Response(let respondsTo, let kind, let positive, let code):
-            guard let id = byHeader[respondsTo.lowercased()], let waiting = outstanding[id] else { return .unknown }
+            guard let id = byHeader[respondsTo.lowercased()] else { return .unknown }
+            guard let waiting = outstanding[id] else { return .alreadyRecorded(decisionId: id) }
             if positive {
                 guard !waiting.acknowledged.contains(kind) else { return .alreadyRecorded(decisionId: id) }
                 return .step(Step(decisionId: id, status: kind == .infrastructure ? .infrastructureAcknowledged : .businessAcknowledged,
@@ -113,8 +116,9 @@ package struct AcknowledgementTracker: Sendable {
             return .step(Step(decisionId: id, status: .failed, reason: Reason.itk3NegativeResponse,
                               detail: "negative ITK3 \(kind.rawValue) acknowledgement, response code \(code ?? "none given")", kind: kind))
         case .report(let localId, let meshMessageId, let code):
-            let id = localId.flatMap { outstanding[$0.lowercased()] != nil ? $0.lowercased() : nil } ?? meshMessageId.flatMap { byMESHId[$0] }
+            let id = localId.flatMap { everSent.contains($0.lowercased()) ? $0.lowercased() : nil } ?? meshMessageId.flatMap { byMESHId[$0] }
             guard let id else { return .unknown }
+            guard outstanding[id] != nil else { return .alreadyRecorded(decisionId: id) }
             return .step(Step(decisionId: id, status: .failed, reason: Reason.meshNonDelivery,
                               detail: "MESH non-delivery report\(code.map { ", status code \($0)" } ?? "")", kind: nil))
         }

@@ -1,3 +1,4 @@
+import HXCanonical
 import HXDelivery
 import HXKafka
 

@@ -1,4 +1,5 @@
 import HXAudit
+import HXCanonical
 import HXDelivery
 import HXKafka
 import Logging

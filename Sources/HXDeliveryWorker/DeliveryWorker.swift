@@ -195,8 +195,8 @@ package final class DeliveryWorker: Service, Sendable {
             producer: producer, recipient: code, transport: delivery.transport.rawValue, format: delivery.format.rawValue, chainId: chainId,
             auditPartition: auditPartition, chain: tail.chain, configurationDigest: configuration.configurationDigest,
             backoff: settings.recordBackoff, logger: logger
-        ) { [acknowledgements] statuses in
-            acknowledgements.withLock { t in for s in statuses { t.note(s) } }
+        ) { statuses in
+            self.acknowledgements.withLock { t in for s in statuses { t.note(s) } }
         }
         if delivery.transport == .mesh { telemetry.overdue.record(acknowledgements.withLock { $0.overdueCount }) }
         let meshMailbox: (any MESHMailbox)?

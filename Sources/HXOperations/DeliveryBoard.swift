@@ -45,6 +45,7 @@ package struct DeliveryBoard: Sendable {
             self.lastSent = lastSent
             self.lastProblem = lastProblem
             self.waitingSince = waitingSince
+            self.overdue = overdue
         }
 
         /// A reason code (or status) and when it was recorded.

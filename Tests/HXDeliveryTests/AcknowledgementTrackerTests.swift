@@ -51,6 +51,7 @@ import Testing
         #expect(second.status == .businessAcknowledged)
         _ = Self.write(second, into: &tracker)
         #expect(tracker.outstanding.isEmpty, "nothing more is owed")
+        #expect(tracker.correlate(business) == .alreadyRecorded(decisionId: Self.d1))
         #expect(tracker.overdue(now: Self.t0 + 100 * Self.hour).isEmpty)
     }
 
@@ -62,7 +63,9 @@ import Testing
         #expect(step.status == .failed && step.reason == "itk3-negative-response")
         #expect(step.detail.contains("30001") && step.detail.contains("business"))
         _ = Self.write(step, into: &tracker)
-        #expect(tracker.correlate(arrival) == .unknown, "a failed delivery is owed nothing more")
+        #expect(tracker.correlate(arrival) == .alreadyRecorded(decisionId: Self.d1), "a failed delivery is owed nothing more")
+        #expect(tracker.correlate(.report(localId: Self.d1, meshMessageId: nil, code: "14")) == .alreadyRecorded(decisionId: Self.d1),
+                "a report downloaded again after a crash is recognised (and acknowledged in MESH)")
     }
 
     @Test func aReportFailsTheDeliveryByLocalIdOrMESHMessageId() {
