@@ -12,7 +12,7 @@ export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_
 # a fixed backend, and client logic on librdkafka's in-process mock cluster.
 # A new suite of that kind belongs in this list.
 UNIT_TESTS='^(HL7v2Tests|HXAuditTests|HXCanonicalTests|HXConsoleTests|HXIdentityMatchTests|HXImpactTests|HXPlaceTests|HXPolicyTests|HXTranslateTests)\.'
-UNIT_TESTS+='|^HXDeliveryTests\.(PeerValidationTests|RendererTests|MLLPTransportTests|FolderAndHTTPTransportTests|DeliveryStatusTests|AcknowledgementTrackerTests)'
+UNIT_TESTS+='|^HXDeliveryTests\.(PeerValidationTests|RendererTests|MLLPTransportTests|FolderAndHTTPTransportTests|DeliveryStatusTests|AcknowledgementTrackerTests|MESHChannelTests)'
 UNIT_TESTS+='|^HXAdapterRuntimeTests\.PublisherTests'
 UNIT_TESTS+='|^HXDeployTests\.(AccessPlanTests|CredentialFileTests)'
 UNIT_TESTS+='|^HXKafkaTests\.(TopicCatalogTests|TransactionErrorClassificationTests)'
