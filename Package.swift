@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "HXDeliveryWorker",
             dependencies: [
-                "HXAudit", "HXCanonical", "HXDelivery", "HXDeliveryTransport", "HXKafka", "HXPlace", "HXStaffAudit",
+                "HXAudit", "HXCanonical", "HXDelivery", "HXDeliveryTransport", "HXKafka", "HXPlace", "HXStaffAudit", "HXMESH",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -465,7 +465,7 @@ let package = Package(
             name: "HXDeliveryTests",
             dependencies: [
                 "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker",
-                "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker", "HXOperations",
+                "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker", "HXOperations", "HXMESH", "HXMESHTestSupport",
             ],
             swiftSettings: strict
         ),
