@@ -12,7 +12,7 @@ its handling specification asks for:
     received), about "UNREADABLE-IN-ORIGINAL-MESSAGE", as ITK3 asks.
 
 Each response is an ITK3 message Bundle (FHIR STU3, type `message`): a MessageHeader (event
-ITK014M from https://fhir.nhs.uk/STU3/CodeSystem/ITK-MessageEvent-2, the ITK3 handling extension
+ITK008M from https://fhir.nhs.uk/STU3/CodeSystem/ITK-MessageEvent-2, the ITK3 handling extension
 asking for no acknowledgement, response.identifier = the original MessageHeader id, response.code
 ok or fatal-error, response.details -> the OperationOutcome) and an OperationOutcome whose issue
 carries the ITK3 response code (https://fhir.nhs.uk/STU3/CodeSystem/ITK-ResponseCodes-1). Nothing
@@ -105,7 +105,7 @@ def response_bundle(original_id: str, code: str, practice_ods: str, sender_mailb
                 ],
             }
         ],
-        "event": {"system": ITK_EVENTS, "code": "ITK014M", "display": "ITK Response"},
+        "event": {"system": ITK_EVENTS, "code": "ITK008M", "display": "ITK Response"},
         "sender": {"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": practice_ods}},
         "timestamp": now,
         "source": {"endpoint": practice_ods},

@@ -383,7 +383,7 @@ import Testing
             #expect(response["type"] as? String == "message")
             let entries = response["entry"] as? [[String: Any]] ?? []
             let header = entries.first?["resource"] as? [String: Any] ?? [:]
-            #expect((header["event"] as? [String: Any])?["code"] as? String == "ITK014M")
+            #expect((header["event"] as? [String: Any])?["code"] as? String == "ITK008M")
             let answer = header["response"] as? [String: Any] ?? [:]
             #expect(answer["identifier"] as? String == headerID)
             #expect(answer["code"] as? String == "ok")
