@@ -281,15 +281,24 @@ import Testing
         } catch {
             #expect(error.code == .noAnswer)
         }
-        #expect(try await client.tracking(localID: "decision-11")?.status == "uploading")
+        let halfSent = try #require(try await client.tracking(localID: "decision-11"))
+        #expect(halfSent.status == "uploading")
+        let practice = try MESHClient(mesh.configuration(mailbox: Self.practice))
+        defer { Task { await practice.shutdown() } }
+        // Not downloadable until its last chunk is in.
+        do throws(MESHError) {
+            _ = try await practice.download(halfSent.messageID)
+            Issue.record("a half-uploaded message was downloaded")
+        } catch {
+            #expect(error.code == .messageGone)
+        }
         let outcome = try await client.sendUnlessTracked(message)
         guard case .alreadyInMESH(let id) = outcome else {
             Issue.record("sent a second time: \(outcome)")
             return
         }
+        #expect(id == halfSent.messageID)
         #expect(try await client.tracking(localID: "decision-11")?.status == "accepted")
-        let practice = try MESHClient(mesh.configuration(mailbox: Self.practice))
-        defer { Task { await practice.shutdown() } }
         #expect(try await practice.inbox() == [id])
         #expect(try await practice.download(id).body == data)
     }
