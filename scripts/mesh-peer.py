@@ -10,6 +10,9 @@ this sends (chunked, gzip), Swift must receive. Run it with the repository's .ve
   mesh-peer.py receive --url U --mailbox M --out DIR [--ack]
       downloads every message in the inbox into DIR/<message id>; prints one JSON line of headers
       per message; acknowledges each when --ack.
+  mesh-peer.py bench --url U --mailbox M --to R --count N --bytes B
+      sends N messages of B bytes (gzip) one at a time; prints messages per second (the comparison
+      for `make bench-mesh`).
   mesh-peer.py lose-answers --port P --target-port T
       a loopback proxy to 127.0.0.1:T that passes each request on and then drops the connection
       instead of answering: a MESH whose answers get lost. Prints "ready" once it listens.
@@ -72,6 +75,22 @@ def receive(args) -> int:
     return 0
 
 
+def bench(args) -> int:
+    import time
+
+    data = bytes((i * 7919) % 61 + 40 for i in range(args.bytes))
+    with client(args) as mesh:
+        mesh.handshake()
+        for n in range(20):
+            mesh.send_message(args.to, data, compress=True, workflow_id="TOC_FHIR_IP_DISCH", local_id=f"py-warm-{n}")
+        start = time.monotonic()
+        for n in range(args.count):
+            mesh.send_message(args.to, data, compress=True, workflow_id="TOC_FHIR_IP_DISCH", local_id=f"py-{n}")
+        elapsed = time.monotonic() - start
+    print(f"{args.count / elapsed:.1f}")
+    return 0
+
+
 async def lose_answers(args) -> int:
     async def handle(reader, writer):
         try:
@@ -101,7 +120,7 @@ async def lose_answers(args) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("send", "receive"):
+    for name in ("send", "receive", "bench"):
         p = sub.add_parser(name)
         p.add_argument("--url", required=True)
         p.add_argument("--mailbox", required=True)
@@ -116,9 +135,13 @@ def main() -> int:
             p.add_argument("--file-name")
             p.add_argument("--compress", action="store_true")
             p.add_argument("file")
-        else:
+        elif name == "receive":
             p.add_argument("--out", required=True)
             p.add_argument("--ack", action="store_true")
+        else:
+            p.add_argument("--to", required=True)
+            p.add_argument("--count", type=int, default=300)
+            p.add_argument("--bytes", type=int, default=12000)
     p = sub.add_parser("lose-answers")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--target-port", type=int, required=True)
@@ -127,6 +150,8 @@ def main() -> int:
         return send(args)
     if args.command == "receive":
         return receive(args)
+    if args.command == "bench":
+        return bench(args)
     return asyncio.run(lose_answers(args))
 
 

@@ -5,7 +5,8 @@ import HXMESHTestSupport
 /// `make bench-mesh`: MESH messages sent per second by the Swift client to NHS Digital's MESH sandbox
 /// (full HMAC authentication, file store, on loopback), one at a time and with several sends in
 /// flight, each message a discharge-summary-sized body, gzip on. The sandbox is the limit measured
-/// here, not MESH itself (whose own rate limits and latency are NHS England's).
+/// here, not MESH itself (whose own rate limits and latency are NHS England's); NHS England's
+/// mesh-client sending the same messages to the same sandbox is the comparison.
 ///
 ///     mesh-bench [--messages 500] [--bytes 12000] [--concurrency 8]
 @main
@@ -51,9 +52,14 @@ struct MESHBench {
         }
         let parallel = Double(messages) / seconds(ContinuousClock.now - parallelStart)
         await client.shutdown()
+        // The same sends by NHS England's mesh-client (Python, one at a time) to the same sandbox.
+        let python = try await mesh.peer(
+            "bench", ["--mailbox", "HXEXCH01", "--to", "A81001OT", "--count", "\(messages)", "--bytes", "\(bytes)"], timeout: .seconds(600))
+        let pythonRate = python.split(separator: "\n").last.map(String.init) ?? "?"
         print("MESH sandbox, \(messages) messages of \(bytes) bytes, gzip:")
         print(String(format: "  one at a time:      %7.1f messages/s", sequential))
         print(String(format: "  %2d in flight:       %7.1f messages/s", concurrency, parallel))
+        print("  mesh-client (Python), one at a time: \(pythonRate) messages/s")
     }
 
     static func seconds(_ d: Duration) -> Double {
