@@ -469,7 +469,7 @@ let package = Package(
         .testTarget(
             name: "HXDeliveryTests",
             dependencies: [
-                "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker", "HXITK3",
+                "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker", "HXITK3", "HXTranslate",
                 "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker", "HXOperations", "HXMESH", "HXMESHTestSupport",
             ],
             swiftSettings: strict

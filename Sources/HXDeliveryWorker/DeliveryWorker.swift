@@ -222,7 +222,7 @@ package final class DeliveryWorker: Service, Sendable {
                 if let meshMailbox, let mesh = settings.mesh, case .mesh(_, let to, _, _) = delivery.endpoint {
                     let poller = MESHMailboxPoller(
                         worker: self, mailbox: meshMailbox, recipient: code, practiceMailbox: to,
-                        ackWorkflows: Set(MessageType.allCases.compactMap { delivery.meshWorkflow(for: $0)?.ackWorkflow }),
+                        ackWorkflows: delivery.meshAckWorkflows,
                         interval: mesh.pollInterval, recorder: recorder, telemetry: telemetry)
                     group.addTask { try await poller.run() }
                     group.addTask { await self.handshakeDaily(meshMailbox, every: mesh.handshakeInterval) }

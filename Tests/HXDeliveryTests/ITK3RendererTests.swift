@@ -2,6 +2,7 @@ import Foundation
 import HXCanonical
 import HXITK3
 import HXPlace
+import HXTranslate
 import Testing
 @testable import HXDelivery
 
@@ -98,6 +99,29 @@ import Testing
         #expect(try event("TOC_FHIR_EC_DISCH") == "ITK005D")
     }
 
+    /// What we send is what we would read: the exchange's own ITK3 message, taken in by the
+    /// MESH inbound translation, gives back the person, the times and the coded diagnoses.
+    @Test func ourITK3MessageReadsBackThroughTheInboundTranslation() throws {
+        let m = try discharge()
+        guard case .dischargeSummary(let sent) = m.payload else { Issue.record("not a discharge"); return }
+        let bytes = try DeliveryRenderer.render(m, decisionId: decision, recipient: "N81035", format: .itk3, meshMailbox: "X26HX0001", names: names).bytes
+        let codes = try SensitivityCodes.load(contentsOf: root.appendingPathComponent("config/sensitivity-codes.yaml")).get()
+        let configuration = AdapterConfiguration(name: "mesh-inbound", organisation: "X26", system: "MESH", format: .fhirDischarge,
+                                                 source: .folder(path: "/tmp"), sensitivity: codes)
+        let back = try ITK3Inbound.translate(bytes, configuration: configuration).get()
+        #expect(back.subject.nhsNumber == m.subject.nhsNumber && back.subject.birthDate == m.subject.birthDate)
+        #expect(back.source.messageId == decision, "the document Bundle's id is the decision id")
+        guard case .dischargeSummary(let d) = back.payload else { Issue.record("not a discharge"); return }
+        // The translator writes UTC as +00:00 where the canonical message had Z: the same instant.
+        func utc(_ t: RFC3339Timestamp?) -> String? { t.map { $0.rawValue.hasSuffix("Z") ? $0.rawValue.dropLast() + "+00:00" : $0.rawValue } }
+        #expect(utc(d.dischargedAt) == utc(sent.dischargedAt) && utc(d.admittedAt) == utc(sent.admittedAt))
+        #expect(d.dischargingOrganisation == m.source.organisation)
+        #expect(!d.diagnoses.isEmpty || sent.diagnoses.isEmpty, "the diagnoses section is found by its PRSB heading")
+        let header = try #require(ITK3Inbound.header(bytes))
+        #expect(header.id == ITK3Renderer.messageHeaderId(decisionId: decision) && header.sender == m.source.organisation)
+        #expect(header.infrastructureAckRequested && header.businessAckRequested && header.event == "ITK003D")
+    }
+
     /// `hx deliver render --recipient N81035` with a mesh block for the practice: the configuration's path.
     @Test func aRecipientWhoseFormatIsITK3IsRenderedFromTheConfiguration() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hx-itk3-config-\(UUID().uuidString.prefix(8))")
@@ -128,6 +152,7 @@ import Testing
             transport: .mesh, format: .itk3,
             endpoint: .mesh(mailbox: "X26HX0009", to: "N81035OT001", workflow: "TOC_FHIR_IP_DISCH", ackWorkflow: "TOC_FHIR_IP_DISCH_ACK"),
             meshWorkflows: [.dischargeSummary: .init(workflow: "TOC_FHIR_MH_DISCH", ackWorkflow: "TOC_FHIR_MH_DISCH_ACK")])
+        #expect(delivery.meshWorkflow(for: m) == .init(workflow: "TOC_FHIR_MH_DISCH", ackWorkflow: "TOC_FHIR_MH_DISCH_ACK"), "what the transport asks")
         let rendered = try DeliveryRenderer.render(m, decisionId: decision, recipient: "N81035", delivery: delivery, names: names)
         let bundle = try #require(JSONSerialization.jsonObject(with: Data(rendered.bytes)) as? [String: Any])
         let header = try #require(Self.resources(bundle).first)
