@@ -32,6 +32,9 @@ let package = Package(
         // The console's impact page: a proposed config/ uploaded as a form's file, in a zip.
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        // NHS MESH API v2 over HTTPS with mutual TLS (it brings NIOSSL), and gzip for MESH's compressed messages.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // librdkafka (>= 2.2) as found by pkg-config; scripts/setup.sh provides it.
@@ -79,7 +82,10 @@ let package = Package(
         .target(name: "HXPlace", dependencies: ["HXCanonical", "HXConfigFile", "HXIdentityMatch", "Yams"], swiftSettings: strict),
         // Delivery to recipients' own systems, pure part: a canonical message rendered as the
         // recipient's format (HL7 v2 MDM, FHIR R4 document, canonical JSON) with a readable rendition.
-        .target(name: "HXDelivery", dependencies: ["HXCanonical", "HXPlace", "HL7v2"], swiftSettings: strict),
+        .target(name: "HXDelivery", dependencies: ["HXCanonical", "HXPlace", "HL7v2", "HXITK3"], swiftSettings: strict),
+        // NHS ITK3 (FHIR STU3) for transfer of care over MESH, pure: the handling extension, events and
+        // response codes; ITK3 responses read and built; inbound ITK3 and R4 DocumentReference messages → canonical.
+        .target(name: "HXITK3", dependencies: ["HXCanonical", "HXPlace", "HXTranslate"], swiftSettings: strict),
         // Delivery's transports (I/O): MLLP with its ACKs, FHIR over HTTP, a folder; each attempt judged
         // sent, failed or worth retrying, with a stable reason code; the retry schedule.
         .target(
@@ -96,10 +102,26 @@ let package = Package(
         .target(
             name: "HXDeliveryWorker",
             dependencies: [
-                "HXAudit", "HXCanonical", "HXDelivery", "HXDeliveryTransport", "HXKafka", "HXPlace", "HXStaffAudit",
+                "HXAudit", "HXCanonical", "HXDelivery", "HXDeliveryTransport", "HXKafka", "HXPlace", "HXStaffAudit", "HXMESH", "HXITK3",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // NHS MESH API v2 client: NHSMESH authorisation, handshake, send (chunked, gzip), inbox, download,
+        // acknowledge, tracking by local id, mutual TLS. No Kafka, no message content in its logs.
+        .target(
+            name: "HXMESH",
+            dependencies: [
+                "HXCanonical",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -323,6 +345,13 @@ let package = Package(
             path: "Benchmarks/AuditIndexBench",
             swiftSettings: strict
         ),
+        // `make bench-mesh`: MESH messages sent per second to NHS Digital's MESH sandbox.
+        .executableTarget(
+            name: "mesh-bench",
+            dependencies: ["HXMESH", "HXMESHTestSupport"],
+            path: "Benchmarks/MESHBench",
+            swiftSettings: strict
+        ),
         // `bash Benchmarks/hl7-run.sh`: HL7 v2 parse and parse + translate throughput against python-hl7.
         .executableTarget(
             name: "hl7-bench",
@@ -347,6 +376,30 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/HXNetworkTestSupport",
+            swiftSettings: strict
+        ),
+        // NHS Digital's MESH sandbox under uvicorn on a free loopback port, with its admin API, for any test target.
+        .target(
+            name: "HXMESHTestSupport",
+            dependencies: [
+                "HXDevBroker", "HXMESH",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/HXMESHTestSupport",
+            swiftSettings: strict
+        ),
+        // The MESH client against the real sandbox and NHS England's mesh-client as an independent peer.
+        .testTarget(
+            name: "HXMESHTests",
+            dependencies: [
+                "HXMESH", "HXMESHTestSupport", "HXDevBroker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // The Kafka client on a broker and on librdkafka's mock cluster, the topic catalogue, and hx's commands run
@@ -380,6 +433,8 @@ let package = Package(
             dependencies: ["HXReview", "HXCanonical", "HXPolicy", "HXIdentityMatch", "HXAudit", "HXPlace"],
             swiftSettings: strict
         ),
+        // ITK3 responses (read and built) and inbound ITK3 / R4 DocumentReference messages.
+        .testTarget(name: "HXITK3Tests", dependencies: ["HXITK3", "HXTranslate", "HXCanonical", "HXPlace"], swiftSettings: strict),
         .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXCanonical", "HXConfigFile"], swiftSettings: strict),
         // Identity matching: field comparisons, the labelled set of synthetic people, blocking, identity.yaml,
         // old-format facts, and `hx identity trace`'s core.
@@ -444,8 +499,8 @@ let package = Package(
         .testTarget(
             name: "HXDeliveryTests",
             dependencies: [
-                "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker",
-                "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker", "HXOperations",
+                "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker", "HXITK3", "HXTranslate",
+                "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker", "HXOperations", "HXMESH", "HXMESHTestSupport",
             ],
             swiftSettings: strict
         ),

@@ -65,7 +65,7 @@ extension ConsoleApplication {
                 "recipient": r.recipient, "transport": r.transport ?? "–", "state": r.state.rawValue,
                 "records": r.records, "sent": r.sent, "failed": r.failed, "undelivered": r.undelivered,
                 "lastSent": r.lastSent ?? "never", "problem": r.lastProblem.map { "\($0.reason) at \($0.time)" } ?? "–",
-                "waitingSince": r.waitingSince ?? "–",
+                "waitingSince": r.waitingSince ?? "–", "overdue": r.overdue,
             ] as [String: Any]
         }
     }

@@ -80,13 +80,14 @@ enum Templates {
     <h1>Deliveries</h1>
     <p>Each recipient with a delivery block in organisations.yaml, from its delivery topic and hx.delivery.v1: \
     failing first. A failed delivery is a <a href="/dead-letters">dead letter</a> (stage deliver) until replayed. \
+    Overdue: deliveries over MESH whose ITK3 acknowledgement is later than the delivery block allows. \
     This page refreshes every 30 seconds.</p>
     <table id="deliveries">
-    <thead><tr><th>Recipient</th><th>Transport</th><th>State</th><th>Records</th><th>Sent</th><th>Failed</th><th>Waiting</th><th>Oldest waiting since</th><th>Last sent</th><th>Last problem</th></tr></thead>
+    <thead><tr><th>Recipient</th><th>Transport</th><th>State</th><th>Records</th><th>Sent</th><th>Failed</th><th>Overdue acknowledgements</th><th>Waiting</th><th>Oldest waiting since</th><th>Last sent</th><th>Last problem</th></tr></thead>
     <tbody>
-    {{#rows}}<tr class="state-{{state}}"><td>{{recipient}}</td><td>{{transport}}</td><td><span class="badge {{state}}">{{state}}</span></td><td>{{records}}</td><td>{{sent}}</td><td>{{failed}}</td><td>{{undelivered}}</td><td>{{waitingSince}}</td><td>{{lastSent}}</td><td>{{problem}}</td></tr>
+    {{#rows}}<tr class="state-{{state}}"><td>{{recipient}}</td><td>{{transport}}</td><td><span class="badge {{state}}">{{state}}</span></td><td>{{records}}</td><td>{{sent}}</td><td>{{failed}}</td><td>{{overdue}}</td><td>{{undelivered}}</td><td>{{waitingSince}}</td><td>{{lastSent}}</td><td>{{problem}}</td></tr>
     {{/rows}}
-    {{#none}}<tr><td colspan="10">No organisation has a delivery block: recipients read their delivery topics themselves.</td></tr>{{/none}}
+    {{#none}}<tr><td colspan="11">No organisation has a delivery block: recipients read their delivery topics themselves.</td></tr>{{/none}}
     </tbody>
     </table>
     """

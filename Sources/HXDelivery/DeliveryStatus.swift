@@ -39,7 +39,10 @@ package struct DeliveryStatus: Codable, Sendable, Equatable {
     /// The transport's own words (`AA for …`, `HTTP 503`), never patient data of ours.
     package var detail: String?
     package var nextAttemptAt: String?
+    /// The canonical message's id.
     package var messageId: String?
+    /// MESH's id for the message it took (`sent` over MESH and the statuses after it); absent for other transports.
+    package var meshMessageId: String?
     package var messageType: String?
     package var agreementId: String?
     /// Where the delivery record was read: `hx.deliver.<code>`, partition, offset.
@@ -49,7 +52,7 @@ package struct DeliveryStatus: Codable, Sendable, Equatable {
 
     package init(decisionId: String, recipient: String, status: State, time: String, attempt: Int, transport: String, format: String,
                  reason: String? = nil, detail: String? = nil, nextAttemptAt: String? = nil, messageId: String?, messageType: String?,
-                 agreementId: String?, deliveryTopic: String, partition: Int, offset: Int) {
+                 agreementId: String?, deliveryTopic: String, partition: Int, offset: Int, meshMessageId: String? = nil) {
         self.decisionId = decisionId
         self.recipient = recipient
         self.status = status
@@ -61,6 +64,7 @@ package struct DeliveryStatus: Codable, Sendable, Equatable {
         self.detail = detail
         self.nextAttemptAt = nextAttemptAt
         self.messageId = messageId
+        self.meshMessageId = meshMessageId
         self.messageType = messageType
         self.agreementId = agreementId
         self.deliveryTopic = deliveryTopic

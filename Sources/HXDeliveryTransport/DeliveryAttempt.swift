@@ -22,6 +22,14 @@ package enum DeliveryAttempt: Sendable, Equatable {
         case httpUnreachable = "http-unreachable"
         case folderDiskFull = "folder-disk-full"
         case folderWriteFailed = "folder-write-failed"
+        /// MESH answered the send with a 4xx other than authentication: it will not take this message.
+        case meshRefused = "mesh-refused"
+        /// MESH refused the mailbox's authorisation (password or shared key changed since start).
+        case meshAuthenticationFailed = "mesh-authentication-failed"
+        /// MESH was away or answered 5xx; nothing was sent.
+        case meshUnavailable = "mesh-unavailable"
+        /// The send's answer was lost: the next attempt asks MESH's tracking before sending.
+        case meshOutcomeUnknown = "mesh-outcome-unknown"
     }
 
     package var isFinal: Bool {

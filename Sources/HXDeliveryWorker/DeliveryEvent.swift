@@ -15,6 +15,8 @@ struct DeliveryEvent: Sendable {
     var reason: String?
     var detail: String?
     var nextAttemptAt: Instant?
+    /// MESH's id for the message it took: on `sent` over MESH and every status after it.
+    var meshMessageId: String? = nil
 
     func statusRecord(recipient: String, transport: String, format: String) -> DeliveryStatus {
         DeliveryStatus(
@@ -22,12 +24,13 @@ struct DeliveryEvent: Sendable {
             attempt: attempt, transport: transport, format: format, reason: reason, detail: detail,
             nextAttemptAt: nextAttemptAt.flatMap(AuditTime.rfc3339), messageId: job.message?.id.lowerCaseString,
             messageType: job.message?.type.rawValue, agreementId: job.agreementId,
-            deliveryTopic: job.topic, partition: Int(job.partition), offset: Int(job.offset))
+            deliveryTopic: job.topic, partition: Int(job.partition), offset: Int(job.offset), meshMessageId: meshMessageId)
     }
 
     func auditEntry(recipient: String, transport: String, configurationDigest: String) throws(AuditBuildError) -> AuditEntry {
         var extra: [String: String] = [:]
         if let nextAttemptAt, let text = AuditTime.rfc3339(nextAttemptAt) { extra["nextAttemptAt"] = text }
+        if let meshMessageId { extra["meshMessageId"] = meshMessageId }
         return try AuditRecordBuilder.deliveryStatus(
             decisionId: job.decisionId, status: status.rawValue, attempt: attempt, time: time, recipient: recipient,
             transport: transport, reasonCode: reason, detail: detail, messageId: job.message?.id.lowerCaseString,

@@ -12,6 +12,8 @@ import Metrics
 /// | `hx_delivery_oldest_undelivered_age_seconds` | gauge | recipient: age of the record being tried, 0 when idle |
 /// | `hx_delivery_last_success_timestamp_seconds` | gauge | recipient |
 /// | `hx_delivery_retrying` | gauge | recipient: 1 while the head of the queue waits to be tried again |
+/// | `hx_delivery_acknowledgements_total` | counter | recipient, kind: ITK3 responses recorded (`infrastructure-acknowledged`, `business-acknowledged`, `negative`) |
+/// | `hx_delivery_overdue` | gauge | recipient: MESH deliveries with an ITK3 acknowledgement overdue and still not in |
 package struct DeliveryTelemetry: Sendable {
     package enum Name {
         package static let attempts = "hx_delivery_attempts_total"
@@ -20,6 +22,8 @@ package struct DeliveryTelemetry: Sendable {
         package static let oldestAge = "hx_delivery_oldest_undelivered_age_seconds"
         package static let lastSuccess = "hx_delivery_last_success_timestamp_seconds"
         package static let retrying = "hx_delivery_retrying"
+        package static let acknowledgements = "hx_delivery_acknowledgements_total"
+        package static let overdue = "hx_delivery_overdue"
     }
 
     let factory: any MetricsFactory
@@ -29,6 +33,7 @@ package struct DeliveryTelemetry: Sendable {
     let oldestAge: Gauge
     let lastSuccess: Gauge
     let retrying: Gauge
+    let overdue: Gauge
 
     init(recipient: String, transport: String, factory: any MetricsFactory) {
         self.factory = factory
@@ -39,10 +44,15 @@ package struct DeliveryTelemetry: Sendable {
         oldestAge = Gauge(label: Name.oldestAge, dimensions: label, factory: factory)
         lastSuccess = Gauge(label: Name.lastSuccess, dimensions: label, factory: factory)
         retrying = Gauge(label: Name.retrying, dimensions: label, factory: factory)
+        overdue = Gauge(label: Name.overdue, dimensions: label, factory: factory)
     }
 
     func outcome(_ status: String, reason: String?) {
         Counter(label: Name.outcomes, dimensions: [("recipient", recipient), ("status", status), ("reason", reason ?? "")], factory: factory)
             .increment()
+    }
+
+    func acknowledgement(_ kind: String) {
+        Counter(label: Name.acknowledgements, dimensions: [("recipient", recipient), ("kind", kind)], factory: factory).increment()
     }
 }

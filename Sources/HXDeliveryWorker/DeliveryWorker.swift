@@ -28,6 +28,8 @@ package struct DeliveryWorkerSettings: Sendable {
     package var sessionTimeout: Duration?
     /// Pause before recording statuses again after Kafka refused a transaction.
     package var recordBackoff: Duration = .seconds(1)
+    /// For `mesh` recipients: where MESH is and the secrets of the sending mailboxes.
+    package var mesh: MESHAccess?
 
     package init(client: KafkaClientConfiguration, recipient: String) {
         self.client = client
@@ -60,9 +62,14 @@ package final class DeliveryWorker: Service, Sendable {
     /// the one in hand: read by the gauge task.
     private let progress = Mutex<Progress>(Progress())
 
+    /// MESH: the acknowledgements still owed, as recorded (the recorder notes each status it writes).
+    let acknowledgements: Mutex<AcknowledgementTracker>
+
     struct Progress {
         var next: [KafkaTopicPartition: Int64] = [:]
         var inHandSince: Int64?
+        /// The decision being sent or sent and not yet recorded: a response to it may come first.
+        var awaitingRecord: String?
     }
 
     package init(settings: DeliveryWorkerSettings, configuration: PlaceConfiguration, logger: Logger,
@@ -71,11 +78,22 @@ package final class DeliveryWorker: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.metricsFactory = metricsFactory
+        let limits = configuration.organisation(settings.recipient)?.delivery?.acknowledgements
+        acknowledgements = Mutex(AcknowledgementTracker(limits: limits) { ITK3Renderer.messageHeaderId(decisionId: $0) ?? $0 })
+    }
+
+    /// Whether an arrival nobody waits on may be for the decision the send loop has not recorded yet.
+    func awaitingRecord(matches arrival: AcknowledgementTracker.Arrival) -> Bool {
+        guard let id = progress.withLock({ $0.awaitingRecord }) else { return false }
+        switch arrival {
+        case .itk3Response(let respondsTo, _, _, _): return ITK3Renderer.messageHeaderId(decisionId: id)?.lowercased() == respondsTo.lowercased()
+        case .report(let localId, _, _): return localId?.lowercased() == id || localId == nil
+        }
     }
 
     /// Checks what can be checked without Kafka: the recipient and its delivery block.
     package static func check(recipient: String, configuration: PlaceConfiguration, bearerToken: String?,
-                              endpointOverride: DeliverySettings.Endpoint? = nil) throws(DeliveryWorkerUnavailable) {
+                              endpointOverride: DeliverySettings.Endpoint? = nil, mesh: MESHAccess? = nil) throws(DeliveryWorkerUnavailable) {
         guard let organisation = configuration.organisation(recipient) else {
             throw DeliveryWorkerUnavailable(description: "\(recipient) is not an organisation of this configuration")
         }
@@ -83,6 +101,14 @@ package final class DeliveryWorker: Service, Sendable {
             throw DeliveryWorkerUnavailable(description: "\(organisation.code) has no delivery block in organisations.yaml")
         }
         if let endpointOverride { delivery.endpoint = endpointOverride }
+        if case .mesh(let mailbox, _, _, _) = delivery.endpoint {
+            // The client itself is made when the worker runs (it holds connections).
+            guard let mesh else {
+                throw DeliveryWorkerUnavailable(description: "\(organisation.code): MESH delivery from mailbox \(mailbox) needs --mesh-url, --mesh-password-file \(mailbox)=FILE and --mesh-shared-key-file")
+            }
+            try mesh.validate(mailbox: mailbox)
+            return
+        }
         do {
             _ = try DeliveryChannel(delivery, recipient: organisation.code, bearerToken: bearerToken)
         } catch {
@@ -90,13 +116,35 @@ package final class DeliveryWorker: Service, Sendable {
         }
     }
 
+    /// MESH's handshake for each sending mailbox of these recipients, at start: a refusal of the
+    /// mailbox's authorisation is exit 78; MESH not answering is returned as a warning (the sends retry).
+    package static func handshake(recipients: [String], configuration: PlaceConfiguration, mesh: MESHAccess) async throws(DeliveryWorkerUnavailable) -> [String] {
+        var done: Set<String> = []
+        var warnings: [String] = []
+        for code in recipients {
+            guard let delivery = configuration.organisation(code)?.delivery, case .mesh(let mailbox, _, _, _) = delivery.endpoint,
+                  done.insert(mailbox).inserted else { continue }
+            let client = try mesh.client(mailbox: mailbox)
+            var refusal: DeliveryWorkerUnavailable?
+            do {
+                try await client.handshake()
+            } catch let problem as MESHProblem where problem.kind == .authentication {
+                refusal = DeliveryWorkerUnavailable(description: "MESH refused mailbox \(mailbox)'s handshake (\(problem.detail)): check --mesh-password-file \(mailbox)=FILE and --mesh-shared-key-file")
+            } catch {
+                warnings.append("MESH handshake for mailbox \(mailbox) at \(mesh.url) failed, starting all the same: \(error)")
+            }
+            await client.close()
+            if let refusal { throw refusal }
+        }
+        return warnings
+    }
+
     package func run() async throws {
         try Self.check(recipient: settings.recipient, configuration: configuration, bearerToken: settings.bearerToken,
-                       endpointOverride: settings.endpointOverride)
+                       endpointOverride: settings.endpointOverride, mesh: settings.mesh)
         let organisation = configuration.organisation(settings.recipient)!
         var delivery = organisation.delivery!
         if let endpoint = settings.endpointOverride { delivery.endpoint = endpoint }
-        let channel = try DeliveryChannel(delivery, recipient: organisation.code, bearerToken: settings.bearerToken)
         let code = organisation.code, topic = organisation.deliveryTopic
         let chainId = AuditChain.deliveryChainId(recipient: code)
 
@@ -117,6 +165,11 @@ package final class DeliveryWorker: Service, Sendable {
             tail = try await DeliveryChainTail.read(
                 client: settings.client, chainId: chainId, auditPartition: auditPartition, key: settings.auditKey,
                 depth: 4 * (settings.batchSize + 1))
+            if delivery.transport == .mesh {
+                // What is still owed survives a restart: the recipient's own past statuses, in order.
+                let past = try await DeliveryHistory.statuses(client: settings.client, recipient: code)
+                acknowledgements.withLock { t in for s in past { t.note(s) } }
+            }
         } catch {
             await producer.close()
             throw error
@@ -138,26 +191,69 @@ package final class DeliveryWorker: Service, Sendable {
             "delivery.format": "\(delivery.format.rawValue)", "audit.chain": "\(chainId)",
             "audit.next_sequence": "\(tail.chain.nextSequence)"])
 
+        let recorder = DeliveryRecorder(
+            producer: producer, recipient: code, transport: delivery.transport.rawValue, format: delivery.format.rawValue, chainId: chainId,
+            auditPartition: auditPartition, chain: tail.chain, configurationDigest: configuration.configurationDigest,
+            backoff: settings.recordBackoff, logger: logger
+        ) { statuses in
+            self.acknowledgements.withLock { t in for s in statuses { t.note(s) } }
+        }
+        if delivery.transport == .mesh { telemetry.overdue.record(acknowledgements.withLock { $0.overdueCount }) }
+        let meshMailbox: (any MESHMailbox)?
+        let channel: DeliveryChannel
+        do {
+            if case .mesh(let mailbox, _, _, _) = delivery.endpoint, let mesh = settings.mesh {
+                meshMailbox = try mesh.client(mailbox: mailbox)
+            } else {
+                meshMailbox = nil
+            }
+            channel = try DeliveryChannel(delivery, recipient: organisation.code, bearerToken: settings.bearerToken, mesh: meshMailbox)
+        } catch {
+            await consumer.close()
+            await producer.close()
+            throw error
+        }
         var loop = DeliveryLoop(
-            worker: self, delivery: delivery, channel: channel, recipient: code, chainId: chainId, auditPartition: auditPartition,
-            chain: tail.chain, settled: tail.settled, producer: producer, consumer: consumer, telemetry: telemetry)
+            worker: self, delivery: delivery, channel: channel, recipient: code, recorder: recorder, settled: tail.settled,
+            consumer: consumer, telemetry: telemetry)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.refreshGauges(telemetry: telemetry) }
+                if let meshMailbox, let mesh = settings.mesh, case .mesh(_, let to, _, _) = delivery.endpoint {
+                    let poller = MESHMailboxPoller(
+                        worker: self, mailbox: meshMailbox, recipient: code, practiceMailbox: to,
+                        ackWorkflows: delivery.meshAckWorkflows,
+                        interval: mesh.pollInterval, recorder: recorder, telemetry: telemetry)
+                    group.addTask { try await poller.run() }
+                    group.addTask { await self.handshakeDaily(meshMailbox, every: mesh.handshakeInterval) }
+                }
                 try await loop.run()
                 group.cancelAll()
             }
         } catch {
             logger.error("delivery worker stopped on an error", metadata: ["delivery.recipient": "\(code)", "error": "\(error)"])
-            channel.close()
+            await channel.close()
             await consumer.close()
             await producer.close()
             throw error
         }
-        channel.close()
+        await channel.close()
         await consumer.close()
         await producer.close()
         logger.notice("delivery worker stopped", metadata: ["delivery.recipient": "\(code)"])
+    }
+
+    /// MESH asks each mailbox to say it is alive once a day; a refusal is logged (the sends will say more).
+    private func handshakeDaily(_ mailbox: any MESHMailbox, every interval: Duration) async {
+        while !(Task.isCancelled || Task.isShuttingDownGracefully) {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
+            do {
+                try await mailbox.handshake()
+            } catch {
+                logger.error("MESH daily handshake failed", metadata: ["delivery.recipient": "\(settings.recipient)", "error": "\(error)"])
+            }
+        }
     }
 
     fileprivate func takeRebalances() -> [KafkaRebalance] { rebalances.events.withLock { e in defer { e = [] }; return e } }
@@ -191,12 +287,9 @@ private struct DeliveryLoop {
     let delivery: DeliverySettings
     let channel: DeliveryChannel
     let recipient: String
-    let chainId: String
-    let auditPartition: Int32
-    var chain: AuditChain
+    let recorder: DeliveryRecorder
     /// Per delivery-topic partition, the last record with a final status.
     var settled: [KafkaTopicPartition: Int64]
-    let producer: KafkaProducer
     let consumer: KafkaConsumer
     let telemetry: DeliveryTelemetry
     /// Settled deliveries not yet recorded.
@@ -206,19 +299,16 @@ private struct DeliveryLoop {
     var logger: Logger { worker.logger }
     var settings: DeliveryWorkerSettings { worker.settings }
     var stopping: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+    var isMESH: Bool { if case .mesh = channel { true } else { false } }
 
-    init(worker: DeliveryWorker, delivery: DeliverySettings, channel: DeliveryChannel, recipient: String, chainId: String,
-         auditPartition: Int32, chain: AuditChain, settled: [KafkaTopicPartition: Int64], producer: KafkaProducer,
-         consumer: KafkaConsumer, telemetry: DeliveryTelemetry) {
+    init(worker: DeliveryWorker, delivery: DeliverySettings, channel: DeliveryChannel, recipient: String, recorder: DeliveryRecorder,
+         settled: [KafkaTopicPartition: Int64], consumer: KafkaConsumer, telemetry: DeliveryTelemetry) {
         self.worker = worker
         self.delivery = delivery
         self.channel = channel
         self.recipient = recipient
-        self.chainId = chainId
-        self.auditPartition = auditPartition
-        self.chain = chain
+        self.recorder = recorder
         self.settled = settled
-        self.producer = producer
         self.consumer = consumer
         self.telemetry = telemetry
     }
@@ -234,7 +324,8 @@ private struct DeliveryLoop {
                 guard assigned.contains(tp), record.offset > settled[tp] ?? -1 else { continue }
                 guard let event = try await deliver(DeliveryJob(record)) else { break }
                 pending.append(event)
-                if pending.count >= settings.batchSize { try await recordPending() }
+                // MESH: recorded at once, so that the practice's acknowledgement finds its `sent`.
+                if pending.count >= settings.batchSize || isMESH { try await recordPending() }
             }
             try await recordPending()
         }
@@ -283,21 +374,26 @@ private struct DeliveryLoop {
         }
         let rendered: RenderedDelivery
         do {
-            rendered = try DeliveryRenderer.render(message, decisionId: job.decisionId, recipient: recipient, format: delivery.format) {
+            rendered = try DeliveryRenderer.render(message, decisionId: job.decisionId, recipient: recipient, delivery: delivery) {
                 worker.configuration.organisation($0)?.name
             }
         } catch {
             return event(.failed, 0, error.code.rawValue, error.message)
         }
+        let meshWorkflow = delivery.meshWorkflow(for: message.type)?.workflow
+        if isMESH { worker.update { $0.awaitingRecord = job.decisionId } }
         let started = ContinuousClock.now
         var attempt = 0
         while true {
             attempt += 1
             telemetry.attempts.increment()
-            switch await channel.send(rendered, decisionId: job.decisionId) {
+            let (outcome, meshMessageId) = await channel.send(rendered, decisionId: job.decisionId, meshWorkflow: meshWorkflow)
+            switch outcome {
             case .sent(let detail):
                 telemetry.retrying.record(0)
-                return event(.sent, attempt, nil, detail)
+                var sent = event(.sent, attempt, nil, detail)
+                sent.meshMessageId = meshMessageId
+                return sent
             case .failed(let reason, let detail):
                 telemetry.retrying.record(0)
                 return event(.failed, attempt, reason.rawValue, detail)
@@ -323,42 +419,14 @@ private struct DeliveryLoop {
         }
     }
 
-    /// Records `pending` in one transaction (statuses, dead letters, then the audit
-    /// records), then commits the offsets of the settled records. Kafka refusing
-    /// the transaction is tried again with the same events; the deliveries are not.
+    /// Records `pending` (see DeliveryRecorder), then commits the offsets of the
+    /// settled records. Kafka refusing the transaction is tried again with the
+    /// same events; the deliveries are not.
     mutating func recordPending() async throws {
         guard !pending.isEmpty else { return }
-        let digest = worker.configuration.configurationDigest
-        let transport = delivery.transport.rawValue, format = delivery.format.rawValue
-        var outputs: [KafkaOutgoingMessage] = []
-        for e in pending {
-            let status = e.statusRecord(recipient: recipient, transport: transport, format: format)
-            outputs.append(KafkaOutgoingMessage(topic: HXTopic.deliveryStatus, key: Array(e.job.decisionId.utf8), value: status.jsonBytes))
-            if e.status == .failed { outputs.append(e.deadLetter(recipient: recipient, transport: transport)) }
-        }
-        while true {
-            var next = chain
-            var audit: [KafkaOutgoingMessage] = []
-            for e in pending {
-                let sealed = next.appendForWire(try e.auditEntry(recipient: recipient, transport: transport, configurationDigest: digest))
-                audit.append(KafkaOutgoingMessage(topic: HXTopic.audit, partition: auditPartition, key: Array(chainId.utf8), value: sealed.wire))
-            }
-            do {
-                try await producer.inTransaction {
-                    // Statuses confirmed before any audit record is sent, as the router does.
-                    try await producer.send(batch: outputs).throwFirstFailure()
-                    try await producer.send(batch: audit).throwFirstFailure()
-                }
-                chain = next
-                break
-            } catch let error as KafkaError where error.isFatal || error.code == .fenced {
-                throw error
-            } catch {
-                logger.warning("recording delivery statuses failed; trying again", metadata: [
-                    "delivery.recipient": "\(recipient)", "error": "\(error)", "delivery.records": "\(pending.count)"])
-                try await Task.sleep(for: settings.recordBackoff)
-            }
-        }
+        let settledIds = Set(pending.filter(\.status.isFinal).map(\.job.decisionId))
+        try await recorder.record(pending)
+        worker.update { p in if let id = p.awaitingRecord, settledIds.contains(id) { p.awaitingRecord = nil } }
         var positions: [KafkaTopicPartition: Int64] = [:]
         for e in pending where e.status.isFinal {
             let tp = KafkaTopicPartition(topic: e.job.topic, partition: e.job.partition)

@@ -31,9 +31,11 @@ package struct DeliveryBoard: Sendable {
         package var lastProblem: Problem?
         /// When the oldest delivery still being retried was first tried (its first status); nil when none is.
         package var waitingSince: String?
+        /// Deliveries sent whose ITK3 acknowledgement is later than the delivery block allows (MESH), and still not in.
+        package var overdue: Int
 
         package init(recipient: String, transport: String?, records: Int, sent: Int, failed: Int, state: State,
-                     lastSent: String?, lastProblem: Problem?, waitingSince: String? = nil) {
+                     lastSent: String?, lastProblem: Problem?, waitingSince: String? = nil, overdue: Int = 0) {
             self.recipient = recipient
             self.transport = transport
             self.records = records
@@ -43,6 +45,7 @@ package struct DeliveryBoard: Sendable {
             self.lastSent = lastSent
             self.lastProblem = lastProblem
             self.waitingSince = waitingSince
+            self.overdue = overdue
         }
 
         /// A reason code (or status) and when it was recorded.
@@ -115,7 +118,8 @@ package struct DeliveryBoard: Sendable {
     /// decision id, the time of each one's first status). Pure.
     package static func row(_ code: String, records: Int, statuses: [DeliveryStatus], firstTried: [String: String] = [:]) -> Row {
         let ordered = statuses.sorted { $0.time < $1.time }
-        let sent = ordered.filter { $0.status == .sent || $0.status == .infrastructureAcknowledged || $0.status == .businessAcknowledged }
+        // An overdue delivery was sent: what is late is the practice's acknowledgement.
+        let sent = ordered.filter { [.sent, .infrastructureAcknowledged, .businessAcknowledged, .overdue].contains($0.status) }
         let failed = ordered.filter { $0.status == .failed }
         let state: Row.State
         if ordered.contains(where: { $0.status == .retrying }) {
@@ -129,6 +133,6 @@ package struct DeliveryBoard: Sendable {
         let waiting = ordered.filter { $0.status == .retrying }.map { firstTried[$0.decisionId] ?? $0.time }.min()
         return Row(recipient: code, transport: ordered.last?.transport, records: records, sent: sent.count, failed: failed.count,
                    state: state, lastSent: sent.last?.time, lastProblem: problem.map { Row.Problem(reason: $0.reason ?? $0.status.rawValue, time: $0.time) },
-                   waitingSince: waiting)
+                   waitingSince: waiting, overdue: ordered.count { $0.status == .overdue })
     }
 }

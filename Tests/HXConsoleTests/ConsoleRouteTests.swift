@@ -138,8 +138,11 @@ import Testing
                 let ry2 = try #require(body.range(of: "<td>RY2</td>")), asc = try #require(body.range(of: "<td>HBC-ASC</td>"))
                 #expect(ry2.lowerBound < asc.lowerBound, "failing first")
                 #expect(body.contains("badge failing") && body.contains("mllp-rejected at 2026-12-04T09:30:00.000Z"))
-                #expect(body.contains("<td>mllp</td><td><span class=\"badge failing\">failing</span></td><td>10</td><td>7</td><td>1</td><td>2</td>"),
-                        "records, sent, failed and waiting")
+                #expect(body.contains("<td>mllp</td><td><span class=\"badge failing\">failing</span></td><td>10</td><td>7</td><td>1</td><td>0</td><td>2</td>"),
+                        "records, sent, failed, overdue and waiting")
+                #expect(body.contains("<td>mesh</td><td><span class=\"badge ok\">ok</span></td><td>3</td><td>3</td><td>0</td><td>2</td><td>0</td>"),
+                        "a practice's late ITK3 acknowledgements are counted")
+                #expect(body.contains("business-acknowledgement-overdue at 2026-12-05T08:00:01.000Z"))
                 #expect(body.firstMatch(of: /\b\d{10}\b/) == nil, "no NHS number")
             }
         }

@@ -59,6 +59,9 @@ final class FixedBackend: ConsoleBackend {
                           lastSent: "2026-12-04T10:00:00.000Z", lastProblem: nil),
         DeliveryBoard.Row(recipient: "RY2", transport: "mllp", records: 10, sent: 7, failed: 1, state: .failing,
                           lastSent: "2026-12-04T09:00:00.000Z", lastProblem: .init(reason: "mllp-rejected", time: "2026-12-04T09:30:00.000Z")),
+        DeliveryBoard.Row(recipient: "N81011", transport: "mesh", records: 3, sent: 3, failed: 0, state: .ok,
+                          lastSent: "2026-12-04T08:00:00.000Z",
+                          lastProblem: .init(reason: "business-acknowledgement-overdue", time: "2026-12-05T08:00:01.000Z"), overdue: 2),
     ]
 
     /// What `firingAlerts` answers (nil: no Prometheus configured).

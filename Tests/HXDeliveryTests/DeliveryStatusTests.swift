@@ -122,4 +122,21 @@ import Testing
         let settled = DeliveryBoard.row("RY2", records: 2, statuses: Array(latest.prefix(2)))
         #expect(settled.state == .failing && settled.waitingSince == nil, "the last settled delivery failed; nothing waits")
     }
+
+    @Test func aPracticesLateAcknowledgementsAreCountedAndItsDeliveriesStillSent() {
+        func status(_ decision: String, _ state: DeliveryStatus.State, _ time: String, reason: String? = nil) -> DeliveryStatus {
+            DeliveryStatus(decisionId: decision, recipient: "N81011", status: state, time: time, attempt: 1, transport: "mesh", format: "itk3",
+                           reason: reason, messageId: nil, messageType: nil, agreementId: nil, deliveryTopic: HXTopic.delivery("N81011"),
+                           partition: 0, offset: 0, meshMessageId: "M-\(decision)")
+        }
+        let latest = [
+            status("a", .businessAcknowledged, "2026-12-05T09:00:00.000Z"),
+            status("b", .infrastructureAcknowledged, "2026-12-05T09:10:00.000Z"),
+            status("c", .overdue, "2026-12-05T10:20:00.000Z", reason: "infrastructure-acknowledgement-overdue"),
+            status("d", .failed, "2026-12-05T10:30:00.000Z", reason: "mesh-non-delivery"),
+        ]
+        let row = DeliveryBoard.row("N81011", records: 4, statuses: latest)
+        #expect(row.sent == 3 && row.failed == 1 && row.undelivered == 0 && row.overdue == 1)
+        #expect(row.state == .failing && row.lastProblem?.reason == "mesh-non-delivery")
+    }
 }
