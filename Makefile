@@ -1,5 +1,5 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
-.PHONY: run test test-unit setup bench bench-hl7 bench-router bench-audit-index bench-deliver build soak fuzz
+.PHONY: run test test-unit setup bench bench-hl7 bench-router bench-audit-index bench-deliver bench-mesh build soak fuzz
 
 run:        ## run the system on its embedded defaults (local broker, topics, router, audit indexer, console, the sample Halton feeds)
 	bash scripts/run.sh
@@ -27,6 +27,9 @@ bench-router: ## router throughput against the plain passthrough, and end-to-end
 
 bench-deliver: ## delivery worker over MLLP against a plain python-hl7 sender to the same receiver (ARGS="--records 3000")
 	bash scripts/setup.sh >&2 && swift build -c release --product deliver-bench && .build/release/deliver-bench $(ARGS)
+
+bench-mesh: ## MESH messages sent per second by the Swift client to NHS Digital's MESH sandbox (ARGS="--messages 500")
+	bash scripts/setup.sh >&2 && swift build -c release --product mesh-bench && .build/release/mesh-bench $(ARGS)
 
 bench-audit-index: ## audit index: indexing rate and subject-search latency, SQLite and PostgreSQL (ARGS="--records 10000000")
 	bash scripts/setup.sh >&2 && swift build -c release --product audit-index-bench && .build/release/audit-index-bench $(ARGS)

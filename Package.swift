@@ -32,6 +32,9 @@ let package = Package(
         // The console's impact page: a proposed config/ uploaded as a form's file, in a zip.
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        // NHS MESH API v2 over HTTPS with mutual TLS (it brings NIOSSL), and gzip for MESH's compressed messages.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // librdkafka (>= 2.2) as found by pkg-config; scripts/setup.sh provides it.
@@ -100,6 +103,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // NHS MESH API v2 client: NHSMESH authorisation, handshake, send (chunked, gzip), inbox, download,
+        // acknowledge, tracking by local id, mutual TLS. No Kafka, no message content in its logs.
+        .target(
+            name: "HXMESH",
+            dependencies: [
+                "HXCanonical",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -316,6 +335,13 @@ let package = Package(
             path: "Benchmarks/AuditIndexBench",
             swiftSettings: strict
         ),
+        // `make bench-mesh`: MESH messages sent per second to NHS Digital's MESH sandbox.
+        .executableTarget(
+            name: "mesh-bench",
+            dependencies: ["HXMESH", "HXMESHTestSupport"],
+            path: "Benchmarks/MESHBench",
+            swiftSettings: strict
+        ),
         // `bash Benchmarks/hl7-run.sh`: HL7 v2 parse and parse + translate throughput against python-hl7.
         .executableTarget(
             name: "hl7-bench",
@@ -340,6 +366,30 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/HXNetworkTestSupport",
+            swiftSettings: strict
+        ),
+        // NHS Digital's MESH sandbox under uvicorn on a free loopback port, with its admin API, for any test target.
+        .target(
+            name: "HXMESHTestSupport",
+            dependencies: [
+                "HXDevBroker", "HXMESH",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/HXMESHTestSupport",
+            swiftSettings: strict
+        ),
+        // The MESH client against the real sandbox and NHS England's mesh-client as an independent peer.
+        .testTarget(
+            name: "HXMESHTests",
+            dependencies: [
+                "HXMESH", "HXMESHTestSupport", "HXDevBroker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // The Kafka client on a broker and on librdkafka's mock cluster, the topic catalogue, and hx's commands run

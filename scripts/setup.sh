@@ -19,7 +19,8 @@
 #   6. Chromium and its WebDriver (chromedriver), for the console's end-to-end
 #      browser test (scripts/console-browser-test.py).
 #   7. A Python virtual environment (.venv) with the independent peers the
-#      tests check our output with: python-hl7 and fhir.resources.
+#      tests check our output with: python-hl7 and fhir.resources; and NHS
+#      Digital's MESH sandbox (run under uvicorn) with NHS England's mesh-client.
 #   8. promtool and amtool (Debian's prometheus and prometheus-alertmanager),
 #      which check the alerting rules and the Alertmanager example in deploy/.
 set -euo pipefail
@@ -164,10 +165,12 @@ say "$(chromium --version 2>/dev/null | head -n1), $(chromedriver --version 2>/d
 # --- 7. Independent peers for the tests, in a virtual environment (.venv) ------
 # What we send to other systems is checked by code we did not write:
 # python-hl7 parses every HL7 v2 message delivery renders, fhir.resources
-# validates every FHIR Bundle (scripts/delivery-peer-check.py). Pinned, so a
+# validates every FHIR Bundle (scripts/delivery-peer-check.py); NHS Digital's
+# mesh-sandbox, served by uvicorn, is the MESH the tests and `hx run` send to,
+# and NHS England's mesh-client plays the other mailboxes' part. Pinned, so a
 # test run is repeatable; the environment is remade when the pins change.
 apt_install python3-venv
-PEERS="hl7==0.4.5 fhir.resources==8.3.0"
+PEERS="hl7==0.4.5 fhir.resources==8.3.0 mesh-sandbox==1.0.137 uvicorn==0.54.0 mesh-client==5.0.2"
 venv="$(cd "$(dirname "$0")/.." && pwd)/.venv"
 if [ "$(cat "$venv/hx-peers" 2>/dev/null)" != "$PEERS" ]; then
   say "making $venv with $PEERS"

@@ -16,6 +16,7 @@ UNIT_TESTS+='|^HXDeliveryTests\.(PeerValidationTests|RendererTests|MLLPTransport
 UNIT_TESTS+='|^HXAdapterRuntimeTests\.PublisherTests'
 UNIT_TESTS+='|^HXDeployTests\.(AccessPlanTests|CredentialFileTests)'
 UNIT_TESTS+='|^HXKafkaTests\.(TopicCatalogTests|TransactionErrorClassificationTests)'
+UNIT_TESTS+='|^HXMESHTests\.MESHClientUnitTests'
 UNIT_TESTS+='|^HXRouterTests\.(AuditPlacementTests|ChainResumptionTests|InputContinuityTests|PlaceConsistencyTests|RouterStepTests|RepeatedMessageTests)'
 
 # The alerting rules and the Alertmanager example (deploy/prometheus, deploy/alertmanager;
