@@ -82,7 +82,10 @@ let package = Package(
         .target(name: "HXPlace", dependencies: ["HXCanonical", "HXConfigFile", "HXIdentityMatch", "Yams"], swiftSettings: strict),
         // Delivery to recipients' own systems, pure part: a canonical message rendered as the
         // recipient's format (HL7 v2 MDM, FHIR R4 document, canonical JSON) with a readable rendition.
-        .target(name: "HXDelivery", dependencies: ["HXCanonical", "HXPlace", "HL7v2"], swiftSettings: strict),
+        .target(name: "HXDelivery", dependencies: ["HXCanonical", "HXPlace", "HL7v2", "HXITK3"], swiftSettings: strict),
+        // NHS ITK3 (FHIR STU3) for transfer of care over MESH, pure: the handling extension, events and
+        // response codes; ITK3 responses read and built; inbound ITK3 and R4 DocumentReference messages → canonical.
+        .target(name: "HXITK3", dependencies: ["HXCanonical", "HXPlace", "HXTranslate"], swiftSettings: strict),
         // Delivery's transports (I/O): MLLP with its ACKs, FHIR over HTTP, a folder; each attempt judged
         // sent, failed or worth retrying, with a stable reason code; the retry schedule.
         .target(
@@ -417,6 +420,8 @@ let package = Package(
         // Every feed format's translation, adapter.yaml and the adapters' own test cases.
         .testTarget(name: "HXTranslateTests", dependencies: ["HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile"], swiftSettings: strict),
         // The place configuration: validation with file and line, the Halton configuration, UK time.
+        // ITK3 responses (read and built) and inbound ITK3 / R4 DocumentReference messages.
+        .testTarget(name: "HXITK3Tests", dependencies: ["HXITK3", "HXTranslate", "HXCanonical", "HXPlace"], swiftSettings: strict),
         .testTarget(name: "HXPlaceTests", dependencies: ["HXPlace", "HXCanonical", "HXConfigFile"], swiftSettings: strict),
         // Identity matching: field comparisons, the labelled set of synthetic people, blocking, identity.yaml,
         // old-format facts, and `hx identity trace`'s core.
@@ -481,7 +486,7 @@ let package = Package(
         .testTarget(
             name: "HXDeliveryTests",
             dependencies: [
-                "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker",
+                "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker", "HXITK3", "HXTranslate",
                 "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker", "HXOperations",
             ],
             swiftSettings: strict

@@ -11,8 +11,8 @@ export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_
 # browser or database: the pure modules, configuration, the console's routes on
 # a fixed backend, and client logic on librdkafka's in-process mock cluster.
 # A new suite of that kind belongs in this list.
-UNIT_TESTS='^(HL7v2Tests|HXAuditTests|HXCanonicalTests|HXConsoleTests|HXIdentityMatchTests|HXImpactTests|HXPlaceTests|HXPolicyTests|HXTranslateTests)\.'
-UNIT_TESTS+='|^HXDeliveryTests\.(PeerValidationTests|RendererTests|MLLPTransportTests|FolderAndHTTPTransportTests|DeliveryStatusTests)'
+UNIT_TESTS='^(HL7v2Tests|HXAuditTests|HXCanonicalTests|HXConsoleTests|HXIdentityMatchTests|HXImpactTests|HXITK3Tests|HXPlaceTests|HXPolicyTests|HXTranslateTests)\.'
+UNIT_TESTS+='|^HXDeliveryTests\.(PeerValidationTests|RendererTests|ITK3RendererTests|MLLPTransportTests|FolderAndHTTPTransportTests|DeliveryStatusTests)'
 UNIT_TESTS+='|^HXAdapterRuntimeTests\.PublisherTests'
 UNIT_TESTS+='|^HXDeployTests\.(AccessPlanTests|CredentialFileTests)'
 UNIT_TESTS+='|^HXKafkaTests\.(TopicCatalogTests|TransactionErrorClassificationTests)'

@@ -61,12 +61,27 @@ package enum DeliveryRenderer {
             throw RenderError(code: .deliveryNotConfigured,
                               message: "\(organisation.code) has no delivery block: it reads its topic \(organisation.deliveryTopic) itself")
         }
-        return try render(message, decisionId: decisionId, recipient: organisation.code, format: delivery.format) {
+        return try render(message, decisionId: decisionId, recipient: organisation.code, delivery: delivery) {
             configuration.organisation($0)?.name
         }
     }
 
+    /// As the recipient's delivery block says: its format, and for MESH its
+    /// mailbox and the workflow for the message's type (which chooses the ITK3 event).
+    package static func render(_ message: CanonicalMessage, decisionId: String, recipient: String, delivery: DeliverySettings,
+                               names: (String) -> String?) throws(RenderError) -> RenderedDelivery {
+        var mesh: (mailbox: String, workflow: String)?
+        if case .mesh(let mailbox, _, _, _) = delivery.endpoint, let w = delivery.meshWorkflow(for: message.type) {
+            mesh = (mailbox, w.workflow)
+        }
+        return try render(message, decisionId: decisionId, recipient: recipient, format: delivery.format,
+                          meshMailbox: mesh?.mailbox, meshWorkflow: mesh?.workflow, names: names)
+    }
+
+    /// `meshMailbox` and `meshWorkflow` matter to `itk3` only: the sending
+    /// mailbox (MessageHeader.source) and the workflow (the ITK3 event).
     package static func render(_ message: CanonicalMessage, decisionId: String, recipient: String, format: DeliverySettings.Format,
+                               meshMailbox: String? = nil, meshWorkflow: String? = nil,
                                names: (String) -> String?) throws(RenderError) -> RenderedDelivery {
         guard let id = DecisionIdentity(decisionId) else {
             throw RenderError(code: .decisionIdInvalid, message: "decision id '\(decisionId)' is not a UUID")
@@ -85,7 +100,9 @@ package enum DeliveryRenderer {
             let bytes = FHIRR4Renderer.render(message, decisionId: id, recipient: recipient, names: names)
             return RenderedDelivery(bytes: bytes, mediaType: "application/fhir+json", fileExtension: "json")
         case .itk3:
-            throw RenderError(code: .formatNotSupported, message: "the itk3 format comes with MESH delivery and is not built yet")
+            let bytes = ITK3Renderer.render(message, decisionId: id, recipient: recipient, workflow: meshWorkflow,
+                                            sourceEndpoint: meshMailbox, names: names)
+            return RenderedDelivery(bytes: bytes, mediaType: "application/fhir+json", fileExtension: "json")
         }
     }
 }

@@ -1,3 +1,4 @@
+import HXCanonical
 import HXConfigFile
 import Yams
 
@@ -49,8 +50,14 @@ extension Loader {
                 infrastructure: duration(a["infrastructure"], what: "\(what): acknowledgements.infrastructure", reader: reader),
                 business: duration(a["business"], what: "\(what): acknowledgements.business", reader: reader))
         }
+        var workflows: [MessageType: DeliverySettings.MeshWorkflow] = [:]
+        if transport == .mesh, let meshNode = e["mesh"], case .mapping(let m) = meshNode,
+           let n = m.first(where: { $0.key.string == "workflows" })?.value {
+            workflows = readMeshWorkflows(n, what: "\(what): mesh.workflows", reader: reader)
+        }
         guard let format, transport.formats.contains(format), let endpoint else { return nil }
-        return DeliverySettings(transport: transport, format: format, endpoint: endpoint, retry: retry, acknowledgements: acknowledgements)
+        return DeliverySettings(transport: transport, format: format, endpoint: endpoint, retry: retry, acknowledgements: acknowledgements,
+                                meshWorkflows: workflows)
     }
 
     private func readEndpoint(_ transport: DeliverySettings.Transport, _ node: Node, what: String, reader: YAMLReader) -> DeliverySettings.Endpoint? {
@@ -86,13 +93,52 @@ extension Loader {
             }
             return .folder(path: path)
         case .mesh:
-            let e = reader.mapping(node, what: what, allowed: ["mailbox", "to", "workflow", "ackWorkflow"])
+            let e = reader.mapping(node, what: what, allowed: ["mailbox", "to", "workflow", "ackWorkflow", "workflows"])
             let values = ["mailbox", "to", "workflow", "ackWorkflow"].map { key in
                 reader.string(reader.required(e, key, what: what, at: node), what: "\(what).\(key)")
             }
             guard let mailbox = values[0], let to = values[1], let workflow = values[2], let ackWorkflow = values[3] else { return nil }
             return .mesh(mailbox: mailbox, to: to, workflow: workflow, ackWorkflow: ackWorkflow)
         }
+    }
+
+    /// `workflows: {<message type>: WORKFLOW}` or `{<message type>: {workflow: W, ackWorkflow: A}}`;
+    /// the acknowledgement workflow is `<WORKFLOW>_ACK` unless given.
+    private func readMeshWorkflows(_ node: Node, what: String, reader: YAMLReader) -> [MessageType: DeliverySettings.MeshWorkflow] {
+        let e = reader.mapping(node, what: what, allowed: Set(MessageType.allCases.map(\.rawValue)))
+        var result: [MessageType: DeliverySettings.MeshWorkflow] = [:]
+        for type in MessageType.allCases {
+            guard let n = e[type.rawValue] else { continue }
+            let place = "\(what).\(type.rawValue)"
+            var workflowNode: Node? = n, ackNode: Node?
+            if case .mapping = n {
+                let w = reader.mapping(n, what: place, allowed: ["workflow", "ackWorkflow"])
+                workflowNode = reader.required(w, "workflow", what: place, at: n)
+                ackNode = w["ackWorkflow"]
+            }
+            guard let workflow = workflowId(workflowNode, what: place, reader: reader) else { continue }
+            if workflow.hasSuffix("_ACK") {
+                reader.error("\(place): '\(workflow)' is an acknowledgement workflow; name the workflow documents travel on (ITK3 responses come back on \(workflow))", at: workflowNode)
+                continue
+            }
+            var ack = workflow + "_ACK"
+            if let ackNode {
+                guard let given = workflowId(ackNode, what: "\(place).ackWorkflow", reader: reader) else { continue }
+                ack = given
+            }
+            result[type] = DeliverySettings.MeshWorkflow(workflow: workflow, ackWorkflow: ack)
+        }
+        return result
+    }
+
+    /// MESH workflow ids are upper-case letters, digits and underscores (`TOC_FHIR_IP_DISCH`).
+    private func workflowId(_ node: Node?, what: String, reader: YAMLReader) -> String? {
+        guard let node, let text = reader.string(node, what: what) else { return nil }
+        guard text.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
+            reader.error("\(what) must be a MESH workflow id (upper-case letters, digits and _ such as TOC_FHIR_IP_DISCH), not '\(text)'", at: node)
+            return nil
+        }
+        return text
     }
 
     private func readRetry(_ node: Node, what: String, reader: YAMLReader) -> DeliverySettings.Retry? {

@@ -68,19 +68,55 @@ package struct DeliverySettings: Sendable, Equatable {
 
     package typealias Milliseconds = Int64
 
+    /// The MESH workflow a message travels on, and the one its ITK3 responses come back on.
+    package struct MeshWorkflow: Sendable, Equatable {
+        package var workflow: String
+        package var ackWorkflow: String
+
+        package init(workflow: String, ackWorkflow: String) {
+            self.workflow = workflow
+            self.ackWorkflow = ackWorkflow
+        }
+    }
+
     package var transport: Transport
     package var format: Format
     package var endpoint: Endpoint
     package var retry: Retry
     package var acknowledgements: Acknowledgements?
+    /// The mesh block's `workflows`: a workflow per canonical message type,
+    /// overriding the block's own `workflow` / `ackWorkflow` for that type.
+    package var meshWorkflows: [MessageType: MeshWorkflow]
 
     package init(transport: Transport, format: Format, endpoint: Endpoint, retry: Retry = .standard,
-                 acknowledgements: Acknowledgements? = nil) {
+                 acknowledgements: Acknowledgements? = nil, meshWorkflows: [MessageType: MeshWorkflow] = [:]) {
         self.transport = transport
         self.format = format
         self.endpoint = endpoint
         self.retry = retry
         self.acknowledgements = acknowledgements
+        self.meshWorkflows = meshWorkflows
+    }
+
+    /// The workflows for a message of this type: the block's `workflows` entry
+    /// for the type, else the block's own `workflow` and `ackWorkflow`; nil
+    /// when the transport is not MESH. Pure: the MESH transport calls it for
+    /// each send and for the `_ACK` workflow it polls.
+    package func meshWorkflow(for type: MessageType) -> MeshWorkflow? {
+        guard case .mesh(_, _, let workflow, let ackWorkflow) = endpoint else { return nil }
+        return meshWorkflows[type] ?? MeshWorkflow(workflow: workflow, ackWorkflow: ackWorkflow)
+    }
+
+    /// The standard transfer-of-care workflow for a canonical message type (what
+    /// `workflows` usually says; a discharge summary is an inpatient discharge).
+    /// The mental health (`TOC_FHIR_MH_DISCH`) and emergency care
+    /// (`TOC_FHIR_EC_DISCH`) discharges are not canonical types of their own:
+    /// a recipient that takes them on those workflows names them in `workflows`.
+    package static func standardMeshWorkflow(for type: MessageType) -> String? {
+        switch type {
+        case .dischargeSummary: "TOC_FHIR_IP_DISCH"
+        case .referral, .socialCareNotification: nil
+        }
     }
 
     /// MLLP's wait for an ACK when the block does not say.

@@ -62,6 +62,12 @@ package enum ConfigurationDigest {
                 ("retry", .object([("initial", .string(ConfigDuration.text(d.retry.initial))), ("max", .string(ConfigDuration.text(d.retry.max))),
                                    ("giveUpAfter", .string(ConfigDuration.text(d.retry.giveUpAfter)))])),
             ]
+            // Only when present, so a delivery block without `workflows` keeps its digest.
+            if !d.meshWorkflows.isEmpty {
+                fields.append(("meshWorkflows", .object(d.meshWorkflows.sorted { $0.key.rawValue < $1.key.rawValue }.map { entry -> (String, JSONText) in
+                    (entry.key.rawValue, .object([("workflow", .string(entry.value.workflow)), ("ackWorkflow", .string(entry.value.ackWorkflow))]))
+                })))
+            }
             if let a = d.acknowledgements {
                 fields.append(("acknowledgements", .object([("infrastructure", opt(a.infrastructure.map(ConfigDuration.text))),
                                                             ("business", opt(a.business.map(ConfigDuration.text)))])))

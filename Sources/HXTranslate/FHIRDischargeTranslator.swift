@@ -41,7 +41,17 @@ struct FHIRDischargeTranslator {
     }
 
     func translateOrThrow(_ text: String) throws(TranslationError) -> CanonicalMessage {
-        let bundle = try FHIRBundle(FHIRReader.parse(text))
+        let root = try FHIRReader.parse(text)
+        // A message (ITK3 over MESH, or an R4 message with a DocumentReference) carries the document inside.
+        if root.resourceType == "Bundle", root.string("type") == "message" {
+            return try FHIRMessageDocument(configuration: configuration).translate(try FHIRBundle(root))
+        }
+        return try translate(document: root)
+    }
+
+    /// A FHIR document Bundle (read on its own, or found inside a message).
+    func translate(document root: FNode) throws(TranslationError) -> CanonicalMessage {
+        let bundle = try FHIRBundle(root)
         guard let composition = bundle.first("Composition") else {
             throw TranslationError(.fhirCompositionMissing, "the Bundle has no Composition: it is not a FHIR document", at: "Bundle.entry")
         }

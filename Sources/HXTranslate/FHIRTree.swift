@@ -7,24 +7,24 @@ import FoundationXML
 /// written once. Every element may repeat (XML cannot tell a list of one from
 /// a single value), primitives keep their text, and each node knows its FHIR
 /// path for error locations (`Bundle.entry[2].resource.identifier[0].value`).
-struct FNode: Sendable {
-    var value: String?
-    var fields: [String: [FNode]] = [:]
-    var path: String
+package struct FNode: Sendable {
+    package var value: String?
+    package var fields: [String: [FNode]] = [:]
+    package var path: String
 
     init(value: String? = nil, path: String) {
         self.value = value
         self.path = path
     }
 
-    func all(_ name: String) -> [FNode] { fields[name] ?? [] }
-    subscript(_ name: String) -> FNode? { fields[name]?.first }
+    package func all(_ name: String) -> [FNode] { fields[name] ?? [] }
+    package subscript(_ name: String) -> FNode? { fields[name]?.first }
     /// A primitive child's text, nil when absent or blank.
-    func string(_ name: String) -> String? {
+    package func string(_ name: String) -> String? {
         guard let v = self[name]?.value?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
         return v
     }
-    var resourceType: String? { string("resourceType") }
+    package var resourceType: String? { string("resourceType") }
 
     /// Elements FHIR defines as lists, indexed in paths even when they occur once
     /// (so JSON and XML inputs give the same locations).
@@ -41,9 +41,9 @@ struct FNode: Sendable {
     }
 }
 
-enum FHIRReader {
+package enum FHIRReader {
     /// JSON (first character `{`) or XML (`<`); anything else is not FHIR.
-    static func parse(_ text: String) throws(TranslationError) -> FNode {
+    package static func parse(_ text: String) throws(TranslationError) -> FNode {
         guard let first = text.first(where: { !$0.isWhitespace }) else {
             throw TranslationError(.fhirInvalid, "input is empty", at: "input")
         }

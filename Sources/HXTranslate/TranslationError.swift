@@ -58,6 +58,12 @@ package struct TranslationError: Error, Sendable, Equatable, CustomStringConvert
         case fhirMessageHeaderMissing = "fhir-messageheader-missing"
         case fhirServiceRequestMissing = "fhir-servicerequest-missing"
         case fhirFieldMissing = "fhir-field-missing"
+        /// A message Bundle whose MessageHeader focus is neither a document Bundle nor a DocumentReference.
+        case fhirDocumentMissing = "fhir-document-missing"
+        /// A DocumentReference whose attachment has no content, content that is not base64, or a Binary not in the message.
+        case fhirAttachmentInvalid = "fhir-attachment-invalid"
+        /// An attachment of a type the exchange cannot read into a canonical message (a PDF, an image).
+        case fhirAttachmentUnsupported = "fhir-attachment-unsupported"
         // CSV and JSON events
         case csvMalformed = "csv-malformed"
         case csvColumnMissing = "csv-column-missing"

@@ -94,7 +94,6 @@ let decision = "6f1c2b7e-93a4-5d10-8e2f-0b9d4c3a7e11"
         let (_, noNumber) = try #require(all.first { $0.name == "discharge-rww-no-nhs-number.json" })
         #expect(throws: RenderError.self) { try render(noNumber, .hl7v2) }
         let (_, m) = try #require(all.first { $0.name == "discharge-rww-home.json" })
-        #expect { try render(m, .itk3) } throws: { ($0 as? RenderError)?.code == .formatNotSupported }
         #expect { try render(m, .hl7v2, decisionId: "not-a-uuid") } throws: { ($0 as? RenderError)?.code == .decisionIdInvalid }
         let place = try halton.get()
         #expect { try DeliveryRenderer.render(m, decisionId: decision, recipient: "NOPE", configuration: place) } throws: {

@@ -27,6 +27,9 @@ struct CorpusConformanceTests {
         .init(file: "fhir-referral/bars-referral-primary-care-to-community-pharmacy.xml", format: .referralFHIR, code: "nhs-number-invalid"),
         .init(file: "fhir-referral/ukcore-r4-servicerequest-gp-referral.xml", format: .referralFHIR, code: "fhir-bundle-expected"),
         .init(file: "social-care/adw-dstu2-assessment-notice-bundle-example-1.xml", format: .socialCareADW, code: nil),
+        // What trusts send over MESH: an ITK3 message around the document, an R4 message with a DocumentReference and Binary.
+        .init(file: "mesh/itk3-stu3-edischarge-message.xml", format: .fhirDischarge, code: nil),
+        .init(file: "mesh/r4-documentreference-binary-message.json", format: .fhirDischarge, code: nil),
     ]
 
     @Test(arguments: expectations)
@@ -46,7 +49,7 @@ struct CorpusConformanceTests {
     @Test func everyFeedFileIsCovered() throws {
         let fm = FileManager.default
         var files: [String] = []
-        for dir in ["hl7v2", "fhir-discharge", "fhir-referral", "social-care"] {
+        for dir in ["hl7v2", "fhir-discharge", "fhir-referral", "social-care", "mesh"] {
             let folder = Paths.corpus.appendingPathComponent(dir)
             try #require(fm.fileExists(atPath: folder.path), "missing fixture folder Tests/Fixtures/\(dir) (expected at \(folder.path))")
             for f in try fm.contentsOfDirectory(atPath: folder.path) where f.hasSuffix(".hl7") || f.hasSuffix(".xml") || f.hasSuffix(".json") {
