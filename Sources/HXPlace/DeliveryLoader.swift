@@ -118,7 +118,7 @@ extension Loader {
             }
             guard let workflow = workflowId(workflowNode, what: place, reader: reader) else { continue }
             if workflow.hasSuffix("_ACK") {
-                reader.error("\(place): '\(workflow)' is an acknowledgement workflow; name the workflow documents travel on (ITK3 responses come back on \(workflow))", at: workflowNode)
+                reader.error("\(place): '\(workflow)' is an acknowledgement workflow; name the one documents travel on ('\(workflow.dropLast(4))', whose ITK3 responses come back on \(workflow))", at: workflowNode)
                 continue
             }
             var ack = workflow + "_ACK"

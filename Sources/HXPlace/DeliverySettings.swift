@@ -107,6 +107,16 @@ package struct DeliverySettings: Sendable, Equatable {
         return meshWorkflows[type] ?? MeshWorkflow(workflow: workflow, ackWorkflow: ackWorkflow)
     }
 
+    /// The workflows for this message (by its type): what the MESH transport sends it on and polls for its answers on.
+    package func meshWorkflow(for message: CanonicalMessage) -> MeshWorkflow? { meshWorkflow(for: message.type) }
+
+    /// Every workflow ITK3 responses to this recipient's messages come back on
+    /// (the block's `ackWorkflow` and those of `workflows`); empty when not MESH.
+    package var meshAckWorkflows: Set<String> {
+        guard case .mesh(_, _, _, let ackWorkflow) = endpoint else { return [] }
+        return Set([ackWorkflow] + meshWorkflows.values.map(\.ackWorkflow))
+    }
+
     /// The standard transfer-of-care workflow for a canonical message type (what
     /// `workflows` usually says; a discharge summary is an inpatient discharge).
     /// The mental health (`TOC_FHIR_MH_DISCH`) and emergency care

@@ -152,6 +152,7 @@ import Testing
             transport: .mesh, format: .itk3,
             endpoint: .mesh(mailbox: "X26HX0009", to: "N81035OT001", workflow: "TOC_FHIR_IP_DISCH", ackWorkflow: "TOC_FHIR_IP_DISCH_ACK"),
             meshWorkflows: [.dischargeSummary: .init(workflow: "TOC_FHIR_MH_DISCH", ackWorkflow: "TOC_FHIR_MH_DISCH_ACK")])
+        #expect(delivery.meshWorkflow(for: m) == .init(workflow: "TOC_FHIR_MH_DISCH", ackWorkflow: "TOC_FHIR_MH_DISCH_ACK"), "what the transport asks")
         let rendered = try DeliveryRenderer.render(m, decisionId: decision, recipient: "N81035", delivery: delivery, names: names)
         let bundle = try #require(JSONSerialization.jsonObject(with: Data(rendered.bytes)) as? [String: Any])
         let header = try #require(Self.resources(bundle).first)

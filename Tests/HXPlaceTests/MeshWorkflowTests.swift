@@ -34,11 +34,13 @@ import Testing
                 "the acknowledgement workflow is <workflow>_ACK unless given")
         #expect(delivery.meshWorkflow(for: .referral) == .init(workflow: "LOCAL_REFERRAL", ackWorkflow: "LOCAL_REFERRAL_RESPONSE"))
         #expect(delivery.meshWorkflow(for: .socialCareNotification) == .init(workflow: "TOC_FHIR_IP_DISCH", ackWorkflow: "TOC_FHIR_IP_DISCH_ACK"))
+        #expect(delivery.meshAckWorkflows == ["TOC_FHIR_IP_DISCH_ACK", "TOC_FHIR_MH_DISCH_ACK", "LOCAL_REFERRAL_RESPONSE"],
+                "the workflows the transport polls for this recipient's answers")
     }
 
     @Test func onlyMeshHasWorkflows() {
         let folder = DeliverySettings(transport: .folder, format: .itk3, endpoint: .folder(path: "/x"))
-        #expect(folder.meshWorkflow(for: .dischargeSummary) == nil)
+        #expect(folder.meshWorkflow(for: .dischargeSummary) == nil && folder.meshAckWorkflows.isEmpty)
         #expect(DeliverySettings.standardMeshWorkflow(for: .dischargeSummary) == "TOC_FHIR_IP_DISCH")
         #expect(DeliverySettings.standardMeshWorkflow(for: .referral) == nil)
     }
