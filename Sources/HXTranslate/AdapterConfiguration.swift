@@ -47,6 +47,10 @@ package struct AdapterConfiguration: Sendable, Equatable {
         case mllp(port: Int)
         case http(port: Int, path: String)
         case folder(path: String)
+        /// Polls an NHS MESH mailbox of the exchange's for the documents a trust sends it (ITK3 or
+        /// FHIR R4 messages), and answers each with an ITK3 infrastructure acknowledgement signed
+        /// as `answerAs` (the exchange's host organisation, an ODS code).
+        case mesh(mailbox: String, answerAs: String)
     }
 
     package var name: String
@@ -116,9 +120,9 @@ package struct AdapterConfiguration: Sendable, Equatable {
         }
         var source: SourceKind?
         if let node = r.required(m, "source", what: "adapter", at: root) {
-            let s = r.mapping(node, what: "source", allowed: ["mllp", "http", "folder"])
+            let s = r.mapping(node, what: "source", allowed: ["mllp", "http", "folder", "mesh"])
             if s.count != 1 {
-                r.error("source must name exactly one of mllp, http, folder", at: node)
+                r.error("source must name exactly one of mllp, http, folder, mesh", at: node)
             } else if let (kind, body) = s.first {
                 switch kind {
                 case "mllp":
@@ -132,6 +136,15 @@ package struct AdapterConfiguration: Sendable, Equatable {
                     let path = r.string(r.required(b, "path", what: "source.http", at: body), what: "source.http.path")
                     if let path, !path.hasPrefix("/"), let p = b["path"] { r.error("source.http.path must start with '/'", at: p) }
                     if let port, let path { source = .http(port: port, path: path) }
+                case "mesh":
+                    let b = r.mapping(body, what: "source.mesh", allowed: ["mailbox", "answerAs"])
+                    let mailbox = r.string(r.required(b, "mailbox", what: "source.mesh", at: body), what: "source.mesh.mailbox")
+                    let answerAs = r.string(r.required(b, "answerAs", what: "source.mesh", at: body), what: "source.mesh.answerAs")
+                    // Mailbox ids are upper-case letters and digits (e.g. X26HX0001); a typo would poll someone else's name.
+                    if let mailbox, mailbox.isEmpty || !mailbox.allSatisfy({ ($0.isASCII && $0.isUppercase) || $0.isNumber }), let n = b["mailbox"] {
+                        r.error("source.mesh.mailbox '\(mailbox)' is not a MESH mailbox id (upper-case letters and digits)", at: n)
+                    }
+                    if let mailbox, let answerAs { source = .mesh(mailbox: mailbox, answerAs: answerAs) }
                 default:
                     let b = r.mapping(body, what: "source.folder", allowed: ["path"])
                     if let path = r.string(r.required(b, "path", what: "source.folder", at: body), what: "source.folder.path") {
