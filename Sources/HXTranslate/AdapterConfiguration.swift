@@ -215,8 +215,13 @@ package struct AdapterConfiguration: Sendable, Equatable {
     /// Loads `DIR/adapter.yaml` and the place's sensitivity code list
     /// (by default `DIR/../../config/sensitivity-codes.yaml`, the repository layout).
     package static func load(directory: URL, sensitivityCodes: URL? = nil) -> Result<AdapterConfiguration, ConfigErrors> {
+        // A variant, `adapters/NAME/VARIANT/adapter.yaml`, is adapter NAME receiving another way
+        // (`sthk-edischarge/mesh`: over MESH rather than HTTP): same name, same repository.
+        let parent = directory.deletingLastPathComponent()
+        let isVariant = FileManager.default.fileExists(atPath: parent.appendingPathComponent("adapter.yaml").path)
+        let adapterFolder = isVariant ? parent : directory
         let codesURL = sensitivityCodes
-            ?? directory.deletingLastPathComponent().deletingLastPathComponent()
+            ?? adapterFolder.deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("config").appendingPathComponent("sensitivity-codes.yaml")
         let codes: SensitivityCodes
         switch SensitivityCodes.load(contentsOf: codesURL) {
@@ -231,9 +236,9 @@ package struct AdapterConfiguration: Sendable, Equatable {
             return .failure(ConfigErrors([ConfigIssue(file: file.path, line: nil, column: nil, message: "cannot read adapter.yaml: \(error.localizedDescription)")]))
         }
         let result = parse(text: text, file: file.path, sensitivity: codes)
-        if case .success(let c) = result, c.name != directory.lastPathComponent {
+        if case .success(let c) = result, c.name != adapterFolder.lastPathComponent {
             // The folder name is what operators type; a mismatch is a copy-paste slip.
-            return .failure(ConfigErrors([ConfigIssue(file: file.path, line: 1, column: nil, message: "name '\(c.name)' differs from the folder name '\(directory.lastPathComponent)'")]))
+            return .failure(ConfigErrors([ConfigIssue(file: file.path, line: 1, column: nil, message: "name '\(c.name)' differs from the folder name '\(adapterFolder.lastPathComponent)'")]))
         }
         return result
     }
