@@ -266,7 +266,7 @@ let package = Package(
         .target(
             name: "HXAdapterRuntime",
             dependencies: [
-                "HXKafka", "HXService", "HXAdapterRecords", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile",
+                "HXKafka", "HXService", "HXAdapterRecords", "HXTranslate", "HXCanonical", "HL7v2", "HXConfigFile", "HXMESH", "HXITK3",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -461,6 +461,7 @@ let package = Package(
             name: "HXAdapterRuntimeTests",
             dependencies: [
                 "HXAdapterRuntime", "HXAdapterRecords", "HXService", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
+                "HXMESH", "HXMESHTestSupport", "HXITK3", "HXDelivery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 import Foundation
 import HXKafka
+import HXMESH
 import HXService
 import HXTranslate
 import Logging
@@ -22,6 +23,11 @@ package enum AdapterCommandRunner {
         package var messageTimeout: Duration = .seconds(15)
         package var heartbeatInterval: Duration = .seconds(10)
         package var folderPollInterval: Duration = .milliseconds(500)
+        /// Where and as whom a `mesh` source reaches MESH (its mailbox comes from adapter.yaml);
+        /// secrets come from the command line's files, never from adapter.yaml.
+        package var mesh: MESHConfiguration?
+        /// MESH's guidance: poll a mailbox no more often than every five minutes.
+        package var meshPollInterval: Duration = .seconds(300)
         package var security: KafkaSecurity = .plaintext
         /// How long shutdown waits for librdkafka to hand over what it holds.
         package var flushTimeoutOnClose: Duration = .seconds(10)
@@ -88,6 +94,20 @@ package enum AdapterCommandRunner {
                 let listener = try await FHIRHTTPListener.bind(host: settings.listenHost, port: settings.httpPort ?? port, path: path, intake: intake, logger: logger)
                 releaseSource = listener.stopAccepting
                 source = listener
+            case .mesh(let mailbox, let answerAs):
+                guard var mesh = settings.mesh else {
+                    throw Unsupported(description: "adapter \(configuration.name) reads MESH mailbox \(mailbox): give --mesh-url, --mesh-password-file and --mesh-shared-key-file")
+                }
+                mesh.mailbox = mailbox
+                let client = try MESHClient(mesh, logger: logger)
+                // MESH's handshake at start: a wrong password or shared key stops here, not at the first poll.
+                do {
+                    try await client.handshake()
+                } catch {
+                    await client.shutdown()
+                    throw error
+                }
+                source = MESHSource(client: client, mailbox: mailbox, answerAs: answerAs, intake: intake, pollInterval: settings.meshPollInterval, logger: logger)
             }
             var metrics: MetricsServer?
             if let metricsPort {

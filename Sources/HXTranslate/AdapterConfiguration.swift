@@ -47,6 +47,10 @@ package struct AdapterConfiguration: Sendable, Equatable {
         case mllp(port: Int)
         case http(port: Int, path: String)
         case folder(path: String)
+        /// Polls an NHS MESH mailbox of the exchange's for the documents a trust sends it (ITK3 or
+        /// FHIR R4 messages), and answers each with an ITK3 infrastructure acknowledgement signed
+        /// as `answerAs` (the exchange's host organisation, an ODS code).
+        case mesh(mailbox: String, answerAs: String)
     }
 
     package var name: String
@@ -116,9 +120,9 @@ package struct AdapterConfiguration: Sendable, Equatable {
         }
         var source: SourceKind?
         if let node = r.required(m, "source", what: "adapter", at: root) {
-            let s = r.mapping(node, what: "source", allowed: ["mllp", "http", "folder"])
+            let s = r.mapping(node, what: "source", allowed: ["mllp", "http", "folder", "mesh"])
             if s.count != 1 {
-                r.error("source must name exactly one of mllp, http, folder", at: node)
+                r.error("source must name exactly one of mllp, http, folder, mesh", at: node)
             } else if let (kind, body) = s.first {
                 switch kind {
                 case "mllp":
@@ -132,6 +136,15 @@ package struct AdapterConfiguration: Sendable, Equatable {
                     let path = r.string(r.required(b, "path", what: "source.http", at: body), what: "source.http.path")
                     if let path, !path.hasPrefix("/"), let p = b["path"] { r.error("source.http.path must start with '/'", at: p) }
                     if let port, let path { source = .http(port: port, path: path) }
+                case "mesh":
+                    let b = r.mapping(body, what: "source.mesh", allowed: ["mailbox", "answerAs"])
+                    let mailbox = r.string(r.required(b, "mailbox", what: "source.mesh", at: body), what: "source.mesh.mailbox")
+                    let answerAs = r.string(r.required(b, "answerAs", what: "source.mesh", at: body), what: "source.mesh.answerAs")
+                    // Mailbox ids are upper-case letters and digits (e.g. X26HX0001); a typo would poll someone else's name.
+                    if let mailbox, mailbox.isEmpty || !mailbox.allSatisfy({ ($0.isASCII && $0.isUppercase) || $0.isNumber }), let n = b["mailbox"] {
+                        r.error("source.mesh.mailbox '\(mailbox)' is not a MESH mailbox id (upper-case letters and digits)", at: n)
+                    }
+                    if let mailbox, let answerAs { source = .mesh(mailbox: mailbox, answerAs: answerAs) }
                 default:
                     let b = r.mapping(body, what: "source.folder", allowed: ["path"])
                     if let path = r.string(r.required(b, "path", what: "source.folder", at: body), what: "source.folder.path") {
@@ -202,8 +215,13 @@ package struct AdapterConfiguration: Sendable, Equatable {
     /// Loads `DIR/adapter.yaml` and the place's sensitivity code list
     /// (by default `DIR/../../config/sensitivity-codes.yaml`, the repository layout).
     package static func load(directory: URL, sensitivityCodes: URL? = nil) -> Result<AdapterConfiguration, ConfigErrors> {
+        // A variant, `adapters/NAME/VARIANT/adapter.yaml`, is adapter NAME receiving another way
+        // (`sthk-edischarge/mesh`: over MESH rather than HTTP): same name, same repository.
+        let parent = directory.deletingLastPathComponent()
+        let isVariant = FileManager.default.fileExists(atPath: parent.appendingPathComponent("adapter.yaml").path)
+        let adapterFolder = isVariant ? parent : directory
         let codesURL = sensitivityCodes
-            ?? directory.deletingLastPathComponent().deletingLastPathComponent()
+            ?? adapterFolder.deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("config").appendingPathComponent("sensitivity-codes.yaml")
         let codes: SensitivityCodes
         switch SensitivityCodes.load(contentsOf: codesURL) {
@@ -218,9 +236,9 @@ package struct AdapterConfiguration: Sendable, Equatable {
             return .failure(ConfigErrors([ConfigIssue(file: file.path, line: nil, column: nil, message: "cannot read adapter.yaml: \(error.localizedDescription)")]))
         }
         let result = parse(text: text, file: file.path, sensitivity: codes)
-        if case .success(let c) = result, c.name != directory.lastPathComponent {
+        if case .success(let c) = result, c.name != adapterFolder.lastPathComponent {
             // The folder name is what operators type; a mismatch is a copy-paste slip.
-            return .failure(ConfigErrors([ConfigIssue(file: file.path, line: 1, column: nil, message: "name '\(c.name)' differs from the folder name '\(directory.lastPathComponent)'")]))
+            return .failure(ConfigErrors([ConfigIssue(file: file.path, line: 1, column: nil, message: "name '\(c.name)' differs from the folder name '\(adapterFolder.lastPathComponent)'")]))
         }
         return result
     }

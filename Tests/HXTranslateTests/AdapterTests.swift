@@ -115,6 +115,20 @@ import Testing
         #expect(text.contains("'recordId' is required"))
     }
 
+    /// `sthk-edischarge/mesh`: the same adapter receiving over MESH (a variant folder), loaded from its own file.
+    @Test func theMESHVariantLoadsAsTheSameAdapter() throws {
+        let c = try AdapterConfiguration.load(directory: Paths.adapters.appendingPathComponent("sthk-edischarge/mesh")).get()
+        #expect(c.name == "sthk-edischarge" && c.format == .fhirDischarge)
+        #expect(c.source == .mesh(mailbox: "X26HX0001", answerAs: "01F"))
+        let bad = "name: t\norganisation: RWW\nsystem: PAS\nformat: fhir-discharge\nsource: {mesh: {mailbox: x26hx0001}}\n"
+        guard case .failure(let errors) = AdapterConfiguration.parse(text: bad, file: "a.yaml", sensitivity: SensitivityCodes()) else {
+            Issue.record("expected errors")
+            return
+        }
+        #expect(errors.description.contains("a.yaml:5:") && errors.description.contains("'answerAs' is required"), "\(errors.description)")
+        #expect(errors.description.contains("is not a MESH mailbox id"))
+    }
+
     @Test func defaultsApply() throws {
         let yaml = "name: t\norganisation: RWW\nsystem: PAS\nformat: hl7v2\nsource: {http: {port: 8080, path: /in}}\n"
         let c = try AdapterConfiguration.parse(text: yaml, file: "a.yaml", sensitivity: SensitivityCodes()).get()
