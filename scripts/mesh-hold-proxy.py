@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""A loopback HTTP relay in front of the MESH sandbox, for the delivery worker's kill test.
+"""A loopback HTTP relay in front of the MESH sandbox, for the kill tests.
 
-Every request goes on to MESH and its answer comes back, except the answer to
-the first send (POST .../outbox): MESH takes that message, and its answer is
-held back for ever. The worker is then killed between MESH taking the message
-and recording `sent`, for certain, however quick it is. (mesh-peer.py's
-lose-answers proxy loses every answer, so a worker that asks tracking before
-sending never gets as far as sending through it.)
+Every request goes on to MESH and its answer comes back, except one, held for
+ever, so that a process can be killed at that point for certain, however
+quick it is:
 
-    mesh-hold-proxy.py --port PORT --target-port SANDBOX_PORT
+--hold send (default): the answer to the first send (POST .../outbox). MESH
+  takes the message; the delivery worker never hears (killed between MESH
+  taking it and recording `sent`). (mesh-peer.py's lose-answers proxy loses
+  every answer, so a worker that asks tracking before sending never gets as
+  far as sending through it.)
+--hold acknowledge: the first acknowledgement of a download (PUT
+  .../status/acknowledged), which never reaches MESH. The adapter source has
+  published and answered; the message stays in its inbox.
 
-Prints "ready" once it listens and "held" when it holds the send's answer.
+    mesh-hold-proxy.py --port PORT --target-port SANDBOX_PORT [--hold send|acknowledge]
+
+Prints "ready" once it listens and "held" when it holds the request.
 """
 import argparse
 import http.client
@@ -26,6 +32,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--target-port", type=int, required=True)
+    parser.add_argument("--hold", choices=["send", "acknowledge"], default="send")
     args = parser.parse_args()
 
     class Relay(http.server.BaseHTTPRequestHandler):
@@ -35,13 +42,18 @@ def main():
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else None
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+            is_acknowledge = self.command == "PUT" and self.path.rstrip("/").endswith("/status/acknowledged")
+            if args.hold == "acknowledge" and is_acknowledge and not held.is_set():
+                held.set()
+                print("held", flush=True)
+                never.wait()
             upstream = http.client.HTTPConnection("127.0.0.1", args.target_port, timeout=60)
             upstream.request(self.command, self.path, body=body, headers=headers)
             answer = upstream.getresponse()
             data = answer.read()
             upstream.close()
             is_send = self.command == "POST" and self.path.rstrip("/").endswith("/outbox")
-            if is_send and not held.is_set():
+            if args.hold == "send" and is_send and not held.is_set():
                 held.set()
                 print("held", flush=True)
                 never.wait()

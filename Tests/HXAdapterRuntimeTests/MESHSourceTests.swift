@@ -97,6 +97,72 @@ extension BrokerTests {
             await trust.shutdown()
         }
 
+        @Test("killed between publishing a document and acknowledging it: published again under the same id, answered once")
+        func killedBetweenPublishAndAcknowledge() async throws {
+            let hx = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hx")
+            let work = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("hx-mesh-source"))
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: work) }
+            let password = work.appendingPathComponent("password"), key = work.appendingPathComponent("shared-key")
+            try Data((MESHSandbox.password + "\n").utf8).write(to: password)
+            try Data(MESHSandbox.sharedKey.utf8).write(to: key)
+            // The shipped MESH variant of the STHK adapter, as a trust IT team would run it.
+            let adapter = Self.root.appendingPathComponent("adapters/sthk-edischarge/mesh")
+            let mailbox = "X26HX0001"
+            let sandbox = try await MESHSandbox.start(mailboxes: [mailbox, Self.trust])
+            defer { sandbox.stop() }
+            // Every request reaches MESH except the acknowledgement of a download, held back for ever:
+            // the adapter has published and answered, and is killed before MESH hears it is done.
+            let proxyPort = try DevBroker.freePort()
+            let proxy = try ChildProcess(executable: MESHSandbox.python, arguments: [
+                Self.root.appendingPathComponent("scripts/mesh-hold-proxy.py").path, "--port", "\(proxyPort)", "--target-port", "\(sandbox.port)",
+                "--hold", "acknowledge",
+            ], output: work.appendingPathComponent("proxy.log"))
+            defer { proxy.stop() }
+            let trust = try MESHClient(sandbox.configuration(mailbox: Self.trust))
+            try await trust.handshake()
+            _ = try await trust.send(MESHOutgoingMessage(to: mailbox, workflowID: ITK3.Workflow.inpatientDischarge, localID: "doc-kill",
+                                                         contentType: "application/fhir+xml", body: Array(try Self.document().utf8)))
+            try await withBroker { broker in
+                try await createAdapterTopics(broker)
+                func start(_ url: String, log: String) throws -> ChildProcess {
+                    try ChildProcess(executable: hx.path, arguments: [
+                        "adapter", "run", adapter.path, "--bootstrap-servers", broker.bootstrapServers, "--metrics-port", "0", "--listen", "127.0.0.1",
+                        "--mesh-url", url, "--mesh-password-file", password.path, "--mesh-shared-key-file", key.path,
+                        "--mesh-poll-interval", "200ms", "--mesh-sandbox-polling",
+                    ], output: work.appendingPathComponent(log))
+                }
+                let first = try start("http://127.0.0.1:\(proxyPort)", log: "first.log")
+                let proxyLog = work.appendingPathComponent("proxy.log")
+                let deadline = ContinuousClock.now + .seconds(60)
+                while ContinuousClock.now < deadline, first.isRunning,
+                      !((try? String(contentsOf: proxyLog, encoding: .utf8)) ?? "").contains("held") {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let adapterLog = (try? String(contentsOf: work.appendingPathComponent("first.log"), encoding: .utf8)) ?? ""
+                try #require(first.isRunning, "the adapter runs: \(adapterLog)")
+                try #require(((try? String(contentsOf: proxyLog, encoding: .utf8)) ?? "").contains("held"), "the acknowledgement reached the proxy")
+                first.signal(SIGKILL)
+                while first.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(try await readTopic(broker, MessageType.dischargeSummary.topic, partitions: 3, atLeast: 1).count == 1, "published before the kill")
+
+                // Started again, straight to MESH: the message is still in the inbox, so it is handled again.
+                let second = try start(sandbox.baseURL, log: "second.log")
+                defer { second.stop() }
+                let exchange = try MESHClient(sandbox.configuration(mailbox: mailbox))
+                let emptied = ContinuousClock.now + .seconds(60)
+                while try await !exchange.inbox().isEmpty, ContinuousClock.now < emptied { try await Task.sleep(for: .milliseconds(100)) }
+                #expect(try await exchange.inbox().isEmpty, "acknowledged after the restart")
+                await exchange.shutdown()
+                let published = try await readTopic(broker, MessageType.dischargeSummary.topic, partitions: 3, atLeast: 2)
+                let ids = Set(try published.map { try CanonicalJSON.decode(Data($0.value)).id })
+                #expect(published.count == 2 && ids.count == 1, "published again under the same message id, which the router drops as a repeat")
+                let answers = try await trust.inbox()
+                #expect(answers.count == 1, "one ITK3 answer: the second run found the first in MESH's tracking")
+            }
+            await trust.shutdown()
+        }
+
         @Test("a wrong shared key stops the adapter at start with MESH's refusal, before anything is polled")
         func aWrongSharedKeyStopsStartUp() async throws {
             let sandbox = try await MESHSandbox.start(mailboxes: [Self.exchange])
