@@ -23,11 +23,9 @@ package enum AdapterCommandRunner {
         package var messageTimeout: Duration = .seconds(15)
         package var heartbeatInterval: Duration = .seconds(10)
         package var folderPollInterval: Duration = .milliseconds(500)
-        /// Where and as whom a `mesh` source reaches MESH (its mailbox comes from adapter.yaml);
-        /// secrets come from the command line's files, never from adapter.yaml.
-        package var mesh: MESHConfiguration?
-        /// MESH's guidance: poll a mailbox no more often than every five minutes.
-        package var meshPollInterval: Duration = .seconds(300)
+        /// Where MESH is, our mailboxes' secrets (read from the command line's files, never from
+        /// adapter.yaml) and how often to poll, for a `mesh` source.
+        package var mesh: MESHAccess?
         package var security: KafkaSecurity = .plaintext
         /// How long shutdown waits for librdkafka to hand over what it holds.
         package var flushTimeoutOnClose: Duration = .seconds(10)
@@ -95,10 +93,9 @@ package enum AdapterCommandRunner {
                 releaseSource = listener.stopAccepting
                 source = listener
             case .mesh(let mailbox, let answerAs):
-                guard var mesh = settings.mesh else {
-                    throw Unsupported(description: "adapter \(configuration.name) reads MESH mailbox \(mailbox): give --mesh-url, --mesh-password-file and --mesh-shared-key-file")
+                guard let access = settings.mesh, let mesh = access.configuration(mailbox: mailbox) else {
+                    throw Unsupported(description: "adapter \(configuration.name) reads MESH mailbox \(mailbox): give --mesh-url, --mesh-password-file \(mailbox)=FILE and --mesh-shared-key-file")
                 }
-                mesh.mailbox = mailbox
                 let client = try MESHClient(mesh, logger: logger)
                 // MESH's handshake at start: a wrong password or shared key stops here, not at the first poll.
                 do {
@@ -107,7 +104,7 @@ package enum AdapterCommandRunner {
                     await client.shutdown()
                     throw error
                 }
-                source = MESHSource(client: client, mailbox: mailbox, answerAs: answerAs, intake: intake, pollInterval: settings.meshPollInterval, logger: logger)
+                source = MESHSource(client: client, mailbox: mailbox, answerAs: answerAs, intake: intake, pollInterval: access.pollInterval, logger: logger)
             }
             var metrics: MetricsServer?
             if let metricsPort {

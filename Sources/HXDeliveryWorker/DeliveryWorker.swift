@@ -4,6 +4,7 @@ import HXCanonical
 import HXDelivery
 import HXDeliveryTransport
 import HXKafka
+import HXMESH
 import HXPlace
 import Logging
 import Metrics

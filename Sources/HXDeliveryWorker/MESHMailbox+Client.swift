@@ -67,16 +67,11 @@ extension MESHAccess {
 
     /// The client for one sending mailbox; the TLS files are read now (a bad one is exit 78).
     func client(mailbox: String) throws(DeliveryWorkerUnavailable) -> any MESHMailbox {
-        guard let password = passwords[mailbox] else {
+        guard let configuration = configuration(mailbox: mailbox) else {
             throw DeliveryWorkerUnavailable(description: "no --mesh-password-file \(mailbox)=FILE for MESH mailbox \(mailbox)")
         }
-        var tls: MESHTLSFiles?
-        if let certificate = clientCertificateFile, let key = clientKeyFile {
-            tls = MESHTLSFiles(certificate: certificate, privateKey: key, caCertificates: caFile)
-        }
         do {
-            return MESHClientMailbox(client: try MESHClient(MESHConfiguration(baseURL: url, mailbox: mailbox, password: password,
-                                                                               sharedKey: sharedKey, tls: tls)))
+            return MESHClientMailbox(client: try MESHClient(configuration))
         } catch {
             throw DeliveryWorkerUnavailable(description: error.description)
         }

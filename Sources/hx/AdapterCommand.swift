@@ -1,9 +1,8 @@
-import ArgumentParser
 import Foundation
+import ArgumentParser
 import HXAdapterRuntime
 import HXConfigFile
 import HXMESH
-import HXPlace
 import HXTranslate
 import Logging
 
@@ -45,29 +44,7 @@ struct AdapterCommand: AsyncParsableCommand {
         @Option(help: "Drop folder, overriding adapter.yaml.")
         var dropFolder: String?
 
-        @Option(help: "MESH API address, for an adapter whose source is a MESH mailbox (e.g. https://msg.intspineservices.nhs.uk).")
-        var meshUrl: String?
-
-        @Option(help: "File holding the password of the adapter's MESH mailbox.")
-        var meshPasswordFile: String?
-
-        @Option(help: "File holding the MESH environment's shared key for the NHSMESH authorisation.")
-        var meshSharedKeyFile: String?
-
-        @Option(help: "PEM file of the MESH client certificate (mutual TLS).")
-        var meshClientCert: String?
-
-        @Option(help: "PEM file of the MESH client certificate's private key.")
-        var meshClientKey: String?
-
-        @Option(help: "PEM file of the certificate authorities to trust for MESH (default: the system's).")
-        var meshCa: String?
-
-        @Option(help: "How often the mailbox is polled, e.g. 5m (MESH's guidance: not more often than every 5 minutes).")
-        var meshPollInterval: String = "5m"
-
-        @Flag(help: "Allow --mesh-poll-interval under 5 minutes: for the MESH sandbox in tests and `hx run`, never against NHS England's MESH.")
-        var meshSandboxPolling = false
+        @OptionGroup var meshOptions: MESHOptions
 
         func run() async throws {
             LogSetup.bootstrap()
@@ -78,7 +55,7 @@ struct AdapterCommand: AsyncParsableCommand {
             settings.httpPort = httpPort
             settings.dropFolder = dropFolder
             settings.security = try kafka.clientConfiguration(clientID: "hx-adapter").security
-            if let meshUrl { (settings.mesh, settings.meshPollInterval) = try meshSettings(url: meshUrl) }
+            settings.mesh = try meshOptions.access(command: "hx adapter run")
             do {
                 try await AdapterCommandRunner.run(
                     adapterDirectory: directory, bootstrapServers: kafka.bootstrapServers, metricsPort: metricsPort,
@@ -87,43 +64,11 @@ struct AdapterCommand: AsyncParsableCommand {
                 report(errors.issues)
                 throw ExitCode(78)
             } catch let error as AdapterCommandRunner.Unsupported {
-                Self.refuse(error.description)
+                SecretFiles(command: "hx adapter run").refuse(error.description)
             } catch let error as MESHError {
                 // A refused handshake (wrong password or shared key), a certificate file unreadable: configuration.
-                Self.refuse(error.description)
+                SecretFiles(command: "hx adapter run").refuse(error.description)
             }
-        }
-
-        /// The MESH options, read now; a missing or empty secret file stops start-up (exit 78).
-        func meshSettings(url: String) throws -> (MESHConfiguration, Duration) {
-            guard let passwordFile = meshPasswordFile else { Self.refuse("--mesh-url needs --mesh-password-file FILE") }
-            guard let keyFile = meshSharedKeyFile else { Self.refuse("--mesh-url needs --mesh-shared-key-file FILE") }
-            if (meshClientCert == nil) != (meshClientKey == nil) { Self.refuse("--mesh-client-cert and --mesh-client-key go together") }
-            guard let ms = ConfigDuration.milliseconds(meshPollInterval), ms > 0 else {
-                Self.refuse("--mesh-poll-interval \(meshPollInterval): expected a duration such as 5m or 30s")
-            }
-            if ms < 300_000 && !meshSandboxPolling {
-                Self.refuse("--mesh-poll-interval \(meshPollInterval) is more often than MESH's guidance (every 5 minutes at most); --mesh-sandbox-polling allows it against a sandbox")
-            }
-            let tls: MESHTLSFiles? = meshClientCert == nil && meshCa == nil
-                ? nil : MESHTLSFiles(certificate: meshClientCert, privateKey: meshClientKey, caCertificates: meshCa)
-            // The mailbox is adapter.yaml's; it is set when the source is built.
-            let configuration = MESHConfiguration(baseURL: url, mailbox: "", password: try Self.secret(passwordFile, option: "--mesh-password-file"),
-                                                  sharedKey: try Self.secret(keyFile, option: "--mesh-shared-key-file"), tls: tls)
-            return (configuration, .milliseconds(ms))
-        }
-
-        /// The first line of `path`, which must be there and not empty.
-        static func secret(_ path: String, option: String) throws -> String {
-            guard let data = FileManager.default.contents(atPath: path) else { refuse("\(option) \(path): cannot be read") }
-            let text = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
-            guard !text.isEmpty else { refuse("\(option) \(path): the file is empty") }
-            return text
-        }
-
-        static func refuse(_ message: String) -> Never {
-            FileHandle.standardError.write(Data("hx adapter run: \(message)\n".utf8))
-            Foundation.exit(78)
         }
     }
 

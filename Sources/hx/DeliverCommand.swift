@@ -1,5 +1,5 @@
-import ArgumentParser
 import Foundation
+import ArgumentParser
 import HXAudit
 import HXCanonical
 import HXDelivery
@@ -97,29 +97,7 @@ struct DeliverRunCommand: AsyncParsableCommand {
     @Option(help: "File holding the key (at least 32 bytes) for audit record HMACs (env HX_AUDIT_KEY_FILE).")
     var auditKeyFile: String?
 
-    @Option(help: "MESH API address for mesh recipients (e.g. https://msg.intspineservices.nhs.uk).")
-    var meshUrl: String?
-
-    @Option(help: "MAILBOX=FILE: the password of a sending MESH mailbox (the delivery blocks' mesh.mailbox), read from FILE (repeatable).")
-    var meshPasswordFile: [String] = []
-
-    @Option(help: "File holding the MESH environment's shared key for the NHSMESH authorisation.")
-    var meshSharedKeyFile: String?
-
-    @Option(help: "PEM file of the MESH client certificate (mutual TLS).")
-    var meshClientCert: String?
-
-    @Option(help: "PEM file of the MESH client certificate's private key.")
-    var meshClientKey: String?
-
-    @Option(help: "PEM file of the certificate authorities to trust for MESH (default: the system's).")
-    var meshCa: String?
-
-    @Option(help: "How often each worker polls its MESH mailbox for ITK3 acknowledgements and reports, e.g. 5m (MESH's guidance: not more often than every 5 minutes).")
-    var meshPollInterval: String = "5m"
-
-    @Flag(help: "Allow --mesh-poll-interval under 5 minutes: for the MESH sandbox in tests and `hx run`, never against NHS England's MESH.")
-    var meshSandboxPolling = false
+    @OptionGroup var meshOptions: MESHOptions
 
     @Option(help: "Most settled deliveries recorded in one Kafka transaction.")
     var batchSize: Int = 100
@@ -142,8 +120,8 @@ struct DeliverRunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("hx deliver run: no organisation in \(config.config)/organisations.yaml has a delivery block\n".utf8))
             throw ExitCode(78)
         }
-        let tokens = try Self.tokens(bearerTokenFile)
-        let mesh = try meshAccess()
+        let tokens = try SecretFiles(command: "hx deliver run").pairs(bearerTokenFile, option: "--bearer-token-file")
+        let mesh = try meshOptions.access(command: "hx deliver run")
         var problems: [String] = []
         for code in codes {
             do { try DeliveryWorker.check(recipient: code, configuration: place, bearerToken: tokens[code], mesh: mesh) } catch { problems.append(error.description) }
@@ -181,81 +159,5 @@ struct DeliverRunCommand: AsyncParsableCommand {
         let metrics = try await MetricsServer.bind(host: listen, port: metricsPort, registry: registry, component: "deliver", logger: logger)
         services.append(.init(service: MetricsService(server: metrics)))
         try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
-    }
-
-    /// The MESH options read now; nil when no --mesh-url is given. A missing or empty secret file, or a
-    /// poll interval under MESH's guidance without --mesh-sandbox-polling, stops start-up (exit 78).
-    func meshAccess() throws -> MESHAccess? {
-        guard let meshUrl else {
-            if meshSharedKeyFile != nil || !meshPasswordFile.isEmpty { Self.refuse("--mesh-password-file and --mesh-shared-key-file need --mesh-url") }
-            return nil
-        }
-        guard let keyFile = meshSharedKeyFile else { Self.refuse("--mesh-url needs --mesh-shared-key-file FILE") }
-        var access = MESHAccess(url: meshUrl, passwords: try Self.secrets(meshPasswordFile, option: "--mesh-password-file"),
-                                sharedKey: try Self.secret(keyFile, option: "--mesh-shared-key-file \(keyFile)"))
-        for (option, path) in [("--mesh-client-cert", meshClientCert), ("--mesh-client-key", meshClientKey), ("--mesh-ca", meshCa)] {
-            if let path, !FileManager.default.isReadableFile(atPath: path) { Self.refuse("\(option) \(path): the file cannot be read") }
-        }
-        if (meshClientCert == nil) != (meshClientKey == nil) { Self.refuse("--mesh-client-cert and --mesh-client-key go together") }
-        access.clientCertificateFile = meshClientCert
-        access.clientKeyFile = meshClientKey
-        access.caFile = meshCa
-        guard let ms = ConfigDuration.milliseconds(meshPollInterval) else {
-            Self.refuse("--mesh-poll-interval \(meshPollInterval): expected a duration such as 5m or 30s")
-        }
-        let interval = Duration.milliseconds(ms)
-        if interval < MESHAccess.guidancePollInterval && !meshSandboxPolling {
-            Self.refuse("--mesh-poll-interval \(meshPollInterval) is more often than MESH's guidance (every 5 minutes at most); --mesh-sandbox-polling allows it against a sandbox")
-        }
-        access.pollInterval = interval
-        return access
-    }
-
-    static func refuse(_ problem: String) -> Never {
-        FileHandle.standardError.write(Data("hx deliver run: \(problem)\n".utf8))
-        Foundation.exit(78)
-    }
-
-    /// One secret file: its content without surrounding white space; missing, unreadable or empty stops start-up.
-    static func secret(_ path: String, option label: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path),
-              let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
-            FileHandle.standardError.write(Data("hx deliver run: \(label): the file cannot be read or is empty\n".utf8))
-            throw ExitCode(78)
-        }
-        return text
-    }
-
-    /// `NAME=FILE` pairs read now, by name.
-    static func secrets(_ pairs: [String], option: String) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in pairs {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else {
-                FileHandle.standardError.write(Data("hx deliver run: \(option) \(pair): expected NAME=FILE\n".utf8))
-                throw ExitCode(78)
-            }
-            out[parts[0]] = try secret(parts[1], option: "\(option) \(pair)")
-        }
-        return out
-    }
-
-    /// `CODE=FILE` pairs read now: a missing or unreadable secret stops start-up (exit 78) naming option and file.
-    static func tokens(_ pairs: [String]) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in pairs {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else {
-                FileHandle.standardError.write(Data("hx deliver run: --bearer-token-file \(pair): expected CODE=FILE\n".utf8))
-                throw ExitCode(78)
-            }
-            guard let data = FileManager.default.contents(atPath: parts[1]),
-                  let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
-                FileHandle.standardError.write(Data("hx deliver run: --bearer-token-file \(parts[0])=\(parts[1]): the file cannot be read or is empty\n".utf8))
-                throw ExitCode(78)
-            }
-            out[parts[0]] = token
-        }
-        return out
     }
 }

@@ -32,6 +32,13 @@ extension BrokerTests {
                                         columns: [:], sensitivity: try SensitivityCodes.load(contentsOf: codes).get())
         }
 
+        /// The exchange's mailbox in the sandbox, polled often (a sandbox allows it).
+        static func access(_ sandbox: MESHSandbox, sharedKey: String = MESHSandbox.sharedKey) -> MESHAccess {
+            var access = MESHAccess(url: sandbox.baseURL, passwords: [exchange: MESHSandbox.password], sharedKey: sharedKey)
+            access.pollInterval = .milliseconds(200)
+            return access
+        }
+
         /// The trust's inbox until it holds `count` messages, or the deadline passes.
         static func answers(_ client: MESHClient, count: Int, timeout: Duration = .seconds(60)) async throws -> [MESHReceivedMessage] {
             let deadline = ContinuousClock.now + timeout
@@ -62,8 +69,7 @@ extension BrokerTests {
                                                              contentType: "application/fhir+xml", body: Array(body.utf8)))
             }
             var settings = testSettings()
-            settings.mesh = sandbox.configuration(mailbox: Self.exchange)
-            settings.meshPollInterval = .milliseconds(200)
+            settings.mesh = Self.access(sandbox)
             try await withBroker { broker in
                 try await createAdapterTopics(broker)
                 let received = try await withAdapter(broker, configuration: try Self.configuration(), settings: settings) { _ in
@@ -128,7 +134,7 @@ extension BrokerTests {
                 func start(_ url: String, log: String) throws -> ChildProcess {
                     try ChildProcess(executable: hx.path, arguments: [
                         "adapter", "run", adapter.path, "--bootstrap-servers", broker.bootstrapServers, "--metrics-port", "0", "--listen", "127.0.0.1",
-                        "--mesh-url", url, "--mesh-password-file", password.path, "--mesh-shared-key-file", key.path,
+                        "--mesh-url", url, "--mesh-password-file", "\(mailbox)=\(password.path)", "--mesh-shared-key-file", key.path,
                         "--mesh-poll-interval", "200ms", "--mesh-sandbox-polling",
                     ], output: work.appendingPathComponent(log))
                 }
@@ -168,7 +174,7 @@ extension BrokerTests {
             let sandbox = try await MESHSandbox.start(mailboxes: [Self.exchange])
             defer { sandbox.stop() }
             var settings = testSettings()
-            settings.mesh = sandbox.configuration(mailbox: Self.exchange, sharedKey: "not-the-environments-key")
+            settings.mesh = Self.access(sandbox, sharedKey: "not-the-environments-key")
             try await withBroker { broker in
                 try await createAdapterTopics(broker)
                 do {

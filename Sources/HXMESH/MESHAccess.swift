@@ -1,4 +1,4 @@
-/// Where MESH is and the secrets of the sending mailboxes, as `hx deliver run`
+/// Where MESH is and the secrets of our mailboxes, as `hx deliver run` and `hx adapter run`
 /// read them from the files its options name (never from `config/`).
 package struct MESHAccess: Sendable {
     /// MESH's polling guidance: a mailbox's inbox no more often than every 5 minutes.
@@ -22,5 +22,13 @@ package struct MESHAccess: Sendable {
         self.url = url
         self.passwords = passwords
         self.sharedKey = sharedKey
+    }
+
+    /// How a client reaches one of our mailboxes; nil when no password was given for it.
+    package func configuration(mailbox: String) -> MESHConfiguration? {
+        guard let password = passwords[mailbox] else { return nil }
+        let tls = clientCertificateFile == nil && caFile == nil
+            ? nil : MESHTLSFiles(certificate: clientCertificateFile, privateKey: clientKeyFile, caCertificates: caFile)
+        return MESHConfiguration(baseURL: url, mailbox: mailbox, password: password, sharedKey: sharedKey, tls: tls)
     }
 }
