@@ -555,7 +555,6 @@ def parse_arguments(argv):
     parser.add_argument("--auditor-user", required=True)
     parser.add_argument("--auditor-password", required=True)
     parser.add_argument("--nhs-number", required=True, help="an NHS number known to be in the audit log")
-    parser.add_argument("--artifacts", required=True, help="folder for screenshots and logs (created)")
     parser.add_argument("--admin-user", help="with --admin-password and --proposal: also run the impact page as an admin")
     parser.add_argument("--admin-password")
     parser.add_argument("--proposal", help="a zip or tar of a proposed config/ folder")
@@ -563,18 +562,25 @@ def parse_arguments(argv):
     parser.add_argument("--impact-to", help="the window's last day, YYYY-MM-DD")
     parser.add_argument("--expect-stops", type=int, help="deliveries the report must say would stop")
     parser.add_argument("--expect-agreement", help="an agreement id the report must show beside it")
-    parser.add_argument("--timeout", type=float, default=15, help="seconds to wait for an element (default 15)")
-    parser.add_argument("--chromedriver", default="chromedriver", help="chromedriver executable (default: on PATH)")
-    parser.add_argument("--chromium", default=shutil.which("chromium"),
-                        help="browser binary (default: chromium on PATH; else chromedriver's own choice)")
+    add_browser_arguments(parser)
     return parser.parse_args(argv)
 
 
 CHROME_ARGS = ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]
 
 
-def main(argv):
-    args = parse_arguments(argv)
+def add_browser_arguments(parser):
+    """The arguments every browser test of the console takes."""
+    parser.add_argument("--artifacts", required=True, help="folder for screenshots and logs (created)")
+    parser.add_argument("--timeout", type=float, default=15, help="seconds to wait for an element (default 15)")
+    parser.add_argument("--chromedriver", default="chromedriver", help="chromedriver executable (default: on PATH)")
+    parser.add_argument("--chromium", default=shutil.which("chromium"),
+                        help="browser binary (default: chromium on PATH; else chromedriver's own choice)")
+
+
+def run_browser_test(args, make_test, name):
+    """Starts chromedriver and a headless chromium, runs make_test(driver, url, artifacts, timeout).run(args),
+    and always ends the browser session and chromedriver. Exit status 0 when it passed, 1 when not."""
     # A SIGTERM (e.g. a test runner's timeout) still runs the clean-up below.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     os.makedirs(args.artifacts, exist_ok=True)
@@ -586,9 +592,9 @@ def main(argv):
                                                args.timeout)
         driver = WebDriver(endpoint)
         driver.start(CHROME_ARGS, binary=args.chromium)
-        test = ConsoleTest(driver, args.url, args.artifacts, args.timeout)
+        test = make_test(driver, args.url, args.artifacts, args.timeout)
         test.run(args)
-        print(f"console browser test passed; screenshots in {args.artifacts}")
+        print(f"{name} passed; screenshots in {args.artifacts}")
         return 0
     except (StepFailed, WebDriverError, OSError) as error:
         if isinstance(error, StepFailed):
@@ -610,6 +616,10 @@ def main(argv):
                 print(f"warning: could not delete the WebDriver session: {error}", file=sys.stderr)
         if process is not None:
             stop_process_group(process)
+
+
+def main(argv):
+    return run_browser_test(parse_arguments(argv), ConsoleTest, "console browser test")
 
 
 if __name__ == "__main__":

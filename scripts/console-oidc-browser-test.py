@@ -25,8 +25,6 @@ import argparse
 import importlib.util
 import json
 import os
-import shutil
-import signal
 import sys
 import urllib.request
 
@@ -154,37 +152,8 @@ def main(argv):
     parser.add_argument("--bad-url", required=True, help="console signing in through scripts/oidc-test-provider.py")
     parser.add_argument("--bad-provider", required=True, help="scripts/oidc-test-provider.py's address")
     parser.add_argument("--nhs-number", default="9434765919", help="what the auditor searches for (recorded as their access)")
-    parser.add_argument("--artifacts", required=True)
-    parser.add_argument("--timeout", type=float, default=15)
-    parser.add_argument("--chromedriver", default="chromedriver")
-    parser.add_argument("--chromium", default=shutil.which("chromium"))
-    args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
-    os.makedirs(args.artifacts, exist_ok=True)
-    process = driver = test = None
-    try:
-        process, endpoint = cbt.start_chromedriver(args.chromedriver, os.path.join(args.artifacts, "chromedriver.log"), args.timeout)
-        driver = cbt.WebDriver(endpoint)
-        driver.start(cbt.CHROME_ARGS, binary=args.chromium)
-        test = OIDCTest(driver, args.url, args.artifacts, args.timeout)
-        test.run(args)
-        print(f"console OIDC browser test passed; screenshots in {args.artifacts}")
-        return 0
-    except (cbt.StepFailed, cbt.WebDriverError, OSError) as error:
-        step = f"step {test.step_number} ({test.step_name}): " if test is not None else "setup: "
-        print(f"FAILED {error if isinstance(error, cbt.StepFailed) else step + str(error)}", file=sys.stderr)
-        if test is not None and driver is not None and driver.session_id is not None:
-            test.save_failure()
-        return 1
-    finally:
-        if driver is not None:
-            try:
-                driver.quit()
-            except (cbt.WebDriverError, OSError) as error:
-                print(f"warning: could not delete the WebDriver session: {error}", file=sys.stderr)
-        if process is not None:
-            cbt.stop_process_group(process)
-
+    cbt.add_browser_arguments(parser)
+    return cbt.run_browser_test(parser.parse_args(argv), OIDCTest, "console OIDC browser test")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

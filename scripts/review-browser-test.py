@@ -23,8 +23,6 @@ import argparse
 import importlib.util
 import os
 import re
-import shutil
-import signal
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -100,37 +98,8 @@ def main(argv):
     parser.add_argument("--operator-password", required=True)
     parser.add_argument("--nhs-number", required=True, help="the NHS number to link the oldest held message to")
     parser.add_argument("--family", required=True, help="the held message's family name, shown to the reviewer only")
-    parser.add_argument("--artifacts", required=True)
-    parser.add_argument("--timeout", type=float, default=15)
-    parser.add_argument("--chromedriver", default="chromedriver")
-    parser.add_argument("--chromium", default=shutil.which("chromium"))
-    args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
-    os.makedirs(args.artifacts, exist_ok=True)
-    process = driver = test = None
-    try:
-        process, endpoint = cbt.start_chromedriver(args.chromedriver, os.path.join(args.artifacts, "chromedriver.log"), args.timeout)
-        driver = cbt.WebDriver(endpoint)
-        driver.start(cbt.CHROME_ARGS, binary=args.chromium)
-        test = ReviewTest(driver, args.url, args.artifacts, args.timeout)
-        test.run(args)
-        print(f"review browser test passed; screenshots in {args.artifacts}")
-        return 0
-    except (cbt.StepFailed, cbt.WebDriverError, OSError) as error:
-        message = str(error) if isinstance(error, cbt.StepFailed) else f"step {test.step_number if test else 0}: {error}"
-        print(f"FAILED {message}", file=sys.stderr)
-        if test is not None and driver is not None and driver.session_id is not None:
-            test.save_failure()
-        return 1
-    finally:
-        if driver is not None:
-            try:
-                driver.quit()
-            except (cbt.WebDriverError, OSError) as error:
-                print(f"warning: could not delete the WebDriver session: {error}", file=sys.stderr)
-        if process is not None:
-            cbt.stop_process_group(process)
-
+    cbt.add_browser_arguments(parser)
+    return cbt.run_browser_test(parser.parse_args(argv), ReviewTest, "review browser test")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -19,8 +19,8 @@ import Testing
     static let pace = "0.02"
     static let topic = HXTopic.delivery(recipient)
 
-    /// The place's configuration with a delivery block for RY2 (Bridgewater, the community trust).
-    static func configuration(delivery: String) throws -> URL {
+    /// The place's configuration with `delivery` as `recipient`'s delivery block (RY2, Bridgewater, the community trust, unless said).
+    static func configuration(delivery: String, recipient: String = recipient) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hx-deliver-config-\(UUID().uuidString.prefix(8))")
         try FileManager.default.copyItem(at: root.appendingPathComponent("config"), to: folder)
         let file = folder.appendingPathComponent("organisations.yaml")

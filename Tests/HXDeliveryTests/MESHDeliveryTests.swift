@@ -32,19 +32,7 @@ import Testing
 
     /// The configuration with this delivery block for the practice.
     static func configuration(delivery: String) throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hx-mesh-config-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.copyItem(at: root.appendingPathComponent("config"), to: folder)
-        let file = folder.appendingPathComponent("organisations.yaml")
-        var lines = try String(contentsOf: file, encoding: .utf8).components(separatedBy: "\n")
-        guard let at = lines.firstIndex(of: "  - code: \(recipient)") else { throw PeerReceiver.PeerError(message: "no \(recipient) in organisations.yaml") }
-        if let start = lines[at...].firstIndex(where: { $0.hasPrefix("    delivery:") }), !lines[(at + 1)..<start].contains(where: { $0.hasPrefix("  - ") }) {
-            var end = start + 1
-            while end < lines.count && lines[end].hasPrefix("      ") { end += 1 }
-            lines.removeSubrange(start..<end)
-        }
-        lines.insert("    delivery: \(delivery)", at: at + 1)
-        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        return folder
+        try DeliveryWorkerTests.configuration(delivery: delivery, recipient: recipient)
     }
 
     static func secret(_ text: String) throws -> String {
