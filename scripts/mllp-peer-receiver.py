@@ -11,6 +11,11 @@ once ready, and answers each message as told:
   --delay SECONDS      wait this long before answering
   --drop               close the connection instead of answering
   --wrong-control-id   answer with an MSA-2 that is not the message's MSH-10
+  --hold-after N       after answering N messages, leave the next one
+                       unanswered (recorded as "held") until its sender
+                       goes; later messages are answered again. A test can
+                       then stop the sender, or this receiver, while the
+                       sender is certainly waiting for an answer.
 
 Every message received is appended to --record as one line: its MSH-10, the
 answer given ("AA", "AE", "AR" or "drop"), and its MSH-9. Stops on SIGTERM,
@@ -33,14 +38,18 @@ def parse_arguments():
     parser.add_argument("--delay", type=float, default=0)
     parser.add_argument("--drop", action="store_true")
     parser.add_argument("--wrong-control-id", action="store_true")
+    parser.add_argument("--hold-after", type=int)
     parser.add_argument("--record", required=True)
     return parser.parse_args()
 
 
 async def main(args):
     record = open(args.record, "a", encoding="utf-8", buffering=1)
+    answered = 0
+    held = False
 
     async def serve(reader, writer):
+        nonlocal answered, held
         try:
             while not writer.is_closing():
                 message = await reader.readmessage()
@@ -50,12 +59,20 @@ async def main(args):
                     record.write(f"{control_id} drop {kind}\n")
                     writer.close()
                     return
+                if args.hold_after is not None and answered == args.hold_after and not held:
+                    held = True
+                    record.write(f"{control_id} held {kind}\n")
+                    # Unanswered until the sender goes (the read fails) or sends again (answered below).
+                    message = await reader.readmessage()
+                    control_id = str(message.segment("MSH")[10])
+                    kind = str(message.segment("MSH")[9])
                 if args.delay:
                     await asyncio.sleep(args.delay)
                 ack = message.create_ack(ack_code=args.answer)
                 if args.wrong_control_id:
                     ack.segment("MSA")[2] = "NOT-" + control_id
                 record.write(f"{control_id} {args.answer} {kind}\n")
+                answered += 1
                 writer.writemessage(ack)
                 await writer.drain()
         except asyncio.IncompleteReadError:
