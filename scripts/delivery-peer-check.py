@@ -52,20 +52,7 @@ def check_hl7(path):
 
 def check_fhir(path):
     with open(path, "rb") as f:
-        bundle = Bundle.model_validate_json(f.read())
-    if bundle.type != "document":
-        return f"Bundle.type is {bundle.type!r}, not 'document'"
-    resources = [entry.resource for entry in bundle.entry or []]
-    if not resources or resources[0].get_resource_type() != "Composition":
-        return "the first entry is not a Composition"
-    patients = [r for r in resources if r.get_resource_type() == "Patient"]
-    if len(patients) != 1:
-        return f"{len(patients)} Patient resources, expected 1"
-    if not any(i.system == NHS_NUMBER_SYSTEM for i in patients[0].identifier or []):
-        return "the Patient has no NHS number identifier"
-    if not resources[0].text or "<div" not in resources[0].text.div:
-        return "the Composition has no XHTML narrative"
-    return None
+        return check_document(Bundle.model_validate_json(f.read()))
 
 
 ITK3_HANDLING = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2"

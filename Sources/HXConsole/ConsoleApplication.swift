@@ -220,12 +220,17 @@ package struct ConsoleApplication: Sendable {
         case .failure(let response): return response
         case .success(let session):
             guard let form = try await Posted<Fields>.read(request), StaffSessions.constantTimeEqual(session.csrfToken, form.csrf) else {
-                metrics.csrfRejections.increment()
-                return render("problem", ["heading": "Form expired", "message": "This form was not sent from a page of this session. Go back, reload the page and try again."],
-                              title: "Form expired", session: session, status: .forbidden)
+                return formExpired(session)
             }
             return try await guarded(session) { try await body($0, form.fields) }
         }
+    }
+
+    /// A form without this session's CSRF token: refused, counted.
+    func formExpired(_ session: StaffSession) -> Response {
+        metrics.csrfRejections.increment()
+        return render("problem", ["heading": "Form expired", "message": "This form was not sent from a page of this session. Go back, reload the page and try again."],
+                      title: "Form expired", session: session, status: .forbidden)
     }
 
     enum Authorisation { case success(StaffSession), failure(Response) }

@@ -71,9 +71,7 @@ extension ConsoleApplication {
         let boundary = request.headers[.contentType].flatMap(Self.boundary)
         let form = boundary.flatMap { try? FormDataDecoder().decode(ImpactUploadForm.self, from: body, boundary: $0) }
         guard let form, let csrf = form._csrf, StaffSessions.constantTimeEqual(session.csrfToken, csrf) else {
-            metrics.csrfRejections.increment()
-            return render("problem", ["heading": "Form expired", "message": "This form was not sent from a page of this session. Go back, reload the page and try again."],
-                          title: "Form expired", session: session, status: .forbidden)
+            return formExpired(session)
         }
         return try await guarded(session) { session in
             guard let part = form.archive?.part, part.body.readableBytes > 0 else {

@@ -10,6 +10,32 @@ package enum FHIRR4Renderer {
     static let odsSystem = "https://fhir.nhs.uk/Id/ods-organization-code"
     static let xhtml = "http://www.w3.org/1999/xhtml"
 
+    /// The organisations a document names (its source, for a discharge the discharging
+    /// organisation, and the recipient), and for a discharge its inpatient Encounter.
+    /// R4 and STU3 (ITK3) alike; only the v3 ActCode system's URL differs between them.
+    static func encounterAndOrganisations(
+        _ message: CanonicalMessage, recipient: String, encounterId: String, subject: JSONText,
+        serviceProvider: (String) -> JSONText, actCodeSystem: String
+    ) -> (encounter: JSONText?, organisations: [String]) {
+        var organisations = [message.source.organisation]
+        var encounter: JSONText?
+        if case .dischargeSummary(let d) = message.payload {
+            if !organisations.contains(d.dischargingOrganisation) { organisations.append(d.dischargingOrganisation) }
+            var period: [(String, JSONText)] = []
+            if let admitted = d.admittedAt { period.append(("start", .string(admitted.rawValue))) }
+            period.append(("end", .string(d.dischargedAt.rawValue)))
+            encounter = .object([
+                ("resourceType", .string("Encounter")), ("id", .string(encounterId)),
+                ("status", .string("finished")),
+                ("class", .object([("system", .string(actCodeSystem)), ("code", .string("IMP")), ("display", .string("inpatient encounter"))])),
+                ("subject", subject), ("period", .object(period)),
+                ("serviceProvider", serviceProvider(d.dischargingOrganisation)),
+            ])
+        }
+        if !organisations.contains(recipient) { organisations.append(recipient) }
+        return (encounter, organisations)
+    }
+
     package static func render(_ message: CanonicalMessage, decisionId: DecisionIdentity, recipient: String,
                                names: (String) -> String?) -> [UInt8] {
         let document = ReadableDocument(message, names: names)
@@ -21,23 +47,9 @@ package enum FHIRR4Renderer {
             .object([("fullUrl", .string("urn:uuid:\(id)")), ("resource", resource)])
         }
 
-        var organisations = [message.source.organisation]
-        var encounter: JSONText?
-        if case .dischargeSummary(let d) = message.payload {
-            if !organisations.contains(d.dischargingOrganisation) { organisations.append(d.dischargingOrganisation) }
-            var period: [(String, JSONText)] = []
-            if let admitted = d.admittedAt { period.append(("start", .string(admitted.rawValue))) }
-            period.append(("end", .string(d.dischargedAt.rawValue)))
-            encounter = .object([
-                ("resourceType", .string("Encounter")), ("id", .string(encounterId)),
-                ("status", .string("finished")),
-                ("class", .object([("system", .string("http://terminology.hl7.org/CodeSystem/v3-ActCode")),
-                                   ("code", .string("IMP")), ("display", .string("inpatient encounter"))])),
-                ("subject", ref(patientId)), ("period", .object(period)),
-                ("serviceProvider", ref(orgId(d.dischargingOrganisation))),
-            ])
-        }
-        if !organisations.contains(recipient) { organisations.append(recipient) }
+        let (encounter, organisations) = encounterAndOrganisations(
+            message, recipient: recipient, encounterId: encounterId, subject: ref(patientId), serviceProvider: { ref(orgId($0)) },
+            actCodeSystem: "http://terminology.hl7.org/CodeSystem/v3-ActCode")
 
         var composition: [(String, JSONText)] = [
             ("resourceType", .string("Composition")), ("id", .string(compositionId)),

@@ -50,24 +50,10 @@ package enum ITK3Renderer {
         func ods(_ code: String) -> JSONText { .array([.object([("system", .string(ITK3.odsSystem)), ("value", .string(code))])]) }
 
         // The document Bundle, in STU3.
-        var organisations = [message.source.organisation]
-        var encounter: JSONText?
-        if case .dischargeSummary(let d) = message.payload {
-            if !organisations.contains(d.dischargingOrganisation) { organisations.append(d.dischargingOrganisation) }
-            var period: [(String, JSONText)] = []
-            if let admitted = d.admittedAt { period.append(("start", .string(admitted.rawValue))) }
-            period.append(("end", .string(d.dischargedAt.rawValue)))
-            encounter = .object([
-                ("resourceType", .string("Encounter")), ("id", .string(encounterId)),
-                ("status", .string("finished")),
-                // STU3 names the v3 code system by its older URL.
-                ("class", .object([("system", .string("http://hl7.org/fhir/v3/ActCode")), ("code", .string("IMP")),
-                                   ("display", .string("inpatient encounter"))])),
-                ("subject", ref(patientId)), ("period", .object(period)),
-                ("serviceProvider", ref(orgId(d.dischargingOrganisation))),
-            ])
-        }
-        if !organisations.contains(recipient) { organisations.append(recipient) }
+        // STU3 names the v3 code system by its older URL.
+        let (encounter, organisations) = FHIRR4Renderer.encounterAndOrganisations(
+            message, recipient: recipient, encounterId: encounterId, subject: ref(patientId), serviceProvider: { ref(orgId($0)) },
+            actCodeSystem: "http://hl7.org/fhir/v3/ActCode")
         var composition: [(String, JSONText)] = [
             ("resourceType", .string("Composition")), ("id", .string(compositionId)),
             ("text", FHIRR4Renderer.narrative(FHIRR4Renderer.divOf(document))),
