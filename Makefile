@@ -1,5 +1,5 @@
 # The commands a newcomer needs; each does its own set-up (scripts/setup.sh).
-.PHONY: run test test-unit setup bench bench-hl7 bench-router bench-audit-index bench-deliver bench-mesh build soak fuzz
+.PHONY: run test test-unit setup bench bench-hl7 bench-router bench-audit-index bench-deliver bench-mesh bench-identity build soak fuzz
 
 run:        ## run the system on its embedded defaults (local broker, topics, router, audit indexer, console, the sample Halton feeds)
 	bash scripts/run.sh
@@ -33,6 +33,9 @@ bench-mesh: ## MESH messages sent per second by the Swift client to NHS Digital'
 
 bench-audit-index: ## audit index: indexing rate and subject-search latency, SQLite and PostgreSQL (ARGS="--records 10000000")
 	bash scripts/setup.sh >&2 && swift build -c release --product audit-index-bench && .build/release/audit-index-bench $(ARGS)
+
+bench-identity: ## identity matching against the exact-key matcher and Splink: wrong links, share linked, trace rate (ARGS="--facts 1000000 --requests 100000")
+	bash scripts/setup.sh --with-splink >&2 && swift build -c release --product identity-bench && .build/release/identity-bench $(ARGS)
 
 soak:       ## the whole system under steady load, then the invariants (ARGS="--minutes 15 --rate 300"; scripts/soak.sh --help)
 	bash scripts/soak.sh $(ARGS)

@@ -78,6 +78,9 @@ let package = Package(
         .target(name: "HXIdentityMatch", dependencies: ["HXCanonical"], swiftSettings: strict),
         // `hx identity trace` without its files: request CSV and facts JSONL in, result CSV out. Pure.
         .target(name: "HXIdentityTrace", dependencies: ["HXCanonical", "HXIdentityMatch"], swiftSettings: strict),
+        // Made-up people as identity facts and corrupted trace requests with their right answers, seeded: the
+        // identity tests' labelled set and `make bench-identity`'s data. Pure.
+        .target(name: "HXSyntheticPeople", dependencies: ["HXCanonical", "HXIdentityMatch"], swiftSettings: strict),
         // The place's configuration: organisations, groups, data sharing agreements, identity link rule, digest.
         .target(name: "HXPlace", dependencies: ["HXCanonical", "HXConfigFile", "HXIdentityMatch", "Yams"], swiftSettings: strict),
         // Delivery to recipients' own systems, pure part: a canonical message rendered as the
@@ -352,6 +355,13 @@ let package = Package(
             path: "Benchmarks/MESHBench",
             swiftSettings: strict
         ),
+        // `make bench-identity`: our identity matcher against the exact-key matcher of before and Splink.
+        .executableTarget(
+            name: "identity-bench",
+            dependencies: ["HXIdentityMatch", "HXIdentityTrace", "HXSyntheticPeople", "HXCanonical"],
+            path: "Benchmarks/IdentityBench",
+            swiftSettings: strict
+        ),
         // `bash Benchmarks/hl7-run.sh`: HL7 v2 parse and parse + translate throughput against python-hl7.
         .executableTarget(
             name: "hl7-bench",
@@ -440,7 +450,7 @@ let package = Package(
         // old-format facts, and `hx identity trace`'s core.
         .testTarget(
             name: "HXIdentityMatchTests",
-            dependencies: ["HXIdentityMatch", "HXIdentityTrace", "HXCanonical", "HXPlace", "HXConfigFile", "HXPolicy"],
+            dependencies: ["HXIdentityMatch", "HXIdentityTrace", "HXCanonical", "HXPlace", "HXConfigFile", "HXPolicy", "HXSyntheticPeople"],
             swiftSettings: strict
         ),
         // The decision table and the agreements' declarative test cases.

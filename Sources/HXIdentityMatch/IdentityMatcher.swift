@@ -18,7 +18,8 @@ package struct MatchResult: Sendable, Equatable {
     /// The candidates considered, best first (ties by NHS number): those at or above the review
     /// threshold and any household rival of the best.
     package var candidates: [MatchScore]
-    /// The runner-up's score, whether considered or not; nil with fewer than two candidates.
+    /// The runner-up's score, whether considered or not; nil with fewer than two candidates, or when it is below
+    /// both the review threshold and the threshold less the margin (such candidates are not scored in full).
     package var runnerUp: Double?
 
     /// The linked candidate's score, when linked.
@@ -32,19 +33,31 @@ package struct MatchResult: Sendable, Equatable {
 package enum IdentityMatcher {
     package static func resolve(_ subject: Demographics, in index: CandidateIndex, rule: LinkRule) -> MatchResult {
         let s = PreparedPerson(subject)
-        let found = index.candidates(s)
-        var scored = found.map { MatchScorer.score(s, nhsNumber: $0.0.nhsNumber, $0.1) }
-        scored.sort { $0.total != $1.total ? $0.total > $1.total : $0.nhsNumber.digits < $1.nhsNumber.digits }
-        var considered = scored.filter { $0.total >= rule.reviewThreshold }
-        let runnerUp = scored.count > 1 ? scored[1].total : nil
+        let sq = s.quick
+        // A candidate below this can change nothing: it is not shown for review, and as runner-up
+        // it is more than the margin behind any candidate that reaches the threshold.
+        let floor = min(rule.reviewThreshold, rule.threshold - rule.margin)
+        var scored: [(score: MatchScore, slot: Int32)] = []
+        for slot in index.candidates(s) where MatchScorer.bound(sq, index.quick(at: slot)) >= floor {
+            if let score = MatchScorer.score(s, nhsNumber: index.fact(at: slot).nhsNumber, index.person(at: slot), floor: floor) {
+                scored.append((score, slot))
+            }
+        }
+        scored.sort { $0.score.total != $1.score.total ? $0.score.total > $1.score.total : $0.score.nhsNumber.digits < $1.score.nhsNumber.digits }
+        var considered = scored.map(\.score).filter { $0.total >= rule.reviewThreshold }
+        let runnerUp = scored.count > 1 && scored[1].score.total >= floor ? scored[1].score.total : nil
         guard let best = considered.first else {
             return MatchResult(outcome: .none, reason: "no-candidate", candidates: [], runnerUp: runnerUp)
         }
         // Rivals in the best candidate's household, looked up from its own details.
-        let bestPerson = found.first { $0.0.nhsNumber == best.nhsNumber }!.1
-        let rivals = index.household(bestPerson).filter { $0.0.nhsNumber != best.nhsNumber && household(bestPerson, $0.1) }
-        for rival in rivals where !considered.contains(where: { $0.nhsNumber == rival.0.nhsNumber }) {
-            considered.append(MatchScorer.score(s, nhsNumber: rival.0.nhsNumber, rival.1))
+        let bestSlot = scored[0].slot
+        let bestPerson = index.person(at: bestSlot)
+        let rivals = index.household(bestPerson).filter { $0 != bestSlot && household(bestPerson, index.person(at: $0)) }
+        for rival in rivals {
+            let n = index.fact(at: rival).nhsNumber
+            if !considered.contains(where: { $0.nhsNumber == n }) {
+                considered.append(MatchScorer.score(s, nhsNumber: n, index.person(at: rival)))
+            }
         }
         considered.sort { $0.total != $1.total ? $0.total > $1.total : $0.nhsNumber.digits < $1.nhsNumber.digits }
         let reason: String

@@ -6,9 +6,17 @@ enum JaroWinkler {
     static func similarity(_ a: [UInt8], _ b: [UInt8]) -> Double {
         if a.isEmpty || b.isEmpty { return 0 }
         if a == b { return 1 }
+        // Scratch flags on the stack: this runs for many candidates a request.
+        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: a.count + b.count) { flags in
+            flags.initialize(repeating: false)
+            return similarity(a, b, aMatched: UnsafeMutableBufferPointer(rebasing: flags[..<a.count]),
+                              bMatched: UnsafeMutableBufferPointer(rebasing: flags[a.count...]))
+        }
+    }
+
+    private static func similarity(_ a: [UInt8], _ b: [UInt8], aMatched: UnsafeMutableBufferPointer<Bool>,
+                                   bMatched: UnsafeMutableBufferPointer<Bool>) -> Double {
         let window = max(0, max(a.count, b.count) / 2 - 1)
-        var aMatched = [Bool](repeating: false, count: a.count)
-        var bMatched = [Bool](repeating: false, count: b.count)
         var matches = 0
         for i in a.indices {
             let lo = max(0, i - window), hi = min(b.count - 1, i + window)

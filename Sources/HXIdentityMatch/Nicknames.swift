@@ -95,3 +95,13 @@ enum Nicknames {
         return ga.contains { gb.contains($0) }
     }
 }
+
+/// Whether two given names are one name to matching: the same letters, or
+/// forms of one name in `Nicknames`. For made-up people whose names must
+/// really differ (twins, siblings).
+package enum GivenNames {
+    package static func same(_ a: String, _ b: String) -> Bool {
+        let x = NameText.letters(a), y = NameText.letters(b)
+        return x == y || Nicknames.sameName(x, y)
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import HXCanonical
 import HXIdentityMatch
 
@@ -19,6 +20,44 @@ package enum IdentityTrace {
         }
         progress(requests.count)
         return lines
+    }
+
+    /// The same lines as `run`, the requests shared among `workers` child tasks (one per core by default).
+    package static func runConcurrently(
+        _ requests: [TraceRequest], index: CandidateIndex, rule: LinkRule, workers: Int = defaultWorkers, progress: (Int) -> Void = { _ in }
+    ) async -> [String] {
+        let results = await resolve(requests.map(\.demographics), index: index, rule: rule, workers: workers, progress: progress)
+        return [header] + zip(requests, results).map { line($0, $1) }
+    }
+
+    package static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Every subject resolved, in order. The subjects are cut into chunks of
+    /// about a thousand, handed to `workers` child tasks at a time; the index is
+    /// a value, read by all of them. `progress` runs here, as chunks finish.
+    package static func resolve(
+        _ subjects: [Demographics], index: CandidateIndex, rule: LinkRule, workers: Int = defaultWorkers, progress: (Int) -> Void = { _ in }
+    ) async -> [MatchResult] {
+        let chunk = 1000
+        let starts = Array(stride(from: 0, to: subjects.count, by: chunk))
+        var results = [[MatchResult]](repeating: [], count: starts.count)
+        await withTaskGroup(of: (Int, [MatchResult]).self) { group in
+            var next = 0, done = 0
+            func add() {
+                guard next < starts.count else { return }
+                let n = next, range = starts[n]..<min(starts[n] + chunk, subjects.count)
+                group.addTask { (n, subjects[range].map { IdentityMatcher.resolve($0, in: index, rule: rule) }) }
+                next += 1
+            }
+            for _ in 0..<max(1, workers) { add() }
+            for await (n, chunkResults) in group {
+                results[n] = chunkResults
+                done += chunkResults.count
+                progress(done)
+                add()
+            }
+        }
+        return results.flatMap { $0 }
     }
 
     static func line(_ request: TraceRequest, _ result: MatchResult) -> String {

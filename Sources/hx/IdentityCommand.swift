@@ -5,14 +5,14 @@ import HXIdentityMatch
 import HXIdentityTrace
 import HXPlace
 
-struct IdentityCommand: ParsableCommand {
+struct IdentityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identity",
         abstract: "Identity matching without Kafka.",
         subcommands: [Trace.self]
     )
 
-    struct Trace: ParsableCommand {
+    struct Trace: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Match a CSV of people against identity facts, as the router would (docs/design.md \"Batch tracing\").",
             discussion: """
@@ -33,7 +33,7 @@ struct IdentityCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The people to trace.", valueName: "REQUESTS.csv"))
         var requests: String
 
-        func run() throws {
+        func run() async throws {
             let rule = try loadRule()
             let requestText: String
             do { requestText = try String(contentsOfFile: requests, encoding: .utf8) } catch {
@@ -54,7 +54,7 @@ struct IdentityCommand: ParsableCommand {
             }
             progress.note("indexing \(read.facts.count) facts")
             let index = CandidateIndex(facts: read.facts)
-            let lines = IdentityTrace.run(parsed.requests, index: index, rule: rule) { progress.done($0) }
+            let lines = await IdentityTrace.runConcurrently(parsed.requests, index: index, rule: rule) { progress.done($0) }
             progress.finish()
             var out = lines.joined(separator: "\n")
             out += "\n"
