@@ -5,8 +5,15 @@ import HXCanonical
 /// subject's plausible candidates without comparing every fact:
 ///
 /// - `B` birth date: finds a person whose names changed or were mistyped;
-/// - `Y` family name's sound + birth year: finds a person who moved, or
-///   whose birth date has its day and month swapped or a slipped digit;
+/// - `M` family name's sound + birth year and month, and `D` the sound +
+///   birth year and day: find a person who moved and whose birth date has a
+///   slipped digit (in the day, or in the month) or its day and month swapped
+///   (the subject's day looked up as a month). They replace one block of
+///   the sound and birth year, which for a common name held a thousand people:
+///   of those, only the ones these blocks hold can reach the review threshold
+///   (a birth date that is neither a slip nor a swap scores −10, and then only
+///   a full or earlier postcode brings a candidate to 16, and that candidate
+///   is in an `S` block);
 /// - `S` family name's sound + postcode sector (current and earlier): finds
 ///   a person whose birth date is wrong in its year, and a household.
 ///
@@ -14,13 +21,18 @@ import HXCanonical
 /// blocks of its own. A person whose family name sound and birth date are
 /// both wrong and who moved sector is not found: that is left to review.
 package struct CandidateIndex: Sendable {
+    /// Candidates the blocks may miss that the earlier birth-year blocks held score at most this
+    /// (family 9 + given 7 + birth date −10 + sex 1 + sector 4 + address 4): they are never shown
+    /// for review, and a link needs a lead over this of the rule's margin.
+    static let unseenBelow = MatchWeights.familyExact + MatchWeights.givenExact + MatchWeights.birthDifferent
+        + MatchWeights.sexExact + MatchWeights.postcodeSector + MatchWeights.addressExact
+
     private var facts: [IdentityFact] = []
     /// Each fact prepared for comparing once, when recorded, not for every request it is a candidate of.
     private var prepared: [PreparedPerson] = []
-    /// The same, as integers only: most candidates are passed over on these alone.
-    private var quick: [QuickKeys] = []
     private var slotOf: [NHSNumber: Int32] = [:]
-    private var blocks: [String: [Int32]] = [:]
+    /// Each block's facts, by their integer keys (which hold the slot).
+    private var blocks: [String: [QuickKeys]] = [:]
 
     package init(facts: [IdentityFact] = []) {
         facts.forEach { replace(with: $0) }
@@ -33,7 +45,17 @@ package struct CandidateIndex: Sendable {
 
     func fact(at slot: Int32) -> IdentityFact { facts[Int(slot)] }
     func person(at slot: Int32) -> PreparedPerson { prepared[Int(slot)] }
-    func quick(at slot: Int32) -> QuickKeys { quick[Int(slot)] }
+
+    /// `MatchScorer.score(_:nhsNumber:_:floor:)` against the fact in `slot`, read where it is
+    /// kept (returning a prepared fact copied it, a retain of each of its arrays per candidate).
+    func score(_ subject: PreparedPerson, slot: Int32, floor: Double) -> MatchScore? {
+        MatchScorer.score(subject, nhsNumber: facts[Int(slot)].nhsNumber, prepared[Int(slot)], floor: floor)
+    }
+
+    /// The household rivals of the fact in `slot` (`IdentityMatcher.household`), itself left out.
+    func householdRivals(of slot: Int32) -> [Int32] {
+        household(prepared[Int(slot)]).filter { $0 != slot && IdentityMatcher.household(prepared[Int(slot)], prepared[Int($0)]) }
+    }
 
     /// Records a person's latest details, replacing what was known of them before.
     package mutating func replace(with fact: IdentityFact) {
@@ -41,27 +63,39 @@ package struct CandidateIndex: Sendable {
         let keys = Self.keys(person)
         if let slot = slotOf[fact.nhsNumber] {
             let old = Self.keys(prepared[Int(slot)])
-            for key in old where !keys.contains(key) {
-                blocks[key]?.removeAll { $0 == slot }
+            for key in old {
+                blocks[key]?.removeAll { $0.slot == slot }
                 if blocks[key]?.isEmpty == true { blocks[key] = nil }
             }
             facts[Int(slot)] = fact
             prepared[Int(slot)] = person
-            quick[Int(slot)] = person.quick
-            for key in keys where !old.contains(key) { blocks[key, default: []].append(slot) }
+            let quick = person.quick(slot: slot)
+            for key in keys { blocks[key, default: []].append(quick) }
         } else {
             let slot = Int32(facts.count)
             facts.append(fact)
             prepared.append(person)
-            quick.append(person.quick)
             slotOf[fact.nhsNumber] = slot
-            for key in keys { blocks[key, default: []].append(slot) }
+            let quick = person.quick(slot: slot)
+            for key in keys { blocks[key, default: []].append(quick) }
         }
     }
 
     /// The slot of every fact in a block the subject shares, each once, in the order first recorded.
     func candidates(_ subject: PreparedPerson) -> [Int32] {
-        slots(in: Self.keys(subject))
+        slots(in: Self.keys(subject, asking: true))
+    }
+
+    /// The same, but only those whose integer keys pass `keep`, which is asked before repeats are
+    /// taken out: a common name's birth-year block holds a thousand people, and sorting them all
+    /// cost more than looking at each.
+    func candidates(_ subject: PreparedPerson, keeping keep: (QuickKeys) -> Bool) -> [Int32] {
+        var slots: [Int32] = []
+        for key in Self.keys(subject, asking: true) {
+            guard let block = blocks[key] else { continue }
+            for entry in block where keep(entry) { slots.append(entry.slot) }
+        }
+        return Self.unique(&slots)
     }
 
     /// Who could share a person's household: the same birth date (a twin), or the same
@@ -78,9 +112,13 @@ package struct CandidateIndex: Sendable {
 
     private func slots(in keys: Set<String>) -> [Int32] {
         var slots: [Int32] = []
-        for key in keys { slots += blocks[key] ?? [] }
+        for key in keys { slots += (blocks[key] ?? []).map(\.slot) }
+        return Self.unique(&slots)
+    }
+
+    /// Sorted, without repeats (a fact in two of the blocks), in place.
+    private static func unique(_ slots: inout [Int32]) -> [Int32] {
         slots.sort()
-        // Without repeats (a fact in two of the blocks), in place.
         var kept = 0
         for i in slots.indices where i == 0 || slots[i] != slots[i - 1] {
             slots[kept] = slots[i]
@@ -97,20 +135,31 @@ package struct CandidateIndex: Sendable {
         let name = NameText.letters(family), code = NameText.alphanumerics(postcode)
         guard !name.isEmpty, !code.isEmpty else { return [] }
         let birth = Int32(birthDate.year * 10000 + birthDate.month * 100 + birthDate.day)
-        return (blocks[Self.birthKey(birth)] ?? []).compactMap { slot in
-            let f = facts[Int(slot)]
+        return (blocks[Self.birthKey(birth)] ?? []).compactMap { entry in
+            let f = facts[Int(entry.slot)]
             guard let fam = f.family, let pc = f.postcode, NameText.letters(fam) == name, NameText.alphanumerics(pc) == code else { return nil }
             return f.nhsNumber
         }
     }
 
-    static func keys(_ p: PreparedPerson) -> Set<String> {
+    /// The blocks a fact is in.
+    static func keys(_ p: PreparedPerson) -> Set<String> { keys(p, asking: false) }
+
+    /// The blocks a subject's candidates are in: a fact's, and for a birth date whose day could be
+    /// a month, the block of the birth date with day and month the other way round.
+    static func keys(_ p: PreparedPerson, asking: Bool) -> Set<String> {
         var keys: Set<String> = []
         if p.birth != 0 { keys.insert(birthKey(p.birth)) }
         let sounds = Self.sounds(p)
         let sectors = ([p.postcode] + p.earlierPostcodes.map(Optional.some)).compactMap { $0?.sector }
+        let year = p.birth / 10000, month = p.birth / 100 % 100, day = p.birth % 100
         for sound in sounds {
-            if p.birth != 0 { keys.insert("Y" + sound + String(p.birth / 10000)) }
+            if p.birth != 0 {
+                // A birth date with a slip in its day keeps year and month; one in its month keeps year and day.
+                keys.insert("M" + sound + String(year * 100 + month))
+                keys.insert("D" + sound + String(year * 100 + day))
+                if asking, day <= 12 { keys.insert("M" + sound + String(year * 100 + day)) }
+            }
             for sector in sectors { keys.insert(sectorKey(sound, sector)) }
         }
         return keys

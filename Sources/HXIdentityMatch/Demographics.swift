@@ -125,9 +125,10 @@ struct PreparedPerson: Sendable {
     /// The first word with a digit in it: the house number ("12", "12A", "FLAT3"), packed.
     var houseNumber: UInt64?
 
-    /// What the index keeps beside each prepared fact, without references, for the first, cheap look at a candidate.
-    var quick: QuickKeys {
-        QuickKeys(birth: birth, sex: sex.map { UInt8(Gender.allCases.firstIndex(of: $0)! + 1) } ?? 0,
+    /// What the index keeps of a prepared fact in each of its blocks, without references, for the first,
+    /// cheap look at a candidate (`slot` −1 for a subject).
+    func quick(slot: Int32 = -1) -> QuickKeys {
+        QuickKeys(slot: slot, birth: birth, sex: sex.map { UInt8(Gender.allCases.firstIndex(of: $0)! + 1) } ?? 0,
                   unit: postcode?.unit ?? 0, sector: postcode?.sector ?? 0, district: postcode?.district ?? 0,
                   earlierPostcodes: !earlierPostcodes.isEmpty)
     }
@@ -156,8 +157,13 @@ struct PreparedPerson: Sendable {
 
 /// The integer fields of a prepared person (0 for not known): birth date,
 /// sex, postcode. Enough to tell, with no names compared, that most
-/// candidates of a request cannot reach the review threshold.
+/// candidates of a request cannot reach the review threshold. The blocks
+/// hold these rather than bare slots: a common name's birth-year block is
+/// read from one stretch of memory instead of a thousand places in a
+/// million facts (which cost more than all the comparing).
 struct QuickKeys: Sendable {
+    /// Where the fact is in the index.
+    var slot: Int32
     var birth: Int32
     var sex: UInt8
     var unit: UInt64

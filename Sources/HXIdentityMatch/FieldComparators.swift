@@ -25,6 +25,14 @@ enum FieldComparators {
         return FieldScore(field: .family, agreement: .different, weight: W.familyDifferent)
     }
 
+    /// Whether `family` says exact (earlier names included) or one-part, without its spelling
+    /// comparisons: what a household needs, asked of every fact of a birth-date block.
+    static func sameFamilyOrPart(_ s: PreparedPerson, _ c: PreparedPerson) -> Bool {
+        guard !s.family.isEmpty, !c.family.isEmpty else { return false }
+        if s.family == c.family || c.earlierFamilies.contains(s.family) || s.earlierFamilies.contains(c.family) { return true }
+        return (s.familyParts.count > 1 || c.familyParts.count > 1) && s.familyNameParts.contains(where: { c.familyNameParts.contains($0) })
+    }
+
     static func given(_ s: PreparedPerson, _ c: PreparedPerson) -> FieldScore {
         guard let a = s.given.first, let b = c.given.first else { return FieldScore(field: .given, agreement: .missing, weight: 0) }
         if a == b { return FieldScore(field: .given, agreement: .exact, weight: W.givenExact) }

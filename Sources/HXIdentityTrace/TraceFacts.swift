@@ -10,6 +10,10 @@ package enum TraceFacts {
         for slice in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
             line += 1
             if slice.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+            if let fact = slice.withUnsafeBytes({ FactLine.parse($0.bindMemory(to: UInt8.self)) }) {
+                facts.append(fact)
+                continue
+            }
             do {
                 facts.append(try decoder.decode(IdentityFact.self, from: Data(slice)))
             } catch {
