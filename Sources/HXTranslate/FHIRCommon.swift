@@ -31,6 +31,12 @@ struct FHIRBundle {
         self.resources = resources
     }
 
+    /// A resource sent on its own (a Patient for an identity fact): nothing to resolve references in.
+    init(lone resource: FNode) {
+        root = resource
+        resources = [resource]
+    }
+
     func first(_ type: String) -> FNode? { resources.first { $0.resourceType == type } }
     func all(_ type: String) -> [FNode] { resources.filter { $0.resourceType == type } }
 

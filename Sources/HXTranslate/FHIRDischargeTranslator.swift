@@ -34,14 +34,20 @@ struct FHIRDischargeTranslator {
 
     func translate(_ text: String) -> TranslationOutcome {
         do {
-            return .message(try translateOrThrow(text))
+            // A Patient on its own is the source's demographics: an identity fact.
+            let root = try FHIRReader.parse(text)
+            if root.resourceType == "Patient" { return .identity(try FHIRPatientIdentity(configuration: configuration).fact(root)) }
+            return .message(try translateOrThrow(root: root))
         } catch {
             return .failure(error)
         }
     }
 
     func translateOrThrow(_ text: String) throws(TranslationError) -> CanonicalMessage {
-        let root = try FHIRReader.parse(text)
+        try translateOrThrow(root: FHIRReader.parse(text))
+    }
+
+    func translateOrThrow(root: FNode) throws(TranslationError) -> CanonicalMessage {
         // A message (ITK3 over MESH, or an R4 message with a DocumentReference) carries the document inside.
         if root.resourceType == "Bundle", root.string("type") == "message" {
             return try FHIRMessageDocument(configuration: configuration).translate(try FHIRBundle(root))

@@ -7,14 +7,21 @@ struct FHIRReferralTranslator {
 
     func translate(_ text: String) -> TranslationOutcome {
         do {
-            return .message(try translateOrThrow(text))
+            // A Patient on its own is the source's demographics: an identity fact.
+            let root = try FHIRReader.parse(text)
+            if root.resourceType == "Patient" { return .identity(try FHIRPatientIdentity(configuration: configuration).fact(root)) }
+            return .message(try translateOrThrow(root: root))
         } catch {
             return .failure(error)
         }
     }
 
     func translateOrThrow(_ text: String) throws(TranslationError) -> CanonicalMessage {
-        let bundle = try FHIRBundle(FHIRReader.parse(text))
+        try translateOrThrow(root: FHIRReader.parse(text))
+    }
+
+    func translateOrThrow(root: FNode) throws(TranslationError) -> CanonicalMessage {
+        let bundle = try FHIRBundle(root)
         guard let header = bundle.first("MessageHeader") else {
             throw TranslationError(.fhirMessageHeaderMissing, "the Bundle has no MessageHeader: it is not a FHIR message", at: "Bundle.entry")
         }
