@@ -5,6 +5,7 @@
 //   identity-bench [--facts N] [--requests M] [--seed S] [--splink-facts N] [--splink-requests M]
 //                  [--no-splink] [--work DIR] [--python PATH]
 //   identity-bench generate DIR [--facts N] [--requests M] [--seed S]
+//   identity-bench index FACTS.jsonl     read and index only, as `hx identity trace` does: times and peak resident size
 //
 // The run: (1) the full size (default 1,000,000 facts, 100,000 requests):
 // the facts are written as hx.identity.v1 lines and read back as
@@ -34,12 +35,23 @@ struct IdentityBench {
         var work = "/tmp/hx-identity-bench"
         var python = ".venv/bin/python"
         var generate: String?
+        var indexOnly: String?
     }
 
     static let rule = LinkRule(threshold: 32, margin: 6, reviewThreshold: 16)
 
     static func main() async {
         let o = options()
+        if let path = o.indexOnly {
+            var clock = Stopwatch()
+            guard let data = FileManager.default.contents(atPath: path) else { fatal("cannot read \(path)") }
+            let read = TraceFacts.parse(data, file: path)
+            let reading = clock.lap()
+            let index = CandidateIndex(facts: read.facts)
+            let indexing = clock.lap()
+            print("read \(read.facts.count) facts (\(read.errors.count) errors): \(reading); indexed \(index.count) people: \(indexing); resident \(Memory.residentKB() / 1024) MiB, peak \(Memory.residentKB(peak: true) / 1024) MiB")
+            return
+        }
         if let dir = o.generate {
             let people = SyntheticPeople(seed: o.seed, facts: o.facts, requests: o.requests)
             write(people, to: dir)
@@ -156,7 +168,7 @@ struct IdentityBench {
             \(oursTally.row("this matcher", matching.description, rate(subjects.count, matching.wall)))
             \(exactTally.row("exact key (before)", "", ""))
             \(atHalf.row("Splink, probability ≥ 0.5", "\(splinkTime) (\(timing))", rate(subjects.count, splinkTime.wall)))
-            \(atOurs.row("Splink, probability ≥ \(String(format: "%.6f", cut)) (\(allowed) wrong)", "", ""))
+            \(atOurs.row("Splink, probability ≥ \(String(format: "%.9f", cut)) (\(allowed) wrong)", "", ""))
             """
     }
 
@@ -253,6 +265,9 @@ struct IdentityBench {
         if args.first == "generate" {
             args.removeFirst()
             o.generate = value()
+        } else if args.first == "index" {
+            args.removeFirst()
+            o.indexOnly = value()
         }
         while let a = args.first {
             args.removeFirst()
@@ -370,10 +385,10 @@ struct Stopwatch: CustomStringConvertible {
 }
 
 enum Memory {
-    /// This process's resident set now, from /proc.
-    static func residentKB() -> Int {
+    /// This process's resident set now (or its peak), from /proc.
+    static func residentKB(peak: Bool = false) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(peak ? "VmHWM:" : "VmRSS:") }) else { return 0 }
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }

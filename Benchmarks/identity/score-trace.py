@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compares `hx identity trace` output with make-trace-data.py's expected.csv.
+"""Compares `hx identity trace` output with the expected.csv of `identity-bench generate`.
 
     python3 Benchmarks/identity/score-trace.py OUT_DIR/expected.csv TRACE.csv
 
