@@ -15,9 +15,11 @@ Splink 4/5: first name, surname, date of birth, postcode), as a link between two
   for term frequencies), DateOfBirthComparison (exact, Levenshtein 1, within a month, a year, ten years),
   PostcodeComparison (full, sector, district, area), ExactMatch on sex (the example's ExactMatch columns are
   birth place and occupation, which these records do not have);
-- blocking rules for predictions: the example's, with its postcode column (first name + surname, surname + dob,
-  first name + dob, postcode + first name, postcode + surname, postcode district + dob, + first name, + surname,
-  and the first two letters of each name with the birth year);
+- blocking rules for predictions: modelled on the example's (which begins with the first three letters of the
+  first name and four of the surname, then surname + dob, first name + dob, postcode + first name, ...): here
+  first name + surname, surname + dob, first name + dob, postcode + first name, postcode + surname, the postcode's
+  first three characters with dob, with first name and with surname, and the first two letters of each name
+  with the birth year, so that every corruption our requests carry leaves the right pair in some block;
 - training as the example does: the probability that two random records match from deterministic rules (full
   name + dob, dob + postcode) at recall 0.6; u by random sampling (max_pairs 5e6, a fixed seed); m by
   expectation maximisation on two blocking rules (first name + surname, then dob).
