@@ -38,6 +38,13 @@ package struct CandidateIndex: Sendable {
         facts.forEach { replace(with: $0) }
     }
 
+    /// Room for this many people, so a large index is not copied as it grows.
+    package mutating func reserveCapacity(_ n: Int) {
+        facts.reserveCapacity(n)
+        prepared.reserveCapacity(n)
+        slotOf.reserveCapacity(n)
+    }
+
     /// People known.
     package var count: Int { slotOf.count }
 

@@ -45,15 +45,16 @@ struct IdentityCommand: AsyncParsableCommand {
                 throw ValidationError("cannot read \(facts): \(error.localizedDescription)")
             }
             let progress = Progress(total: parsed.requests.count)
-            progress.note("reading \(facts)")
-            let read = TraceFacts.parse(factData, file: facts)
-            let errors = parsed.errors.sorted { $0.line < $1.line } + read.errors
+            progress.note("reading and indexing \(facts)")
+            // Each fact indexed as it is read: no array of a million facts beside the index.
+            var index = CandidateIndex()
+            index.reserveCapacity(TraceFacts.lineCount(factData))
+            let factErrors = TraceFacts.read(factData, file: facts) { index.replace(with: $0) }
+            let errors = parsed.errors.sorted { $0.line < $1.line } + factErrors
             guard errors.isEmpty else {
                 for e in errors { FileHandle.standardError.write(Data("\(e)\n".utf8)) }
                 throw ExitCode(65)
             }
-            progress.note("indexing \(read.facts.count) facts")
-            let index = CandidateIndex(facts: read.facts)
             let lines = await IdentityTrace.runConcurrently(parsed.requests, index: index, rule: rule) { progress.done($0) }
             progress.finish()
             var out = lines.joined(separator: "\n")
