@@ -18,8 +18,10 @@ import Logging
 /// the router and the delivery workers to the stand-ins of `hx run` for the
 /// recipients' systems; each delivery timed to its `sent` status (the
 /// recipient's ACK or 2xx, the file in place, MESH's 202 from the sandbox),
-/// from the adapter's handoff and from the router's decision (the timestamp
-/// of the delivery record it wrote in the decision's transaction), per transport.
+/// per transport. The router's decision is timed by its input record's
+/// timestamp (so that deciding again gives the same bytes), which the adapter's
+/// producer sets just before the broker's confirmation: from the handoff is
+/// from the decision's own time, give or take that round trip.
 enum Latency {
     static func run(rate: Int, seconds: Int) async throws {
         let configDirectory = URL(fileURLWithPath: "config", isDirectory: true)
@@ -84,17 +86,14 @@ enum Latency {
                 last = sent.count
             }
             sent = sent.filter { acked[$0.key.messageId] != nil }
-            let decided = try await decisionTimes(client, Set(sent.values.map(\.record)))
             let latencies = sent.compactMap { key, s in acked[key.messageId].map { s.time - $0 } }.sorted()
             let byRecipient = Dictionary(grouping: sent.keys, by: \.recipient).mapValues(\.count)
             print("deliver-bench latency: \(rate * seconds) discharge summaries at \(rate)/s, adapter's ACK (broker confirmation) to the recipient system's ACK")
             print("  \(latencies.count) deliveries: " + byRecipient.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             print("  all:        " + quantiles(latencies))
             for (transport, keys) in Dictionary(grouping: sent.keys, by: { sent[$0]!.transport }).sorted(by: { $0.key < $1.key }) {
-                let fromHandoff = keys.compactMap { key in acked[key.messageId].map { sent[key]!.time - $0 } }.sorted()
-                let fromDecision = keys.compactMap { key in decided[sent[key]!.record].map { sent[key]!.time - $0 } }.sorted()
-                print("  \(transport.padding(toLength: 10, withPad: " ", startingAt: 0))  \(keys.count) deliveries; adapter's ACK to sent: " + quantiles(fromHandoff))
-                print("              router's decision (its delivery record) to sent: " + quantiles(fromDecision))
+                let times = keys.compactMap { key in acked[key.messageId].map { sent[key]!.time - $0 } }.sorted()
+                print("  " + "\(transport):".padding(toLength: 11, withPad: " ", startingAt: 0) + " " + quantiles(times) + " (\(keys.count) deliveries)")
             }
             group.cancelAll()
         }
@@ -106,17 +105,9 @@ enum Latency {
         var recipient: String
     }
 
-    /// A delivery record: topic, partition, offset.
-    struct Record: Hashable {
-        var topic: String
-        var partition: Int
-        var offset: Int
-    }
-
     struct Sent {
         var time: Double
         var transport: String
-        var record: Record
     }
 
     static func quantiles(_ sorted: [Double]) -> String {
@@ -130,24 +121,8 @@ enum Latency {
         var out: [Key: Sent] = [:]
         for s in try await DeliveryBoard.statuses(client: client, groupID: "deliver-bench-reader") where s.status == .sent {
             guard let id = s.messageId, let time = RFC3339Timestamp(s.time) else { continue }
-            out[Key(messageId: id, recipient: s.recipient)] = Sent(
-                time: Double(Instant(time).millisecondsSinceEpoch), transport: s.transport,
-                record: Record(topic: s.deliveryTopic, partition: s.partition, offset: s.offset))
+            out[Key(messageId: id, recipient: s.recipient)] = Sent(time: Double(Instant(time).millisecondsSinceEpoch), transport: s.transport)
         }
-        return out
-    }
-
-    /// The timestamp of each of these delivery records: when the router wrote it, in the transaction
-    /// that recorded its decision.
-    static func decisionTimes(_ client: KafkaClientConfiguration, _ records: Set<Record>) async throws -> [Record: Double] {
-        let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: "deliver-bench-reader"))
-        var out: [Record: Double] = [:]
-        let partitions = Set(records.map { KafkaTopicPartition(topic: $0.topic, partition: Int32($0.partition)) })
-        _ = try await reader.readToEnd(Array(partitions), from: KafkaConsumer.beginning) { m in
-            let record = Record(topic: m.topic, partition: Int(m.partition), offset: Int(m.offset))
-            if records.contains(record), let t = m.timestampMilliseconds { out[record] = Double(t) }
-        }
-        await reader.close()
         return out
     }
 }
