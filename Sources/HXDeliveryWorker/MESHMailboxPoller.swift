@@ -115,7 +115,11 @@ struct MESHMailboxPoller: Sendable {
             case .alreadyRecorded:
                 downloads.append(id)
             case .unknown:
-                if message.isReport || worker.awaitingRecord(matches: arrival) {
+                // This poll's copy of the tracker may predate a `sent` recorded since: the send loop notes
+                // it in the worker's tracker before it stops awaiting the record, so asking in this order
+                // never misses it. Such a response waits for the next poll rather than being dropped.
+                if message.isReport || worker.awaitingRecord(matches: arrival)
+                    || worker.acknowledgements.withLock({ $0.correlate(arrival) }) != .unknown {
                     summary.leftInInbox += 1
                 } else {
                     summary.uncorrelated += 1
