@@ -128,6 +128,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // NHS Digital's MESH sandbox under uvicorn on a free loopback port, with its admin API and NHS England's
+        // mesh-client as the other party (scripts/): for `hx run`'s GP practices, the MESH tests and benchmarks.
+        .target(
+            name: "HXMESHSandbox",
+            dependencies: [
+                "HXDevBroker", "HXMESH",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         // The router's decision per message and recipient (docs/design.md steps 1-6): pure functions.
         .target(name: "HXPolicy", dependencies: ["HXCanonical", "HXPlace", "HXIdentityMatch"], swiftSettings: strict),
         // `hx config impact`, pure part: inputs decided under the configuration in force and a proposed one,
@@ -288,7 +302,7 @@ let package = Package(
             name: "HXDevStack",
             dependencies: [
                 "HXAdapterRuntime", "HXAudit", "HXAuditIndex", "HXAuditIndexing", "HXCanonical", "HXConsole", "HXDevBroker",
-                "HXKafka", "HXOperations", "HXPlace", "HXTranslate",
+                "HXKafka", "HXOperations", "HXPlace", "HXTranslate", "HXMESH", "HXMESHSandbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -351,7 +365,7 @@ let package = Package(
         // `make bench-mesh`: MESH messages sent per second to NHS Digital's MESH sandbox.
         .executableTarget(
             name: "mesh-bench",
-            dependencies: ["HXMESH", "HXMESHTestSupport"],
+            dependencies: ["HXMESH", "HXMESHSandbox"],
             path: "Benchmarks/MESHBench",
             swiftSettings: strict
         ),
@@ -388,17 +402,10 @@ let package = Package(
             path: "Tests/HXNetworkTestSupport",
             swiftSettings: strict
         ),
-        // NHS Digital's MESH sandbox under uvicorn on a free loopback port, with its admin API, for any test target.
+        // The MESH sandbox's test-only parts (a throwaway CA and certificates for mutual TLS), for any test target.
         .target(
             name: "HXMESHTestSupport",
-            dependencies: [
-                "HXDevBroker", "HXMESH",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: ["HXDevBroker", "HXMESH", "HXMESHSandbox"],
             path: "Tests/HXMESHTestSupport",
             swiftSettings: strict
         ),
@@ -406,7 +413,7 @@ let package = Package(
         .testTarget(
             name: "HXMESHTests",
             dependencies: [
-                "HXMESH", "HXMESHTestSupport", "HXDevBroker",
+                "HXMESH", "HXMESHTestSupport", "HXMESHSandbox", "HXDevBroker",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -471,7 +478,7 @@ let package = Package(
             name: "HXAdapterRuntimeTests",
             dependencies: [
                 "HXAdapterRuntime", "HXAdapterRecords", "HXService", "HXKafka", "HXDevBroker", "HXKafkaTestSupport", "HXNetworkTestSupport", "HXTranslate", "HXCanonical", "HL7v2",
-                "HXMESH", "HXMESHTestSupport", "HXITK3", "HXDelivery",
+                "HXMESH", "HXMESHTestSupport", "HXMESHSandbox", "HXITK3", "HXDelivery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -512,6 +519,7 @@ let package = Package(
             dependencies: [
                 "HXDelivery", "HXDeliveryTransport", "HXCanonical", "HXPlace", "HL7v2", "HXDevBroker", "HXITK3", "HXTranslate",
                 "HXAudit", "HXKafka", "HXKafkaTestSupport", "HXDeliveryWorker", "HXOperations", "HXMESH", "HXMESHTestSupport",
+                "HXMESHSandbox",
             ],
             swiftSettings: strict
         ),

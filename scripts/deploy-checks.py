@@ -215,6 +215,68 @@ for s in ("console", "prometheus", "alertmanager", "grafana", "postgres"):
     if s not in services:
         problem("compose.yaml", f"no {s} service")
 
+# --- hx deliver run: every recipient's secrets are passed, from files the deployment mounts ---------
+# What `hx deliver run` refuses to start without (exit 78): a bearer token per fhir-http recipient, and
+# for mesh recipients MESH's address, its shared key and a password per sending mailbox. A path given
+# must be a secret the service mounts: a compose secret (/run/secrets/NAME) or a Kubernetes Secret volume.
+needed_tokens = sorted(o["code"] for o in organisations if get(o, "delivery", "transport") == "fhir-http")
+mesh_mailboxes = sorted({get(o, "delivery", "mesh", "mailbox") for o in organisations if get(o, "delivery", "transport") == "mesh"})
+
+
+def deliver_secrets(where, args, is_secret):
+    """Problems with the secrets in a deliver command's arguments; is_secret(path) says whether a path is mounted."""
+    def values(option):
+        return [args[i + 1] for i, a in enumerate(args[:-1]) if a == option]
+
+    def pairs(option):
+        return dict(v.split("=", 1) for v in values(option) if "=" in v)
+
+    def mounted(option, path):
+        if not is_secret(path):
+            problem(where, f"{option} {path}: not a mounted secret")
+
+    tokens = pairs("--bearer-token-file")
+    for code in needed_tokens:
+        if code not in tokens:
+            problem(where, f"no --bearer-token-file {code}=FILE for its fhir-http delivery")
+    for code, path in tokens.items():
+        mounted("--bearer-token-file", path)
+    if mesh_mailboxes:
+        if not values("--mesh-url"):
+            problem(where, f"no --mesh-url for the mesh deliveries (mailboxes {', '.join(mesh_mailboxes)})")
+        passwords = pairs("--mesh-password-file")
+        for mailbox in mesh_mailboxes:
+            if mailbox not in passwords:
+                problem(where, f"no --mesh-password-file {mailbox}=FILE for the mesh deliveries from it")
+        for mailbox, path in passwords.items():
+            mounted("--mesh-password-file", path)
+        if not values("--mesh-shared-key-file"):
+            problem(where, "no --mesh-shared-key-file for the mesh deliveries")
+        for option in ("--mesh-shared-key-file", "--mesh-client-cert", "--mesh-client-key", "--mesh-ca"):
+            for path in values(option):
+                mounted(option, path)
+
+
+deliver_service = services.get("deliver", {})
+if not deliver_service:
+    problem("compose.yaml", "no deliver service")
+else:
+    names = {s if isinstance(s, str) else s.get("source") for s in deliver_service.get("secrets", [])}
+    compose_secrets = compose.get("secrets", {}) or {}
+    deliver_secrets("compose.yaml deliver", [str(a) for a in deliver_service.get("command", [])],
+                    lambda path: path.startswith("/run/secrets/") and path[len("/run/secrets/"):] in names
+                    and path[len("/run/secrets/"):] in compose_secrets)
+deliver_deployments = [d for d in docs("deploy/kubernetes/hx/deliver.yaml") if d.get("kind") == "Deployment"]
+if len(deliver_deployments) != 1:
+    problem("deliver.yaml", "one Deployment hx-deliver")
+else:
+    spec = get(deliver_deployments[0], "spec", "template", "spec")
+    secret_volumes = {v["name"] for v in spec.get("volumes", []) if "secret" in v}
+    for c in spec["containers"]:
+        mounts_k8s = [m["mountPath"].rstrip("/") + "/" for m in c.get("volumeMounts", []) if m["name"] in secret_volumes]
+        deliver_secrets("deliver.yaml hx-deliver", [str(a) for a in c.get("args", [])],
+                        lambda path: any(path.startswith(m) for m in mounts_k8s))
+
 # --- Prometheus: what it scrapes and alerts to are compose services; its rules are mounted ----
 prometheus = yaml.safe_load(open(os.path.join(ROOT, "deploy/prometheus/prometheus.yml")))
 scraped_ports = set()

@@ -206,7 +206,15 @@ def main() -> int:
     try:
         while True:
             for mailbox, mesh in clients.items():
-                handle(mesh, mailbox, args)
+                if args.once:
+                    handle(mesh, mailbox, args)
+                    continue
+                # Running on (hx run): a failed pass is said and tried again at the next poll,
+                # as a practice's system would; what it did not acknowledge comes again.
+                try:
+                    handle(mesh, mailbox, args)
+                except Exception as error:  # noqa: BLE001 - any failure of one pass
+                    print(json.dumps({"mailbox": mailbox, "error": f"{type(error).__name__}: {error}"}), flush=True)
             if args.once:
                 return 0
             time.sleep(args.interval)

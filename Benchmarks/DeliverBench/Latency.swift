@@ -17,7 +17,11 @@ import Logging
 /// confirmation, which is when the adapter acknowledges its sender), through
 /// the router and the delivery workers to the stand-ins of `hx run` for the
 /// recipients' systems; each delivery timed to its `sent` status (the
-/// recipient's ACK or 2xx, or the file in place).
+/// recipient's ACK or 2xx, the file in place, MESH's 202 from the sandbox),
+/// per transport. The router's decision is timed by its input record's
+/// timestamp (so that deciding again gives the same bytes), which the adapter's
+/// producer sets just before the broker's confirmation: from the handoff is
+/// from the decision's own time, give or take that round trip.
 enum Latency {
     static func run(rate: Int, seconds: Int) async throws {
         let configDirectory = URL(fileURLWithPath: "config", isDirectory: true)
@@ -42,6 +46,7 @@ enum Latency {
         let workers = recipients.standIns.map { standIn in
             var settings = DeliveryWorkerSettings(client: client, recipient: standIn.code)
             settings.endpointOverride = standIn.endpoint
+            settings.mesh = standIn.mesh
             settings.sessionTimeout = .seconds(6)
             return DeliveryWorker(settings: settings, configuration: place, logger: logger)
         }
@@ -73,19 +78,23 @@ enum Latency {
             }
             // Until every message's deliveries have settled: no new status for 5 s.
             var last = -1, quiet = 0
-            var sent: [Key: Double] = [:]
+            var sent: [Key: Sent] = [:]
             while quiet < 5 {
                 try await Task.sleep(for: .seconds(1))
                 sent = try await sentTimes(client)
                 quiet = sent.count == last ? quiet + 1 : 0
                 last = sent.count
             }
-            let latencies = sent.compactMap { key, time in acked[key.messageId].map { time - $0 } }.sorted()
-            func q(_ p: Double) -> Double { latencies[min(latencies.count - 1, max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1))] }
-            let byRecipient = Dictionary(grouping: sent.keys.filter { acked[$0.messageId] != nil }, by: \.recipient).mapValues(\.count)
+            sent = sent.filter { acked[$0.key.messageId] != nil }
+            let latencies = sent.compactMap { key, s in acked[key.messageId].map { s.time - $0 } }.sorted()
+            let byRecipient = Dictionary(grouping: sent.keys, by: \.recipient).mapValues(\.count)
             print("deliver-bench latency: \(rate * seconds) discharge summaries at \(rate)/s, adapter's ACK (broker confirmation) to the recipient system's ACK")
             print("  \(latencies.count) deliveries: " + byRecipient.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-            print(String(format: "  p50 %.0f ms, p99 %.0f ms, max %.0f ms", q(0.5), q(0.99), latencies.last ?? 0))
+            print("  all:        " + quantiles(latencies))
+            for (transport, keys) in Dictionary(grouping: sent.keys, by: { sent[$0]!.transport }).sorted(by: { $0.key < $1.key }) {
+                let times = keys.compactMap { key in acked[key.messageId].map { sent[key]!.time - $0 } }.sorted()
+                print("  " + "\(transport):".padding(toLength: 11, withPad: " ", startingAt: 0) + " " + quantiles(times) + " (\(keys.count) deliveries)")
+            }
             group.cancelAll()
         }
         await producer.close()
@@ -96,12 +105,23 @@ enum Latency {
         var recipient: String
     }
 
+    struct Sent {
+        var time: Double
+        var transport: String
+    }
+
+    static func quantiles(_ sorted: [Double]) -> String {
+        guard !sorted.isEmpty else { return "none" }
+        func q(_ p: Double) -> Double { sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))] }
+        return String(format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms", q(0.5), q(0.99), sorted.last!)
+    }
+
     /// The time of each delivery's `sent` status, by message and recipient.
-    static func sentTimes(_ client: KafkaClientConfiguration) async throws -> [Key: Double] {
-        var out: [Key: Double] = [:]
+    static func sentTimes(_ client: KafkaClientConfiguration) async throws -> [Key: Sent] {
+        var out: [Key: Sent] = [:]
         for s in try await DeliveryBoard.statuses(client: client, groupID: "deliver-bench-reader") where s.status == .sent {
             guard let id = s.messageId, let time = RFC3339Timestamp(s.time) else { continue }
-            out[Key(messageId: id, recipient: s.recipient)] = Double(Instant(time).millisecondsSinceEpoch)
+            out[Key(messageId: id, recipient: s.recipient)] = Sent(time: Double(Instant(time).millisecondsSinceEpoch), transport: s.transport)
         }
         return out
     }

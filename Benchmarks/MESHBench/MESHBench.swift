@@ -1,6 +1,6 @@
 import Foundation
 import HXMESH
-import HXMESHTestSupport
+import HXMESHSandbox
 
 /// `make bench-mesh`: MESH messages sent per second by the Swift client to NHS Digital's MESH sandbox
 /// (full HMAC authentication, file store, on loopback), one at a time and with several sends in

@@ -29,21 +29,29 @@ enum DeliveryHistory {
 
     /// The record at `offset` of one partition of a delivery topic, nil when it is gone (retention).
     static func record(client: KafkaClientConfiguration, topic: String, partition: Int, offset: Int) async throws -> KafkaMessage? {
-        struct Found: Error { var message: KafkaMessage }
         let reader = try KafkaConsumer(configuration: .partitionReader(client: client, groupID: HXGroup.deliverRecovery))
-        var found: KafkaMessage?
+        do {
+            let found = try await record(reader: reader, topic: topic, partition: partition, offset: offset)
+            await reader.close()
+            return found
+        } catch {
+            await reader.close()
+            throw error
+        }
+    }
+
+    /// The same with a reader the caller made (`partitionReader`) and closes: one poll's
+    /// acknowledgements share one, rather than starting a Kafka client each.
+    static func record(reader: KafkaConsumer, topic: String, partition: Int, offset: Int) async throws -> KafkaMessage? {
+        struct Found: Error { var message: KafkaMessage }
         do {
             _ = try await reader.readToEnd(KafkaTopicPartition(topic: topic, partition: Int32(partition)), from: Int64(offset)) { m in
                 // Stops the read at the record wanted; the rest of the partition is not needed.
                 if m.offset == Int64(offset) { throw Found(message: m) }
             }
         } catch let hit as Found {
-            found = hit.message
-        } catch {
-            await reader.close()
-            throw error
+            return hit.message
         }
-        await reader.close()
-        return found
+        return nil
     }
 }

@@ -61,6 +61,20 @@ struct MESHMailboxPoller: Sendable {
     }
 
     func pollOnce() async throws -> Summary {
+        // One reader for the delivery records this poll's statuses close (made when the first is
+        // needed), rather than a Kafka client started for each.
+        var reader: KafkaConsumer?
+        do {
+            let summary = try await pollOnce(reader: &reader)
+            await reader?.close()
+            return summary
+        } catch {
+            await reader?.close()
+            throw error
+        }
+    }
+
+    private func pollOnce(reader: inout KafkaConsumer?) async throws -> Summary {
         var summary = Summary()
         // This poll's own copy: what it decides is noted at once, so one arrival seen twice decides once.
         var tracker = worker.acknowledgements.withLock { $0 }
@@ -94,14 +108,18 @@ struct MESHMailboxPoller: Sendable {
             }
             switch tracker.correlate(arrival) {
             case .step(let step):
-                guard let event = try await event(step, tracker: tracker) else { continue }
+                guard let event = try await event(step, tracker: tracker, reader: &reader) else { continue }
                 tracker.note(event.statusRecord(recipient: recipient, transport: recorder.transport, format: recorder.format))
                 events.append(event)
                 downloads.append(id)
             case .alreadyRecorded:
                 downloads.append(id)
             case .unknown:
-                if message.isReport || worker.awaitingRecord(matches: arrival) {
+                // This poll's copy of the tracker may predate a `sent` recorded since: the send loop notes
+                // it in the worker's tracker before it stops awaiting the record, so asking in this order
+                // never misses it. Such a response waits for the next poll rather than being dropped.
+                if message.isReport || worker.awaitingRecord(matches: arrival)
+                    || worker.acknowledgements.withLock({ $0.correlate(arrival) }) != .unknown {
                     summary.leftInInbox += 1
                 } else {
                     summary.uncorrelated += 1
@@ -111,7 +129,7 @@ struct MESHMailboxPoller: Sendable {
         }
         let overdue = tracker.overdue(now: Instant(Date()).millisecondsSinceEpoch)
         for step in overdue {
-            guard let event = try await event(step, tracker: tracker) else { continue }
+            guard let event = try await event(step, tracker: tracker, reader: &reader) else { continue }
             tracker.note(event.statusRecord(recipient: recipient, transport: recorder.transport, format: recorder.format))
             events.append(event)
         }
@@ -137,9 +155,10 @@ struct MESHMailboxPoller: Sendable {
     }
 
     /// The event for a step: the delivery record it closes, read back from the delivery topic.
-    private func event(_ step: AcknowledgementTracker.Step, tracker: AcknowledgementTracker) async throws -> DeliveryEvent? {
+    private func event(_ step: AcknowledgementTracker.Step, tracker: AcknowledgementTracker, reader: inout KafkaConsumer?) async throws -> DeliveryEvent? {
         guard let sent = tracker.outstanding[step.decisionId]?.sent else { return nil }
-        var record = try await DeliveryHistory.record(client: worker.settings.client, topic: sent.deliveryTopic, partition: sent.partition, offset: sent.offset)
+        if reader == nil { reader = try KafkaConsumer(configuration: .partitionReader(client: worker.settings.client, groupID: HXGroup.deliverRecovery)) }
+        var record = try await DeliveryHistory.record(reader: reader!, topic: sent.deliveryTopic, partition: sent.partition, offset: sent.offset)
         if record == nil {
             // Gone with retention: the status and audit record still say what happened, without the message's own ids.
             logger.warning("the delivery record of an acknowledged delivery is no longer on its topic", metadata: [
@@ -152,3 +171,4 @@ struct MESHMailboxPoller: Sendable {
                              reason: step.reason, detail: step.detail, nextAttemptAt: nil, meshMessageId: sent.meshMessageId)
     }
 }
+

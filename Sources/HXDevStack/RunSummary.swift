@@ -3,6 +3,7 @@ import HXAdapterRuntime
 import HXAudit
 import HXCanonical
 import HXOperations
+import HXPlace
 
 /// The text `hx run` prints once the sample feeds are accounted for.
 struct RunSummary {
@@ -53,16 +54,25 @@ struct RunSummary {
             guard let reasons = flows.withheld[outcome] else { continue }
             line(outcome == .deny ? "withheld" : "in review", "\(flows.outcomes[outcome] ?? 0) decisions: " + FlowSummary.listing(reasons))
         }
-        for row in deliveries {
-            guard row.records > 0 else {
-                line("delivered", "\(row.recipient): none of the samples is shared with it")
-                continue
+        let mesh = DeliverySettings.Transport.mesh.rawValue
+        for row in deliveries where row.records > 0 {
+            var text: String
+            if row.transport == mesh {
+                text = "\(row.recipient): \(row.sent) of \(row.records) sent over MESH, \(row.acknowledged) acknowledged by the practice (infrastructure and business)"
+            } else {
+                text = "\(row.recipient): \(row.sent) of \(row.records) sent and acknowledged by its system"
             }
-            var text = "\(row.recipient): \(row.sent) of \(row.records) sent and acknowledged by its system"
             if row.failed > 0 { text += ", \(row.failed) FAILED (dead letters, stage deliver)" }
             if row.undelivered > 0 { text += ", \(row.undelivered) NOT YET (\(row.state.rawValue)\(row.lastProblem.map { ": \($0.reason)" } ?? ""))" }
+            if row.awaitingAcknowledgement > 0 {
+                text += ", \(row.awaitingAcknowledgement) NOT YET acknowledged by the practice within the settle timeout"
+                    + (row.overdue > 0 ? " (\(row.overdue) overdue)" : "")
+            }
             line("delivered", text)
         }
+        // Recipients the samples share nothing with, on one line: with the GP practices, they are many.
+        let idle = deliveries.filter { $0.records == 0 }.map(\.recipient)
+        if !idle.isEmpty { line("delivered", "nothing to \(idle.joined(separator: ", ")): none of the samples is shared with them") }
         if consolePort != 0 { line("look", "the console at http://localhost:\(consolePort) (dead letters, topics, the audit log for the auditor)") }
         line("check", "hx audit reconcile --bootstrap-servers \(servers); hx audit verify --bootstrap-servers \(servers)")
         return lines.joined(separator: "\n")

@@ -59,13 +59,14 @@ package final class SampleTraffic: Service, Sendable {
                 try await Task.sleep(for: .seconds(1))
                 snapshot = try await self.reconciler.read(flows: true)
             }
-            // Then until every delivery record has reached its recipient's stand-in (or failed for good).
+            // Then until every delivery record has reached its recipient's stand-in (or failed for good), and
+            // over MESH until the practice's ITK3 acknowledgements of it are recorded.
             var board = try await self.deliveries?() ?? []
-            while board.contains(where: { $0.undelivered > 0 }) && clock.now < fedAt + self.settleTimeout {
+            while board.contains(where: { $0.undelivered > 0 || $0.awaitingAcknowledgement > 0 }) && clock.now < fedAt + self.settleTimeout {
                 try await Task.sleep(for: .seconds(1))
                 board = try await self.deliveries?() ?? []
             }
-            let delivered = !board.contains { $0.undelivered > 0 }
+            let delivered = !board.contains { $0.undelivered > 0 || $0.awaitingAcknowledgement > 0 }
             self.outcome.withLock { $0 = snapshot.report.complete && delivered }
             print(RunSummary(fed: fed, snapshot: snapshot, waited: clock.now - fedAt, consolePort: self.consolePort, servers: self.servers,
                              deliveries: board).text)

@@ -2,6 +2,7 @@ import Foundation
 import HXCanonical
 import HXDelivery
 import HXKafka
+import HXPlace
 
 /// Where each recipient's deliveries stand, from `hx.delivery.v1` and the
 /// recipients' delivery topics: for operators (counts, states, reason codes,
@@ -33,9 +34,14 @@ package struct DeliveryBoard: Sendable {
         package var waitingSince: String?
         /// Deliveries sent whose ITK3 acknowledgement is later than the delivery block allows (MESH), and still not in.
         package var overdue: Int
+        /// MESH: sent deliveries the practice has acknowledged both ways, infrastructure and business (ITK3).
+        package var acknowledged: Int
+        /// MESH: sent deliveries still waiting for an ITK3 acknowledgement (or both); 0 for other transports,
+        /// whose `sent` is the recipient system's own acknowledgement.
+        package var awaitingAcknowledgement: Int { transport == DeliverySettings.Transport.mesh.rawValue ? max(0, sent - acknowledged) : 0 }
 
         package init(recipient: String, transport: String?, records: Int, sent: Int, failed: Int, state: State,
-                     lastSent: String?, lastProblem: Problem?, waitingSince: String? = nil, overdue: Int = 0) {
+                     lastSent: String?, lastProblem: Problem?, waitingSince: String? = nil, overdue: Int = 0, acknowledged: Int = 0) {
             self.recipient = recipient
             self.transport = transport
             self.records = records
@@ -46,6 +52,7 @@ package struct DeliveryBoard: Sendable {
             self.lastProblem = lastProblem
             self.waitingSince = waitingSince
             self.overdue = overdue
+            self.acknowledged = acknowledged
         }
 
         /// A reason code (or status) and when it was recorded.
@@ -69,9 +76,11 @@ package struct DeliveryBoard: Sendable {
         do {
             var latest: [String: DeliveryStatus] = [:]
             var first: [String: String] = [:]
+            var seen: [String: Set<DeliveryStatus.State>] = [:]
             for status in try await statuses(reader, cluster: cluster) {
                 latest[status.decisionId] = status
                 if first[status.decisionId] == nil { first[status.decisionId] = status.time }
+                seen[status.decisionId, default: []].insert(status.status)
             }
             var rows: [Row] = []
             for code in recipients {
@@ -80,7 +89,7 @@ package struct DeliveryBoard: Sendable {
                     let partitions = topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0.id) }
                     _ = try await reader.readToEnd(partitions, from: KafkaConsumer.beginning) { _ in records += 1 }
                 }
-                rows.append(row(code, records: records, statuses: latest.values.filter { $0.recipient == code }, firstTried: first))
+                rows.append(row(code, records: records, statuses: latest.values.filter { $0.recipient == code }, firstTried: first, seen: seen))
             }
             await reader.close()
             return rows
@@ -115,8 +124,9 @@ package struct DeliveryBoard: Sendable {
     }
 
     /// The row for one recipient from the latest status of each of its decisions (and, by
-    /// decision id, the time of each one's first status). Pure.
-    package static func row(_ code: String, records: Int, statuses: [DeliveryStatus], firstTried: [String: String] = [:]) -> Row {
+    /// decision id, the time of each one's first status and every status it has had). Pure.
+    package static func row(_ code: String, records: Int, statuses: [DeliveryStatus], firstTried: [String: String] = [:],
+                            seen: [String: Set<DeliveryStatus.State>] = [:]) -> Row {
         let ordered = statuses.sorted { $0.time < $1.time }
         // An overdue delivery was sent: what is late is the practice's acknowledgement.
         let sent = ordered.filter { [.sent, .infrastructureAcknowledged, .businessAcknowledged, .overdue].contains($0.status) }
@@ -133,6 +143,7 @@ package struct DeliveryBoard: Sendable {
         let waiting = ordered.filter { $0.status == .retrying }.map { firstTried[$0.decisionId] ?? $0.time }.min()
         return Row(recipient: code, transport: ordered.last?.transport, records: records, sent: sent.count, failed: failed.count,
                    state: state, lastSent: sent.last?.time, lastProblem: problem.map { Row.Problem(reason: $0.reason ?? $0.status.rawValue, time: $0.time) },
-                   waitingSince: waiting, overdue: ordered.count { $0.status == .overdue })
+                   waitingSince: waiting, overdue: ordered.count { $0.status == .overdue },
+                   acknowledged: sent.count { seen[$0.decisionId, default: [$0.status]].isSuperset(of: [.infrastructureAcknowledged, .businessAcknowledged]) })
     }
 }

@@ -23,12 +23,15 @@ struct RunCommand: AsyncParsableCommand {
         under adapters/ on 127.0.0.1 (MLLP and HTTP on the ports of its adapter.yaml, or free ones with \
         --adapter-ports any; drop folders under --state-directory), two router instances, a delivery worker for \
         each organisation with a delivery block (delivering to a stand-in for its system on loopback: python-hl7's \
-        MLLP receiver, a FHIR server, or a folder under --state-directory/received), the audit indexer \
+        MLLP receiver, a FHIR server, a folder under --state-directory/received, or for the GP practices NHS \
+        Digital's MESH sandbox, its mailboxes under --state-directory/mesh, with NHS England's mesh-client \
+        answering for each practice with ITK3 infrastructure and business acknowledgements), the audit indexer \
         (audit-index.sqlite under --state-directory, new each run) and the console (--console-port, with two demonstration \
         users whose passwords are printed). Each adapter is then sent its samples/ through its own source, as \
         the organisation's system would. Each decision the router records is printed as it reaches the audit \
         topic (message type, source, recipient, outcome, agreement and reasons; no patient identifiers). When \
-        every input is accounted for (the check of `hx audit reconcile`), a summary says what flowed, what was \
+        every input is accounted for (the check of `hx audit reconcile`) and every delivery has reached its \
+        recipient's stand-in (over MESH: and been acknowledged by the practice), a summary says what flowed, what was \
         withheld and why. Every second a heartbeat is sent and read back, with how long the broker took. \
         Ctrl-C stops everything cleanly.
         """
@@ -127,11 +130,16 @@ struct RunCommand: AsyncParsableCommand {
         // Each recipient with a delivery block gets a worker, delivering to a stand-in for its system.
         let recipients = try await usageProblem { try await StandInRecipients.start(place: place, state: state) }
         services.append(.init(service: AtShutdown { recipients.stop() }))
+        if let mesh = recipients.mesh {
+            print("mesh:       \(mesh.description)")
+            print("            a deployment's options for it (secret files written there): \(mesh.deliverOptions)")
+        }
         for standIn in recipients.standIns {
             var workerLogger = Logger(label: "hx.deliver")
             workerLogger.logLevel = .warning
             var settings = DeliveryWorkerSettings(client: client, recipient: standIn.code)
             settings.endpointOverride = standIn.endpoint
+            settings.mesh = standIn.mesh
             settings.sessionTimeout = sessionTimeout.map { .seconds($0) } ?? (bootstrapServers == nil ? .seconds(6) : nil)
             services.append(.init(service: DeliveryWorker(settings: settings, configuration: place, logger: workerLogger)))
             print("delivery:   \(standIn.code.padding(toLength: 14, withPad: " ", startingAt: 0)) \(standIn.description)")
@@ -153,7 +161,15 @@ struct RunCommand: AsyncParsableCommand {
         print("decisions:  printed below as the routers record them on \(HXTopic.audit)")
 
         let codes = recipients.standIns.map(\.code)
-        let board: @Sendable () async throws -> [DeliveryBoard.Row] = { try await DeliveryBoard.read(client: client, recipients: codes) }
+        // Each row knows its transport before any status says it (a MESH row waits for its acknowledgements).
+        let transports = Dictionary(uniqueKeysWithValues: place.organisations.compactMap { o in o.delivery.map { (o.code, $0.transport.rawValue) } })
+        let board: @Sendable () async throws -> [DeliveryBoard.Row] = {
+            try await DeliveryBoard.read(client: client, recipients: codes).map { row in
+                var row = row
+                row.transport = row.transport ?? transports[row.recipient]
+                return row
+            }
+        }
         let traffic = SampleTraffic(
             adapters: running.map { ($0.name, $0.endpoint, $0.samples) }, reconciler: LogReconciler(client: client, place: place),
             settleTimeout: .seconds(settleTimeout), consolePort: consolePort, servers: servers, exitWhenSettled: exitWhenSettled,

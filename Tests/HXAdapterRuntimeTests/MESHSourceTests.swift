@@ -5,7 +5,7 @@ import HXITK3
 import HXKafka
 import HXKafkaTestSupport
 import HXMESH
-import HXMESHTestSupport
+import HXMESHSandbox
 import HXTranslate
 import Testing
 @testable import HXAdapterRuntime

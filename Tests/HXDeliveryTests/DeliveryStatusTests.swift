@@ -139,4 +139,29 @@ import Testing
         #expect(row.sent == 3 && row.failed == 1 && row.undelivered == 0 && row.overdue == 1)
         #expect(row.state == .failing && row.lastProblem?.reason == "mesh-non-delivery")
     }
+
+    @Test func aPracticesDeliveryCountsAsAcknowledgedOnlyOnceBothITK3AcknowledgementsAreRecorded() {
+        func status(_ decision: String, _ state: DeliveryStatus.State) -> DeliveryStatus {
+            DeliveryStatus(decisionId: decision, recipient: "N81035", status: state, time: "2026-12-05T09:00:00.000Z", attempt: 1, transport: "mesh",
+                           format: "itk3", messageId: nil, messageType: nil, agreementId: nil, deliveryTopic: HXTopic.delivery("N81035"),
+                           partition: 0, offset: 0, meshMessageId: "M-\(decision)")
+        }
+        // Every status each decision has had, and the latest of each.
+        let seen: [String: Set<DeliveryStatus.State>] = [
+            "a": [.sent, .infrastructureAcknowledged, .businessAcknowledged],
+            "b": [.sent, .infrastructureAcknowledged],
+            "c": [.sent],
+            "d": [.sent, .businessAcknowledged],
+        ]
+        let latest = [status("a", .businessAcknowledged), status("b", .infrastructureAcknowledged), status("c", .sent), status("d", .businessAcknowledged)]
+        let row = DeliveryBoard.row("N81035", records: 4, statuses: latest, seen: seen)
+        #expect(row.sent == 4 && row.acknowledged == 1, "only a has both")
+        #expect(row.awaitingAcknowledgement == 3, "hx run waits for b, c and d")
+        // Over MLLP, `sent` is the recipient's own acknowledgement: nothing more is awaited.
+        var mllp = row
+        mllp.transport = "mllp"
+        #expect(mllp.awaitingAcknowledgement == 0)
+        let done = DeliveryBoard.row("N81035", records: 1, statuses: [latest[0]], seen: seen)
+        #expect(done.acknowledged == 1 && done.awaitingAcknowledgement == 0)
+    }
 }

@@ -122,27 +122,27 @@ import Testing
         #expect(header.infrastructureAckRequested && header.businessAckRequested && header.event == "ITK003D")
     }
 
-    /// `hx deliver render --recipient N81035` with a mesh block for the practice: the configuration's path.
+    /// `hx deliver render --recipient N81035`: the practice's mesh block in config/organisations.yaml.
     @Test func aRecipientWhoseFormatIsITK3IsRenderedFromTheConfiguration() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hx-itk3-config-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.copyItem(at: root.appendingPathComponent("config"), to: folder)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("organisations.yaml")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let practice = "  - code: N81035\n    name: Appleton Village Surgery\n    kind: gp-practice\n    hub: HUB-WIDNES-1\n    pcn: widnes\n"
-        #expect(text.contains(practice))
-        try text.replacingOccurrences(of: practice, with: practice + """
-                delivery:
-                  transport: mesh
-                  format: itk3
-                  mesh: {mailbox: X26HX0001, to: N81035OT001, workflow: TOC_FHIR_IP_DISCH, ackWorkflow: TOC_FHIR_IP_DISCH_ACK}
-
-            """).write(to: file, atomically: true, encoding: .utf8)
-        let place = try PlaceConfiguration.load(directory: folder)
+        let place = try PlaceConfiguration.load(directory: root.appendingPathComponent("config"))
+        let delivery = try #require(place.organisation("N81035")?.delivery)
+        #expect(delivery.transport == .mesh && delivery.format == .itk3)
+        #expect(delivery.endpoint == .mesh(mailbox: "X26HX0002", to: "N81035OT001", workflow: "TOC_FHIR_IP_DISCH", ackWorkflow: "TOC_FHIR_IP_DISCH_ACK"))
+        #expect(delivery.acknowledgements == DeliverySettings.Acknowledgements(infrastructure: 3_600_000, business: 86_400_000))
         let rendered = try DeliveryRenderer.render(try discharge(), decisionId: decision, recipient: "N81035", configuration: place)
         let bundle = try #require(JSONSerialization.jsonObject(with: Data(rendered.bytes)) as? [String: Any])
         #expect(bundle["type"] as? String == "message")
-        #expect((Self.resources(bundle).first?["source"] as? [String: Any])?["endpoint"] as? String == "X26HX0001")
+        #expect((Self.resources(bundle).first?["source"] as? [String: Any])?["endpoint"] as? String == "X26HX0002")
+        // Every GP practice takes ITK3 over MESH, from the one sending mailbox to its own.
+        let practices = place.organisations.filter { $0.kind == .gpPractice }
+        #expect(practices.count == 14)
+        for practice in practices {
+            guard case .mesh(let from, let to, _, _) = practice.delivery?.endpoint else {
+                Issue.record("\(practice.code) has no mesh delivery block")
+                continue
+            }
+            #expect(from == "X26HX0002" && to == practice.code + "OT001", "\(practice.code)")
+        }
     }
 
     /// `hx deliver render` goes through the configuration: the mesh block's mailbox and the workflow for the type.

@@ -6,7 +6,7 @@ import HXDevBroker
 import HXKafka
 import HXKafkaTestSupport
 import HXMESH
-import HXMESHTestSupport
+import HXMESHSandbox
 import HXOperations
 import Testing
 

@@ -56,9 +56,10 @@ struct CommandTests {
     func runEmbedded() async throws {
         let port = try DevBroker.freePort()
         let consolePort = try DevBroker.freePort()
+        let state = Self.stateDirectory()
         let result = try await Self.run(
             ["run", "--port", String(port), "--console-port", String(consolePort), "--adapter-ports", "any", "--exit-when-settled",
-             "--state-directory", Self.stateDirectory()], timeout: .seconds(180))
+             "--state-directory", state], timeout: .seconds(180))
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         let consoleLine = try Regex("console:    http://localhost:\(consolePort)  sign in as operator / [a-z0-9-]{19} or auditor / [a-z0-9-]{19} or reviewer / [a-z0-9-]{19}")
         #expect(result.output.contains(consoleLine), "the console's address and this run's demonstration users")
@@ -87,6 +88,34 @@ struct CommandTests {
         #expect(result.output.contains("  delivered:  HUB-WIDNES-1: 3 of 3 sent and acknowledged by its system"), "MLLP, answered AA by python-hl7")
         #expect(result.output.contains("  delivered:  HBC-ASC: 1 of 1 sent and acknowledged by its system"), "FHIR, validated by fhir.resources")
         #expect(result.output.contains("delivery:   discharge-summary to HUB-RUNCORN-2 sent (mllp)"))
+        // The GP practices over MESH: the sandbox, a mailbox per practice, mesh-client answering for the practices.
+        #expect(result.output.contains("mesh:       NHS Digital's MESH sandbox on http://127.0.0.1:"))
+        #expect(result.output.contains("delivery:   N81035         MESH from X26HX0002 to the practice's mailbox N81035OT001 in the sandbox"))
+        #expect(result.output.contains("  delivered:  N81035: 2 of 2 sent over MESH, 2 acknowledged by the practice (infrastructure and business)"))
+        #expect(result.output.contains("  delivered:  N81011: 3 of 3 sent over MESH, 3 acknowledged by the practice (infrastructure and business)"))
+        #expect(result.output.contains("delivery:   discharge-summary to N81035 infrastructure-acknowledged (mesh)"))
+        #expect(result.output.contains("delivery:   discharge-summary to N81035 business-acknowledged (mesh)"))
+        #expect(result.output.contains("  delivered:  nothing to N81045, N81054, N81064, N81066, N81096, N81619, RY2, WELLBEING-ENT: none of the samples is shared with them"))
+        // What arrived in the practices' mailboxes (the sandbox's file store), each from the exchange on the
+        // inpatient discharge workflow and downloaded and acknowledged by the practice.
+        let mailboxes = URL(fileURLWithPath: state).appendingPathComponent("mesh/mailboxes")
+        var arrived: [String: Int] = [:]
+        for mailbox in try FileManager.default.contentsOfDirectory(atPath: mailboxes.path) where mailbox.hasPrefix("N81") {
+            let inbox = mailboxes.appendingPathComponent(mailbox).appendingPathComponent("in")
+            for file in try FileManager.default.contentsOfDirectory(atPath: inbox.path) where file.hasSuffix(".json") {
+                let metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: inbox.appendingPathComponent(file))) as? [String: Any])
+                #expect((metadata["sender"] as? [String: Any])?["mailbox_id"] as? String == "X26HX0002")
+                #expect(metadata["workflow_id"] as? String == "TOC_FHIR_IP_DISCH")
+                let events = (metadata["events"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+                #expect(events.contains("acknowledged"), "the practice downloaded and acknowledged \(mailbox)/\(file)")
+                arrived[mailbox, default: 0] += 1
+            }
+        }
+        #expect(arrived["N81035OT001"] == 2 && arrived["N81011OT001"] == 3 && arrived.values.reduce(0, +) == 12, "\(arrived)")
+        // The practices' side: every message answered with a positive infrastructure (20013) and business (30001) response.
+        let practices = try String(contentsOf: URL(fileURLWithPath: state).appendingPathComponent("mesh/practices.log"), encoding: .utf8)
+            .split(separator: "\n").filter { $0.contains("\"workflow\": \"TOC_FHIR_IP_DISCH\"") }
+        #expect(practices.count == 12 && practices.allSatisfy { $0.contains("\"20013\"") && $0.contains("\"30001\"") }, "\(practices)")
         // The samples' NHS numbers are all in the 999 test range.
         #expect(result.output.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number on the console")
         #expect(result.error.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number in the log")

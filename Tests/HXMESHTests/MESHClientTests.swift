@@ -1,5 +1,6 @@
 import Foundation
 import HXDevBroker
+import HXMESHSandbox
 import HXMESHTestSupport
 import NIOCore
 import Testing

@@ -13,7 +13,8 @@ import Glibc
 
 /// NHS Digital's MESH sandbox (PyPI `mesh-sandbox`, in the repository's `.venv` that
 /// `scripts/setup.sh` makes) under uvicorn on a free loopback port, in a folder of its own: the real
-/// MESH API v2 with full `NHSMESH` authentication and a known shared key.
+/// MESH API v2 with full `NHSMESH` authentication and a known shared key. Tests, benchmarks and
+/// `hx run` (its stand-in for MESH and the GP practices' mailboxes) start it.
 ///
 ///     let mesh = try await MESHSandbox.start(mailboxes: ["HXEXCH01", "A81001OT"])
 ///     defer { mesh.stop() }
@@ -22,6 +23,7 @@ import Glibc
 /// Every mailbox's password is `password` (the sandbox's, for mailboxes it finds as folders). The
 /// admin API puts REPORT messages into a mailbox (`injectReport`), as MESH does for a non-delivery.
 /// `tls` starts it on HTTPS that asks every client for a certificate signed by the given CA.
+/// Each message lands in `folder/mailboxes/<MAILBOX>/in/` (its metadata as `<id>.json`, its body in chunks).
 package final class MESHSandbox: Sendable {
     package static let sharedKey = "HXSandboxSharedKey"
     package static let password = "password"
@@ -29,6 +31,10 @@ package final class MESHSandbox: Sendable {
     package let port: Int
     package let folder: URL
     package let tls: TLS?
+    /// Where `.venv` and `scripts/` are.
+    package let root: URL
+    /// Whether `stop()` leaves the folder (one the caller chose) for people to look at.
+    private let keepFolder: Bool
     private let process: ChildProcess
     private let logFile: URL
     private let admin: HTTPClient
@@ -72,10 +78,12 @@ package final class MESHSandbox: Sendable {
         }
     }
 
-    private init(port: Int, folder: URL, tls: TLS?, process: ChildProcess, logFile: URL, admin: HTTPClient) {
+    private init(port: Int, folder: URL, tls: TLS?, root: URL, keepFolder: Bool, process: ChildProcess, logFile: URL, admin: HTTPClient) {
         self.port = port
         self.folder = folder
         self.tls = tls
+        self.root = root
+        self.keepFolder = keepFolder
         self.process = process
         self.logFile = logFile
         self.admin = admin
@@ -86,14 +94,27 @@ package final class MESHSandbox: Sendable {
         .deletingLastPathComponent()
 
     /// The virtual environment's Python (`HX_PYTHON` overrides).
-    package static var python: String {
-        ProcessInfo.processInfo.environment["HX_PYTHON"] ?? repositoryRoot.appendingPathComponent(".venv/bin/python").path
+    package static var python: String { python(root: repositoryRoot) }
+
+    /// The Python of the virtual environment under `root` (`HX_PYTHON` overrides).
+    package static func python(root: URL) -> String {
+        ProcessInfo.processInfo.environment["HX_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python").path
     }
 
+    /// This sandbox's Python, the one its peers' scripts run with.
+    package var python: String { Self.python(root: root) }
+
     /// Starts a sandbox with these mailboxes (upper case ids) and returns once it answers.
-    package static func start(mailboxes: [String], tls: TLS? = nil) async throws -> MESHSandbox {
+    /// - Parameters:
+    ///   - folder: where its mailboxes are kept, emptied first and left at `stop()` (default: a new
+    ///     temporary folder, removed at `stop()`).
+    ///   - root: the checkout whose `.venv` and `scripts/` are used (default: this source file's;
+    ///     `hx run` passes its working directory, as a built `hx` may have moved).
+    package static func start(mailboxes: [String], tls: TLS? = nil, folder chosen: URL? = nil, root: URL = repositoryRoot) async throws -> MESHSandbox {
+        let python = python(root: root)
         guard FileManager.default.isExecutableFile(atPath: python) else { throw Failure.noVirtualEnvironment(python) }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hx-mesh-\(UUID().uuidString)")
+        let folder = chosen ?? FileManager.default.temporaryDirectory.appendingPathComponent("hx-mesh-\(UUID().uuidString)")
+        if chosen != nil { try? FileManager.default.removeItem(at: folder) }
         let store = folder.appendingPathComponent("mailboxes")
         // The sandbox's file store makes a mailbox of every folder it finds here at start.
         for mailbox in mailboxes {
@@ -104,14 +125,15 @@ package final class MESHSandbox: Sendable {
         while true {
             let port = try DevBroker.freePort()
             do {
-                return try await start(port: port, folder: folder, store: store, tls: tls)
+                return try await start(port: port, folder: folder, store: store, tls: tls, root: root, keepFolder: chosen != nil)
             } catch Failure.didNotStart where attempt < 3 {
                 attempt += 1  // the port was taken between choosing and binding it
             }
         }
     }
 
-    private static func start(port: Int, folder: URL, store: URL, tls: TLS?) async throws -> MESHSandbox {
+    private static func start(port: Int, folder: URL, store: URL, tls: TLS?, root: URL, keepFolder: Bool) async throws -> MESHSandbox {
+        let python = python(root: root)
         let logFile = folder.appendingPathComponent("sandbox-\(port).log")
         // ChildProcess passes our environment on; /usr/bin/env adds the sandbox's settings to it.
         var arguments = [
@@ -134,7 +156,7 @@ package final class MESHSandbox: Sendable {
             settings.tlsConfiguration = configuration
         }
         let admin = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
-        let sandbox = MESHSandbox(port: port, folder: folder, tls: tls, process: process, logFile: logFile, admin: admin)
+        let sandbox = MESHSandbox(port: port, folder: folder, tls: tls, root: root, keepFolder: keepFolder, process: process, logFile: logFile, admin: admin)
 
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline && process.isRunning {
@@ -231,11 +253,23 @@ package final class MESHSandbox: Sendable {
             timeout: timeout)
     }
 
+    /// `scripts/mesh-practice.py` running on, polling these practice mailboxes every `interval`
+    /// and answering what arrives (`--once` aside, the same arguments as `practiceOnce`); its
+    /// JSON lines go to `output`. The caller stops it.
+    package func practice(mailboxes: [String], interval: Duration, _ arguments: [String] = [], output: URL) throws -> ChildProcess {
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        return try ChildProcess(
+            executable: python,
+            arguments: [root.appendingPathComponent("scripts/mesh-practice.py").path, "--url", baseURL, "--shared-key", Self.sharedKey,
+                        "--interval", String(seconds)] + mailboxes.flatMap { ["--mailbox", $0] } + arguments,
+            output: output)
+    }
+
     private func runScript(_ name: String, _ arguments: [String], timeout: Duration) async throws -> String {
-        let script = Self.repositoryRoot.appendingPathComponent("scripts/\(name)").path
+        let script = root.appendingPathComponent("scripts/\(name)").path
         let output = folder.appendingPathComponent("\(name)-\(UUID().uuidString).out")
         let command = arguments.first ?? name
-        let process = try ChildProcess(executable: Self.python, arguments: [script] + arguments, output: output)
+        let process = try ChildProcess(executable: python, arguments: [script] + arguments, output: output)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning { process.stop() }
@@ -248,9 +282,9 @@ package final class MESHSandbox: Sendable {
     /// of answering (`mesh-peer.py lose-answers`): a send through it reaches MESH but its answer is lost.
     package func answerLosingProxy() async throws -> AnswerLosingProxy {
         let port = try DevBroker.freePort()
-        let script = Self.repositoryRoot.appendingPathComponent("scripts/mesh-peer.py").path
+        let script = root.appendingPathComponent("scripts/mesh-peer.py").path
         let process = try ChildProcess(
-            executable: Self.python, arguments: [script, "lose-answers", "--port", "\(port)", "--target-port", "\(self.port)"],
+            executable: python, arguments: [script, "lose-answers", "--port", "\(port)", "--target-port", "\(self.port)"],
             output: folder.appendingPathComponent("proxy-\(port).log"))
         let deadline = ContinuousClock.now + .seconds(15)
         while process.isRunning && ContinuousClock.now < deadline {
@@ -270,49 +304,17 @@ package final class MESHSandbox: Sendable {
 
     // MARK: Stopping
 
-    /// Stops the sandbox and removes its folder. Idempotent.
+    /// Stops the sandbox and removes its folder (unless the caller chose it). Idempotent.
     package func stop() {
         stopProcess()
         let admin = self.admin
         // The admin client is shut down without waiting: stop() is called from `defer`, outside async code.
         admin.shutdown { _ in }
-        try? FileManager.default.removeItem(at: folder)
+        if !keepFolder { try? FileManager.default.removeItem(at: folder) }
     }
 
     private func stopProcess() { process.stop() }
 
     /// Whether the uvicorn process is still running.
     package var isRunning: Bool { process.isRunning }
-}
-
-/// A throwaway certificate authority, server certificate (for 127.0.0.1) and client certificate,
-/// made with the system's `openssl` in `folder`: the files for `MESHSandbox.start(tls:)`.
-package enum MESHTestCertificates {
-    package static func make(in folder: URL) throws -> MESHSandbox.TLS {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-        let extensions = path("server.ext")
-        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: extensions, atomically: true, encoding: .utf8)
-        let steps: [[String]] = [
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=HX test MESH CA",
-             "-keyout", path("ca.key"), "-out", path("ca.pem")],
-            ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", path("server.key"), "-out", path("server.csr")],
-            ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-             "-days", "2", "-extfile", extensions, "-out", path("server.pem")],
-            ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=HXEXCH01", "-keyout", path("client.key"), "-out", path("client.csr")],
-            ["x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-             "-days", "2", "-out", path("client.pem")],
-        ]
-        for arguments in steps {
-            let process = try ChildProcess(executable: "/usr/bin/openssl", arguments: arguments, output: folder.appendingPathComponent("openssl.log"))
-            while process.isRunning { usleep(10_000) }
-            guard process.status == 0 else {
-                let log = (try? String(contentsOf: folder.appendingPathComponent("openssl.log"), encoding: .utf8)) ?? ""
-                throw MESHSandbox.Failure.admin("openssl \(arguments[0]) failed: \(log)")
-            }
-        }
-        return MESHSandbox.TLS(
-            serverCertificate: path("server.pem"), serverKey: path("server.key"), caCertificate: path("ca.pem"),
-            clientCertificate: path("client.pem"), clientKey: path("client.key"))
-    }
 }
