@@ -71,7 +71,7 @@ package enum DeliveryRenderer {
     package static func render(_ message: CanonicalMessage, decisionId: String, recipient: String, delivery: DeliverySettings,
                                names: (String) -> String?) throws(RenderError) -> RenderedDelivery {
         var mesh: (mailbox: String, workflow: String)?
-        if case .mesh(let mailbox, _, _, _) = delivery.endpoint, let w = delivery.meshWorkflow(for: message.type) {
+        if case .mesh(let mailbox, _, _, _) = delivery.endpoint, let w = delivery.meshWorkflow(for: message) {
             mesh = (mailbox, w.workflow)
         }
         return try render(message, decisionId: decisionId, recipient: recipient, format: delivery.format,

@@ -381,7 +381,7 @@ private struct DeliveryLoop {
         } catch {
             return event(.failed, 0, error.code.rawValue, error.message)
         }
-        let meshWorkflow = delivery.meshWorkflow(for: message.type)?.workflow
+        let meshWorkflow = delivery.meshWorkflow(for: message)?.workflow
         if isMESH { worker.update { $0.awaitingRecord = job.decisionId } }
         let started = ContinuousClock.now
         var attempt = 0

@@ -51,13 +51,18 @@ extension Loader {
                 business: duration(a["business"], what: "\(what): acknowledgements.business", reader: reader))
         }
         var workflows: [MessageType: DeliverySettings.MeshWorkflow] = [:]
-        if transport == .mesh, let meshNode = e["mesh"], case .mapping(let m) = meshNode,
-           let n = m.first(where: { $0.key.string == "workflows" })?.value {
-            workflows = readMeshWorkflows(n, what: "\(what): mesh.workflows", reader: reader)
+        var workflowsFrom: [String: [MessageType: DeliverySettings.MeshWorkflow]] = [:]
+        if transport == .mesh, let meshNode = e["mesh"], case .mapping(let m) = meshNode {
+            if let n = m.first(where: { $0.key.string == "workflows" })?.value {
+                workflows = readMeshWorkflows(n, what: "\(what): mesh.workflows", reader: reader)
+            }
+            if let n = m.first(where: { $0.key.string == "workflowsFrom" })?.value {
+                workflowsFrom = readMeshWorkflowsFrom(n, what: "\(what): mesh.workflowsFrom", reader: reader)
+            }
         }
         guard let format, transport.formats.contains(format), let endpoint else { return nil }
         return DeliverySettings(transport: transport, format: format, endpoint: endpoint, retry: retry, acknowledgements: acknowledgements,
-                                meshWorkflows: workflows)
+                                meshWorkflows: workflows, meshWorkflowsFrom: workflowsFrom)
     }
 
     private func readEndpoint(_ transport: DeliverySettings.Transport, _ node: Node, what: String, reader: YAMLReader) -> DeliverySettings.Endpoint? {
@@ -93,13 +98,28 @@ extension Loader {
             }
             return .folder(path: path)
         case .mesh:
-            let e = reader.mapping(node, what: what, allowed: ["mailbox", "to", "workflow", "ackWorkflow", "workflows"])
+            let e = reader.mapping(node, what: what, allowed: ["mailbox", "to", "workflow", "ackWorkflow", "workflows", "workflowsFrom"])
             let values = ["mailbox", "to", "workflow", "ackWorkflow"].map { key in
                 reader.string(reader.required(e, key, what: what, at: node), what: "\(what).\(key)")
             }
             guard let mailbox = values[0], let to = values[1], let workflow = values[2], let ackWorkflow = values[3] else { return nil }
             return .mesh(mailbox: mailbox, to: to, workflow: workflow, ackWorkflow: ackWorkflow)
         }
+    }
+
+    /// `workflowsFrom: {<sending organisation's code>: <as workflows>}`. Whether each code is an
+    /// organisation of the file is checked once all are read (`checkWorkflowSenders`).
+    private func readMeshWorkflowsFrom(_ node: Node, what: String, reader: YAMLReader) -> [String: [MessageType: DeliverySettings.MeshWorkflow]] {
+        guard case .mapping(let mapping) = node else {
+            reader.error("\(what) must be a mapping of sending organisations' codes to their workflows per message type", at: node)
+            return [:]
+        }
+        var result: [String: [MessageType: DeliverySettings.MeshWorkflow]] = [:]
+        for (key, value) in mapping {
+            guard let code = reader.string(key, what: "\(what): organisation code") else { continue }
+            result[code] = readMeshWorkflows(value, what: "\(what).\(code)", reader: reader)
+        }
+        return result
     }
 
     /// `workflows: {<message type>: WORKFLOW}` or `{<message type>: {workflow: W, ackWorkflow: A}}`;

@@ -87,15 +87,21 @@ package struct DeliverySettings: Sendable, Equatable {
     /// The mesh block's `workflows`: a workflow per canonical message type,
     /// overriding the block's own `workflow` / `ackWorkflow` for that type.
     package var meshWorkflows: [MessageType: MeshWorkflow]
+    /// The mesh block's `workflowsFrom`: by the sending organisation's code, a
+    /// workflow per message type, before `workflows` (a mental health trust's
+    /// discharge summary on `TOC_FHIR_MH_DISCH`; the canonical type is the same).
+    package var meshWorkflowsFrom: [String: [MessageType: MeshWorkflow]]
 
     package init(transport: Transport, format: Format, endpoint: Endpoint, retry: Retry = .standard,
-                 acknowledgements: Acknowledgements? = nil, meshWorkflows: [MessageType: MeshWorkflow] = [:]) {
+                 acknowledgements: Acknowledgements? = nil, meshWorkflows: [MessageType: MeshWorkflow] = [:],
+                 meshWorkflowsFrom: [String: [MessageType: MeshWorkflow]] = [:]) {
         self.transport = transport
         self.format = format
         self.endpoint = endpoint
         self.retry = retry
         self.acknowledgements = acknowledgements
         self.meshWorkflows = meshWorkflows
+        self.meshWorkflowsFrom = meshWorkflowsFrom
     }
 
     /// The workflows for a message of this type: the block's `workflows` entry
@@ -107,14 +113,18 @@ package struct DeliverySettings: Sendable, Equatable {
         return meshWorkflows[type] ?? MeshWorkflow(workflow: workflow, ackWorkflow: ackWorkflow)
     }
 
-    /// The workflows for this message (by its type): what the MESH transport sends it on and polls for its answers on.
-    package func meshWorkflow(for message: CanonicalMessage) -> MeshWorkflow? { meshWorkflow(for: message.type) }
+    /// The workflows for this message: `workflowsFrom` its source organisation for its type, else
+    /// as `meshWorkflow(for: type)`. What the MESH transport sends it on and polls for its answers on.
+    package func meshWorkflow(for message: CanonicalMessage) -> MeshWorkflow? {
+        guard case .mesh = endpoint else { return nil }
+        return meshWorkflowsFrom[message.source.organisation]?[message.type] ?? meshWorkflow(for: message.type)
+    }
 
     /// Every workflow ITK3 responses to this recipient's messages come back on
-    /// (the block's `ackWorkflow` and those of `workflows`); empty when not MESH.
+    /// (the block's `ackWorkflow` and those of `workflows` and `workflowsFrom`); empty when not MESH.
     package var meshAckWorkflows: Set<String> {
         guard case .mesh(_, _, _, let ackWorkflow) = endpoint else { return [] }
-        return Set([ackWorkflow] + meshWorkflows.values.map(\.ackWorkflow))
+        return Set([ackWorkflow] + meshWorkflows.values.map(\.ackWorkflow) + meshWorkflowsFrom.values.flatMap { $0.values.map(\.ackWorkflow) })
     }
 
     /// The standard transfer-of-care workflow for a canonical message type (what

@@ -68,6 +68,13 @@ package enum ConfigurationDigest {
                     (entry.key.rawValue, .object([("workflow", .string(entry.value.workflow)), ("ackWorkflow", .string(entry.value.ackWorkflow))]))
                 })))
             }
+            if !d.meshWorkflowsFrom.isEmpty {
+                fields.append(("meshWorkflowsFrom", .object(d.meshWorkflowsFrom.sorted { $0.key < $1.key }.map { sender -> (String, JSONText) in
+                    (sender.key, .object(sender.value.sorted { $0.key.rawValue < $1.key.rawValue }.map { entry -> (String, JSONText) in
+                        (entry.key.rawValue, .object([("workflow", .string(entry.value.workflow)), ("ackWorkflow", .string(entry.value.ackWorkflow))]))
+                    }))
+                })))
+            }
             if let a = d.acknowledgements {
                 fields.append(("acknowledgements", .object([("infrastructure", opt(a.infrastructure.map(ConfigDuration.text))),
                                                             ("business", opt(a.business.map(ConfigDuration.text)))])))

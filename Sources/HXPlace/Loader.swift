@@ -23,12 +23,21 @@ struct Loader {
 
     // MARK: organisations.yaml
 
+    /// The senders a delivery block's `mesh.workflowsFrom` names, each with its key's node (for the line).
+    static func workflowSenders(_ delivery: DeliverySettings, of code: String, in node: Node) -> [(code: String, sender: String, node: Node)] {
+        guard !delivery.meshWorkflowsFrom.isEmpty, case .mapping(let d) = node,
+              case .mapping(let mesh)? = d.first(where: { $0.key.string == "mesh" })?.value,
+              case .mapping(let from)? = mesh.first(where: { $0.key.string == "workflowsFrom" })?.value else { return [] }
+        return from.compactMap { entry in entry.key.string.map { (code, $0, entry.key) } }
+    }
+
     mutating func readOrganisations(file: String, text: String) {
         let reader = YAMLReader(file: file)
         defer { issues += reader.issues }
         guard let root = reader.load(text: text) else { return }
         let top = reader.mapping(root, what: "organisations file", allowed: ["organisations", "groups"])
         var hubReferences: [(code: String, hub: String, node: Node)] = []
+        var senderReferences: [(code: String, sender: String, node: Node)] = []
         var lowerCaseCodes: [String: String] = [:]
         if let list = reader.required(top, "organisations", what: "organisations file", at: root) {
             for node in reader.sequence(list, what: "organisations") {
@@ -62,8 +71,12 @@ struct Loader {
                 guard let kind else { continue }
                 codes.insert(code)
                 let delivery = e["delivery"].flatMap { readDelivery($0, of: code, reader: reader) }
+                if let delivery, let n = e["delivery"] { senderReferences += Self.workflowSenders(delivery, of: code, in: n) }
                 organisations.append(Organisation(code: code, name: name, kind: kind, hub: hub, pcn: pcn, delivery: delivery))
             }
+        }
+        for ref in senderReferences where !codes.contains(ref.sender) {
+            reader.error("delivery of \(ref.code): mesh.workflowsFrom: '\(ref.sender)' is not an organisation in this file", at: ref.node)
         }
         for ref in hubReferences {
             guard let hub = organisations.first(where: { $0.code == ref.hub }) else {

@@ -142,7 +142,21 @@ import Testing
                 continue
             }
             #expect(from == "X26HX0002" && to == practice.code + "OT001", "\(practice.code)")
+            // Mersey Care's discharge summaries are mental health discharges: ITK3's own workflow and event.
+            #expect(practice.delivery?.meshWorkflow(for: try fromMerseyCare()) == .init(workflow: "TOC_FHIR_MH_DISCH", ackWorkflow: "TOC_FHIR_MH_DISCH_ACK"),
+                    "\(practice.code)")
+            #expect(practice.delivery?.meshWorkflow(for: try discharge())?.workflow == "TOC_FHIR_IP_DISCH", "\(practice.code)")
         }
+        let mh = try DeliveryRenderer.render(try fromMerseyCare(), decisionId: decision, recipient: "N81035", configuration: place)
+        let mhBundle = try #require(JSONSerialization.jsonObject(with: Data(mh.bytes)) as? [String: Any])
+        let mhHeader = try #require(Self.resources(mhBundle).first)
+        #expect((mhHeader["event"] as? [String: Any])?["code"] as? String == "ITK004D", "the mental health discharge event")
+    }
+
+    func fromMerseyCare() throws -> CanonicalMessage {
+        var m = try discharge()
+        m.source.organisation = "RW4"
+        return m
     }
 
     /// `hx deliver render` goes through the configuration: the mesh block's mailbox and the workflow for the type.

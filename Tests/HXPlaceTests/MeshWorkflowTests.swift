@@ -38,6 +38,30 @@ import Testing
                 "the workflows the transport polls for this recipient's answers")
     }
 
+    /// One canonical type, two ITK3 workflows: a mental health trust's discharge summary goes on
+    /// `TOC_FHIR_MH_DISCH`, chosen by the sending organisation (`workflowsFrom`) before `workflows`.
+    @Test func workflowsFromChooseBySender() throws {
+        let place = try load([agreement()], orgs: orgs("""
+            {mailbox: X26HX0001, to: N81035OT001, workflow: TOC_FHIR_IP_DISCH, ackWorkflow: TOC_FHIR_IP_DISCH_ACK,
+                     workflows: {referral: LOCAL_REFERRAL}, workflowsFrom: {ASC: {discharge-summary: TOC_FHIR_MH_DISCH}}}
+            """))
+        let delivery = try #require(place.organisation("GP1")?.delivery)
+        #expect(delivery.meshWorkflowsFrom == ["ASC": [.dischargeSummary: .init(workflow: "TOC_FHIR_MH_DISCH", ackWorkflow: "TOC_FHIR_MH_DISCH_ACK")]])
+        #expect(delivery.meshAckWorkflows == ["TOC_FHIR_IP_DISCH_ACK", "LOCAL_REFERRAL_ACK", "TOC_FHIR_MH_DISCH_ACK"],
+                "the transport polls for the answers on the sender's workflow too")
+        let form = ConfigurationDigest.canonicalForm(organisations: place.organisations, groups: place.groups, agreements: place.agreements)
+        #expect(form.contains(#""meshWorkflowsFrom":{"ASC":{"discharge-summary":{"workflow":"TOC_FHIR_MH_DISCH","ackWorkflow":"TOC_FHIR_MH_DISCH_ACK"}}}"#))
+    }
+
+    @Test func workflowsFromNamesOrganisationsOfTheFile() {
+        func with(_ from: String) -> [ConfigIssue] {
+            issues([agreement()], orgs: orgs("{mailbox: X26HX0001, to: N81035OT001, workflow: TOC_FHIR_IP_DISCH, ackWorkflow: TOC_FHIR_IP_DISCH_ACK, workflowsFrom: \(from)}"))
+        }
+        has(with("{RW4: {discharge-summary: TOC_FHIR_MH_DISCH}}"), file: "organisations.yaml", line: 16, containing: "'RW4' is not an organisation in this file")
+        has(with("{ASC: {discharge-summry: TOC_FHIR_MH_DISCH}}"), file: "organisations.yaml", line: 16, containing: "unknown key 'discharge-summry'")
+        has(with("[ASC]"), file: "organisations.yaml", line: 16, containing: "workflowsFrom must be a mapping")
+    }
+
     @Test func onlyMeshHasWorkflows() {
         let folder = DeliverySettings(transport: .folder, format: .itk3, endpoint: .folder(path: "/x"))
         #expect(folder.meshWorkflow(for: .dischargeSummary) == nil && folder.meshAckWorkflows.isEmpty)
