@@ -142,21 +142,24 @@ import Testing
                 continue
             }
             #expect(from == "X26HX0002" && to == practice.code + "OT001", "\(practice.code)")
-            // Mersey Care's discharge summaries are mental health discharges: ITK3's own workflow and event.
-            #expect(practice.delivery?.meshWorkflow(for: try fromMerseyCare()) == .init(workflow: "TOC_FHIR_MH_DISCH", ackWorkflow: "TOC_FHIR_MH_DISCH_ACK"),
-                    "\(practice.code)")
-            #expect(practice.delivery?.meshWorkflow(for: try discharge())?.workflow == "TOC_FHIR_IP_DISCH", "\(practice.code)")
         }
-        let mh = try DeliveryRenderer.render(try fromMerseyCare(), decisionId: decision, recipient: "N81035", configuration: place)
-        let mhBundle = try #require(JSONSerialization.jsonObject(with: Data(mh.bytes)) as? [String: Any])
-        let mhHeader = try #require(Self.resources(mhBundle).first)
-        #expect((mhHeader["event"] as? [String: Any])?["code"] as? String == "ITK004D", "the mental health discharge event")
     }
 
-    func fromMerseyCare() throws -> CanonicalMessage {
-        var m = try discharge()
-        m.source.organisation = "RW4"
-        return m
+    /// `workflowsFrom`: a mental health trust's discharge summary on ITK3's own workflow and event,
+    /// another sender's on the block's, through the renderer as the worker calls it.
+    @Test func aSendersWorkflowChoosesTheEvent() throws {
+        var fromMerseyCare = try discharge()
+        fromMerseyCare.source.organisation = "RW4"
+        let delivery = DeliverySettings(
+            transport: .mesh, format: .itk3,
+            endpoint: .mesh(mailbox: "X26HX0002", to: "N81035OT001", workflow: "TOC_FHIR_IP_DISCH", ackWorkflow: "TOC_FHIR_IP_DISCH_ACK"),
+            meshWorkflowsFrom: ["RW4": [.dischargeSummary: .init(workflow: "TOC_FHIR_MH_DISCH", ackWorkflow: "TOC_FHIR_MH_DISCH_ACK")]])
+        for (message, event) in [(fromMerseyCare, "ITK004D"), (try discharge(), "ITK003D")] {
+            let rendered = try DeliveryRenderer.render(message, decisionId: decision, recipient: "N81035", delivery: delivery, names: names)
+            let bundle = try #require(JSONSerialization.jsonObject(with: Data(rendered.bytes)) as? [String: Any])
+            let header = try #require(Self.resources(bundle).first)
+            #expect((header["event"] as? [String: Any])?["code"] as? String == event, "from \(message.source.organisation)")
+        }
     }
 
     /// `hx deliver render` goes through the configuration: the mesh block's mailbox and the workflow for the type.

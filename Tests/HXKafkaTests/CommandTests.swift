@@ -96,28 +96,25 @@ struct CommandTests {
         #expect(result.output.contains("delivery:   discharge-summary to N81035 infrastructure-acknowledged (mesh)"))
         #expect(result.output.contains("delivery:   discharge-summary to N81035 business-acknowledged (mesh)"))
         #expect(result.output.contains("  delivered:  nothing to N81045, N81054, N81064, N81066, N81096, N81619, RY2, WELLBEING-ENT: none of the samples is shared with them"))
-        // What arrived in the practices' mailboxes (the sandbox's file store), each from the exchange, on the
-        // inpatient discharge workflow or, from Mersey Care, the mental health one (workflowsFrom), and
-        // downloaded and acknowledged by the practice.
+        // What arrived in the practices' mailboxes (the sandbox's file store), each from the exchange on the
+        // inpatient discharge workflow and downloaded and acknowledged by the practice.
         let mailboxes = URL(fileURLWithPath: state).appendingPathComponent("mesh/mailboxes")
         var arrived: [String: Int] = [:]
-        var workflows: [String: Int] = [:]
         for mailbox in try FileManager.default.contentsOfDirectory(atPath: mailboxes.path) where mailbox.hasPrefix("N81") {
             let inbox = mailboxes.appendingPathComponent(mailbox).appendingPathComponent("in")
             for file in try FileManager.default.contentsOfDirectory(atPath: inbox.path) where file.hasSuffix(".json") {
                 let metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: inbox.appendingPathComponent(file))) as? [String: Any])
                 #expect((metadata["sender"] as? [String: Any])?["mailbox_id"] as? String == "X26HX0002")
-                workflows[metadata["workflow_id"] as? String ?? "none", default: 0] += 1
+                #expect(metadata["workflow_id"] as? String == "TOC_FHIR_IP_DISCH")
                 let events = (metadata["events"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
                 #expect(events.contains("acknowledged"), "the practice downloaded and acknowledged \(mailbox)/\(file)")
                 arrived[mailbox, default: 0] += 1
             }
         }
         #expect(arrived["N81035OT001"] == 2 && arrived["N81011OT001"] == 3 && arrived.values.reduce(0, +) == 12, "\(arrived)")
-        #expect(workflows == ["TOC_FHIR_IP_DISCH": 11, "TOC_FHIR_MH_DISCH": 1], "\(workflows)")
         // The practices' side: every message answered with a positive infrastructure (20013) and business (30001) response.
         let practices = try String(contentsOf: URL(fileURLWithPath: state).appendingPathComponent("mesh/practices.log"), encoding: .utf8)
-            .split(separator: "\n").filter { $0.contains("\"workflow\": \"TOC_FHIR_IP_DISCH\"") || $0.contains("\"workflow\": \"TOC_FHIR_MH_DISCH\"") }
+            .split(separator: "\n").filter { $0.contains("\"workflow\": \"TOC_FHIR_IP_DISCH\"") }
         #expect(practices.count == 12 && practices.allSatisfy { $0.contains("\"20013\"") && $0.contains("\"30001\"") }, "\(practices)")
         // The samples' NHS numbers are all in the 999 test range.
         #expect(result.output.firstMatch(of: /\b999\d{7}\b/) == nil, "no NHS number on the console")
