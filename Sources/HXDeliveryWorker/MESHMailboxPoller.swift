@@ -171,4 +171,3 @@ struct MESHMailboxPoller: Sendable {
                              reason: step.reason, detail: step.detail, nextAttemptAt: nil, meshMessageId: sent.meshMessageId)
     }
 }
-

@@ -67,17 +67,19 @@ package final class StandInRecipients: Sendable {
             }
             var access: MESHAccess?
             if !meshes.isEmpty {
+                // The exchange's sending mailboxes (one in Halton), each once.
+                let sending = Set(meshes.map(\.from)).sorted()
                 let (started, practice, options) = try await startMESH(
-                    sending: Set(meshes.map(\.from)).sorted(), practices: meshes.map(\.to), folder: state.appendingPathComponent("mesh", isDirectory: true))
+                    sending: sending, practices: meshes.map(\.to), folder: state.appendingPathComponent("mesh", isDirectory: true))
                 sandbox = started
                 processes.append(practice)
-                var secrets = MESHAccess(url: started.baseURL, passwords: Dictionary(uniqueKeysWithValues: Set(meshes.map(\.from)).map { ($0, MESHSandbox.password) }),
+                var secrets = MESHAccess(url: started.baseURL, passwords: Dictionary(uniqueKeysWithValues: sending.map { ($0, MESHSandbox.password) }),
                                          sharedKey: MESHSandbox.sharedKey)
                 secrets.pollInterval = meshPollInterval
                 access = secrets
                 let mailboxes = started.folder.appendingPathComponent("mailboxes").relativePath
                 meshStandIn = MESH(
-                    description: "NHS Digital's MESH sandbox on \(started.baseURL), a mailbox for the exchange (\(Set(meshes.map(\.from)).sorted().joined(separator: ", "))) "
+                    description: "NHS Digital's MESH sandbox on \(started.baseURL), a mailbox for the exchange (\(sending.joined(separator: ", "))) "
                         + "and each practice; mesh-client plays the practices, answering ITK3 acknowledgements (what arrived: \(mailboxes)/<MAILBOX>/in, "
                         + "what the practices did: \(started.folder.appendingPathComponent("practices.log").relativePath))",
                     deliverOptions: options)
